@@ -1,0 +1,55 @@
+//! The `ProcessRegistry` contract of the lash agent runtime (alpha.38 surface).
+//!
+//! This crate does no I/O. It holds the trait, the model types, the stable
+//! error kinds, the injected clock, and the pure decisions every backend
+//! shares so that a storage backend only stores what it is told:
+//! [`prepare_registration`], [`prepare_event_append`], [`LeaseSlot`] and
+//! [`session_delete_report`]. Rule ids (`LEASE-3`) refer to `docs/spec.md`.
+
+pub mod append;
+pub mod await_output;
+pub mod clock;
+pub mod durability;
+pub mod error;
+pub mod event;
+pub mod event_type;
+pub mod grant;
+pub mod hash;
+pub mod lease;
+pub mod materialize;
+pub mod prepare;
+pub mod record;
+pub mod registration;
+pub mod registry;
+pub mod schema;
+pub mod scope;
+pub mod selector;
+
+pub use append::{prepare_event_append, AppendDecision, PersistAppend};
+pub use await_output::ProcessAwaitOutput;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use durability::DurabilityTier;
+pub use error::{ErrorKind, RegistryError, RegistryResult};
+pub use event::{
+    ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult, ProcessEventSemantics,
+    ProcessTerminalSemantics, ProcessWake, ProcessWakeDelivery,
+};
+pub use event_type::{
+    core_event_types, PayloadSchema, ProcessEventSemanticsSpec, ProcessEventType,
+    ProcessTemplateSelector, ProcessTerminalSpec, ProcessValueSelector, ProcessWakeDedupeKey,
+    ProcessWakeSpec, PROCESS_CANCELLED, PROCESS_CANCEL_REQUESTED, PROCESS_COMPLETED,
+    PROCESS_FAILED,
+};
+pub use grant::{
+    session_delete_report, ProcessHandleDescriptor, ProcessHandleGrant, ProcessHandleGrantEntry,
+    ProcessSessionDeleteReport, RevokedProcess,
+};
+pub use lease::{
+    check_claimable, lease_token_for, LeaseHolder, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
+    LEASE_SCHEMA_VERSION,
+};
+pub use prepare::{prepare_registration, PreparedRegistration};
+pub use record::{ProcessExternalRef, ProcessRecord, ProcessStatus, ProcessTerminalState};
+pub use registration::{ProcessInput, ProcessProvenance, ProcessRegistration};
+pub use registry::ProcessRegistry;
+pub use scope::{ProcessScope, ProcessScopeId};

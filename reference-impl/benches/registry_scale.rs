@@ -1,0 +1,2 @@
+//! Placeholder replaced by the scale benchmark.
+fn main() {}
