@@ -22,10 +22,14 @@ pub fn registry() -> (MemoryRegistry, ManualClock) {
 /// A registration of `id` with the core types plus `note` (plain) and `wake`
 /// (a wake type whose input is `/message`).
 pub fn registration(id: &str) -> ProcessRegistration {
-    ProcessRegistration::new(id, ProcessInput::external(json!({ "job": id }))).with_extra_event_types([
-        ProcessEventType::new("note"),
-        ProcessEventType::wake("wake", ProcessWakeSpec::new(ProcessValueSelector::pointer("/message"))),
-    ])
+    ProcessRegistration::new(id, ProcessInput::external(json!({ "job": id })))
+        .with_extra_event_types([
+            ProcessEventType::new("note"),
+            ProcessEventType::wake(
+                "wake",
+                ProcessWakeSpec::new(ProcessValueSelector::pointer("/message")),
+            ),
+        ])
 }
 
 /// Registers [`registration`]`(id)` and returns the record.
@@ -49,7 +53,10 @@ pub fn wake(message: &str) -> ProcessEventAppendRequest {
 
 /// Asserts `result` failed with `kind` and returns the error.
 #[track_caller]
-pub fn expect_kind<T: std::fmt::Debug>(result: Result<T, RegistryError>, kind: procreg::ErrorKind) -> RegistryError {
+pub fn expect_kind<T: std::fmt::Debug>(
+    result: Result<T, RegistryError>,
+    kind: procreg::ErrorKind,
+) -> RegistryError {
     match result {
         Ok(value) => panic!("expected a {kind} error, got Ok({value:?})"),
         Err(error) => {
