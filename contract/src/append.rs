@@ -90,8 +90,9 @@ pub fn prepare_event_append(
         return Err(RegistryError::replay_key_required(process_id, event_type));
     }
     validate_payload(&declared.payload_schema.schema, &request.payload)
-        .map_err(|detail| RegistryError::invalid_payload(event_type, &detail))?;
-    let semantics = materialize_semantics(process_id, declared, &request.payload, next_sequence)?;
+        .map_err(|detail| RegistryError::invalid_payload(process_id, event_type, &detail))?;
+    let semantics = materialize_semantics(process_id, declared, &request.payload, next_sequence)
+        .map_err(|error| error.in_process(process_id))?;
     if semantics.terminal.is_some() && record.is_terminal() {
         return Err(RegistryError::already_terminal(process_id));
     }

@@ -167,10 +167,10 @@ impl RegistryError {
     }
 
     /// The payload fails the declared schema (EVENT-4).
-    pub fn invalid_payload(event_type: &str, detail: &str) -> Self {
+    pub fn invalid_payload(process_id: &str, event_type: &str, detail: &str) -> Self {
         Self::new(
             ErrorKind::InvalidPayload,
-            format!("invalid `{event_type}` payload: {detail}"),
+            format!("process `{process_id}`: invalid `{event_type}` payload: {detail}"),
         )
     }
 
@@ -180,6 +180,16 @@ impl RegistryError {
             ErrorKind::InvalidPayload,
             format!("payload pointer `{pointer}` did not match"),
         )
+    }
+
+    /// The same error, its message prefixed with the process it concerns
+    /// (for errors raised by helpers that do not know the process, ERR-2).
+    pub fn in_process(mut self, process_id: &str) -> Self {
+        let named = format!("`{process_id}`");
+        if !self.message.contains(&named) {
+            self.message = format!("process {named}: {}", self.message);
+        }
+        self
     }
 
     /// A second terminal write, or a claim on a terminal process (TERM-3, LEASE-2).
@@ -280,10 +290,14 @@ mod tests {
                 "conflicts with an existing event",
             ),
             (
-                RegistryError::invalid_payload("t", "x"),
+                RegistryError::invalid_payload("p", "t", "x"),
                 "invalid `t` payload",
             ),
             (RegistryError::pointer_miss("/a"), "payload pointer `/a`"),
+            (
+                RegistryError::pointer_miss("/a").in_process("p"),
+                "process `p`: payload pointer `/a`",
+            ),
             (RegistryError::already_terminal("p"), "is already terminal"),
             (
                 RegistryError::missing_wake_target("p", "t"),
