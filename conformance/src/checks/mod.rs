@@ -1,0 +1,3 @@
+//! The checks, one module per area of docs/spec.md.
+
+pub(crate) mod lease;

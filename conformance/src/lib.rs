@@ -1,0 +1,27 @@
+//! The conformance suite for `ProcessRegistry` backends: one check per rule of docs/spec.md.
+//!
+//! A backend author implements [`RegistryFactory`] (a closure is enough),
+//! then runs [`run_suite`] or expands [`registry_conformance_tests!`] in a
+//! test file. Every check runs on a fresh registry, is bounded by a
+//! timeout, counts its assertions, and fails naming the rule with the
+//! expected and observed values.
+
+mod catalogue;
+mod check;
+mod checks;
+mod context;
+mod factory;
+pub mod fixtures;
+mod macros;
+pub mod render;
+mod report;
+mod runner;
+mod unwind;
+
+pub use catalogue::all_checks;
+pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};
+pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
+pub use factory::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
+pub use macros::__run_check_test;
+pub use report::{CheckReport, Counts, Outcome, SuiteReport};
+pub use runner::{run_check, run_check_by_id, run_suite, SuiteConfig};

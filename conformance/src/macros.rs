@@ -1,0 +1,82 @@
+//! `registry_conformance_tests!`: one `#[test]` per check in the caller's crate.
+
+use crate::factory::RegistryFactory;
+use crate::report::Outcome;
+use crate::runner::{run_check_by_id, SuiteConfig};
+
+/// Expands one `#[test]` per conformance check, inside a module named
+/// `conformance`, so `cargo test lease_` runs the lease checks and each
+/// check shows up in cargo's output on its own.
+///
+/// `registry_conformance_tests!(factory_expr)` runs SHOULD rules as
+/// warnings; `registry_conformance_tests!(factory_expr, strict)` makes them
+/// failures. The factory expression is evaluated once per test; names used
+/// in it must be in scope where the macro is invoked. A skipped check (a
+/// capability the backend lacks) passes and prints its reason.
+///
+/// ```
+/// use procreg_conformance::registry_conformance_tests;
+/// use procreg_memory::MemoryRegistry;
+///
+/// registry_conformance_tests!(|clock| MemoryRegistry::new(clock), strict);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! registry_conformance_tests {
+    ($factory:expr) => {
+        $crate::__procreg_check_ids! { __procreg_expand_tests { $factory, false } }
+    };
+    ($factory:expr, strict) => {
+        $crate::__procreg_check_ids! { __procreg_expand_tests { $factory, true } }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __procreg_expand_tests {
+    ({ $factory:expr, $strict:expr } ; $($id:ident),* $(,)?) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[test]
+                fn $id() {
+                    $crate::__run_check_test(&$factory, stringify!($id), $strict);
+                }
+            )*
+        }
+    };
+}
+
+/// Runs one check for a generated test: a two-worker runtime, the check's
+/// outcome printed, and a panic carrying the rule and replay command on failure.
+#[doc(hidden)]
+pub fn __run_check_test<F: RegistryFactory>(factory: &F, id: &str, strict: bool) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => panic!("procreg-conformance could not start a tokio runtime: {error}"),
+    };
+    let config = SuiteConfig {
+        strict,
+        ..SuiteConfig::default()
+    };
+    let report = runtime.block_on(run_check_by_id(factory, id, &config));
+    let Some(report) = report else {
+        panic!("no conformance check is named `{id}`: the macro and the catalogue disagree");
+    };
+    match report.outcome {
+        Outcome::Passed { .. } => {}
+        Outcome::Skipped { reason } => eprintln!("skipped {id}: {reason}"),
+        Outcome::Warned { rule, message } => {
+            eprintln!("warning (SHOULD, not strict) {id}: {rule}: {message}")
+        }
+        Outcome::Failed { rule, message } => panic!(
+            "{id} failed [{}]\n{rule}: {message}\nreplay: cargo test {id} -- --exact",
+            report.rules.join(", ")
+        ),
+    }
+}
