@@ -5,9 +5,24 @@ use crate::checks;
 
 /// Every check of the suite, in catalogue order.
 pub fn all_checks() -> Vec<Check> {
-    let mut all = Vec::new();
-    all.extend(checks::lease::checks());
-    all
+    [
+        checks::reg::checks(),
+        checks::xref::checks(),
+        checks::grant::checks(),
+        checks::session::checks(),
+        checks::event::checks(),
+        checks::replay::checks(),
+        checks::wake::checks(),
+        checks::term::checks(),
+        checks::wait::checks(),
+        checks::sweep::checks(),
+        checks::lease::checks(),
+        checks::err::checks(),
+        checks::clock::checks(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The id of every check, in catalogue order, handed to `$callback` after

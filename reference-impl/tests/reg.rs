@@ -513,3 +513,35 @@ async fn reg_15_durability_tier_is_declared_and_constant() {
         assert_eq!(as_trait.durability_tier(), tier);
     }
 }
+
+/// An in-memory registry's storage is the registry itself: every handle on
+/// it (an `Arc` clone) sees every acknowledged write, including replay keys
+/// and fencing tokens. Durable backends prove the same across reopen.
+#[tokio::test]
+async fn reg_16_a_second_handle_on_the_same_storage_sees_every_acknowledged_write() {
+    let (registry, clock) = common::registry();
+    let first: Arc<dyn ProcessRegistry> = Arc::new(registry);
+    common::register(first.as_ref(), "p").await;
+    let keyed = common::note(json!({"n": 1})).with_replay_key("k");
+    let appended = first
+        .append_event("p", keyed.clone())
+        .await
+        .expect("append");
+    let lease = first
+        .claim_process_lease("p", "a", 10)
+        .await
+        .expect("claim");
+    let second = Arc::clone(&first);
+    let replayed = second
+        .append_event("p", keyed)
+        .await
+        .expect("replay on the second handle");
+    assert_eq!(replayed.event, appended.event);
+    assert_eq!(second.events_after("p", 0).await.expect("log").len(), 1);
+    clock.advance(10);
+    let next = second
+        .claim_process_lease("p", "b", 10)
+        .await
+        .expect("claim after expiry");
+    assert!(next.fencing_token > lease.fencing_token);
+}

@@ -1,0 +1,7 @@
+//! CLOCK: checks for the CLOCK area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

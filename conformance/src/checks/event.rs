@@ -1,0 +1,7 @@
+//! EVENT: checks for the EVENT area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

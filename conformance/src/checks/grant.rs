@@ -1,0 +1,7 @@
+//! GRANT: checks for the GRANT area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

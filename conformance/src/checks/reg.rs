@@ -1,0 +1,7 @@
+//! REG: checks for the REG area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

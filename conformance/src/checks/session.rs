@@ -1,0 +1,7 @@
+//! SESSION: checks for the SESSION area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

@@ -1,0 +1,7 @@
+//! SWEEP: checks for the SWEEP area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

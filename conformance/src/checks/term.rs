@@ -1,0 +1,7 @@
+//! TERM: checks for the TERM area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

@@ -1,0 +1,7 @@
+//! WAKE: checks for the WAKE area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}

@@ -1,0 +1,7 @@
+//! XREF: checks for the XREF area of docs/spec.md.
+
+use crate::check::Check;
+
+pub(crate) fn checks() -> Vec<Check> {
+    Vec::new()
+}
