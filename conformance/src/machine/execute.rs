@@ -1,0 +1,450 @@
+//! Running one op against the backend and the model, and comparing what each observed.
+
+use super::ops::{
+    append_request, await_output, descriptor, external_ref, process, registration, scope, Op,
+    EVENT_TYPES, PROCESSES, SESSIONS,
+};
+use crate::model::RegistryModel;
+use procreg::{
+    ErrorKind, ManualClock, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryResult,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What one side observed for one step, normalised for comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Observation {
+    /// The call succeeded with this value (lease tokens replaced by `<token-N>`).
+    Ok {
+        /// The normalised value.
+        value: Value,
+    },
+    /// The call failed with this kind (`backend` stands for any error of an untyped backend).
+    Err {
+        /// The kind.
+        kind: ErrorKind,
+    },
+    /// A blocking read had no answer yet.
+    Pending,
+    /// The op had nothing to act on (no lease issued yet).
+    Skipped,
+}
+
+/// Where the backend and the model first disagreed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Divergence {
+    /// Zero-based index of the step.
+    pub step: usize,
+    /// The op at that step.
+    pub op: Op,
+    /// What was compared: the op's result, or a part of the state after it.
+    pub what: String,
+    /// The model's answer.
+    pub expected: Value,
+    /// The backend's answer.
+    pub observed: Value,
+}
+
+/// Gives opaque lease tokens stable names in order of first appearance.
+#[derive(Debug, Default)]
+struct TokenNames {
+    names: BTreeMap<String, usize>,
+}
+
+impl TokenNames {
+    fn name(&mut self, token: &str) -> String {
+        let next = self.names.len() + 1;
+        format!(
+            "<token-{}>",
+            self.names.entry(token.to_owned()).or_insert(next)
+        )
+    }
+}
+
+/// One run of a sequence on both sides.
+pub(crate) struct Execution<'a> {
+    sut: &'a dyn ProcessRegistry,
+    clock: &'a ManualClock,
+    model: RegistryModel,
+    typed_errors: bool,
+    sut_tokens: TokenNames,
+    model_tokens: TokenNames,
+    sut_leases: Vec<ProcessLease>,
+    model_leases: Vec<ProcessLease>,
+}
+
+fn to_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn observe<T: Serialize>(result: RegistryResult<T>) -> Observation {
+    match result {
+        Ok(value) => Observation::Ok {
+            value: to_value(&value),
+        },
+        Err(error) => Observation::Err { kind: error.kind },
+    }
+}
+
+const ANSWER_BOUND: Duration = Duration::from_secs(2);
+
+impl<'a> Execution<'a> {
+    pub(crate) fn new(
+        sut: &'a dyn ProcessRegistry,
+        clock: &'a ManualClock,
+        typed_errors: bool,
+    ) -> Self {
+        Self {
+            model: RegistryModel::new(procreg::Clock::now_ms(clock), sut.durability_tier()),
+            sut,
+            clock,
+            typed_errors,
+            sut_tokens: TokenNames::default(),
+            model_tokens: TokenNames::default(),
+            sut_leases: Vec::new(),
+            model_leases: Vec::new(),
+        }
+    }
+
+    fn lease_observation(
+        names: &mut TokenNames,
+        result: RegistryResult<ProcessLease>,
+        issued: &mut Vec<ProcessLease>,
+        record: bool,
+    ) -> Observation {
+        match result {
+            Ok(lease) => {
+                let mut value = to_value(&lease);
+                value["lease_token"] = Value::String(names.name(&lease.lease_token));
+                if record {
+                    issued.push(lease);
+                }
+                Observation::Ok { value }
+            }
+            Err(error) => Observation::Err { kind: error.kind },
+        }
+    }
+
+    /// Applies `op` to both sides and returns (model, backend) observations.
+    pub(crate) async fn apply(&mut self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &mut self.model;
+        match op {
+            Op::AdvanceClock { ms } => {
+                self.clock.advance(*ms);
+                model.advance_clock(*ms);
+                (Observation::Skipped, Observation::Skipped)
+            }
+            Op::Register {
+                process: index,
+                variant,
+            } => {
+                let registration = registration(process(*index), *variant);
+                (
+                    observe(model.register_process(registration.clone())),
+                    observe(sut.register_process(registration).await),
+                )
+            }
+            Op::SetExternalRef {
+                process: index,
+                variant,
+            } => (
+                observe(model.set_external_ref(process(*index), external_ref(*variant))),
+                observe(
+                    sut.set_external_ref(process(*index), external_ref(*variant))
+                        .await,
+                ),
+            ),
+            Op::GrantHandle {
+                scope: holder,
+                process: index,
+                label,
+            } => (
+                observe(model.grant_handle(&scope(*holder), process(*index), descriptor(*label))),
+                observe(
+                    sut.grant_handle(&scope(*holder), process(*index), descriptor(*label))
+                        .await,
+                ),
+            ),
+            Op::RevokeHandle {
+                scope: holder,
+                process: index,
+            } => {
+                model.revoke_handle(&scope(*holder), process(*index));
+                (
+                    Observation::Ok { value: Value::Null },
+                    observe(sut.revoke_handle(&scope(*holder), process(*index)).await),
+                )
+            }
+            Op::TransferHandleGrants {
+                from,
+                to,
+                processes,
+            } => {
+                let ids: Vec<String> = processes
+                    .iter()
+                    .map(|index| process(*index).to_owned())
+                    .collect();
+                (
+                    observe(model.transfer_handle_grants(&scope(*from), &scope(*to), &ids)),
+                    observe(
+                        sut.transfer_handle_grants(&scope(*from), &scope(*to), &ids)
+                            .await,
+                    ),
+                )
+            }
+            Op::ListHandleGrants { scope: holder } => (
+                observe(Ok(model.list_handle_grants(&scope(*holder)))),
+                observe(sut.list_handle_grants(&scope(*holder)).await),
+            ),
+            Op::ListLiveHandleGrants { scope: holder } => (
+                observe(Ok(model.list_live_handle_grants(&scope(*holder)))),
+                observe(sut.list_live_handle_grants(&scope(*holder)).await),
+            ),
+            Op::HasHandleGrant {
+                scope: holder,
+                process: index,
+            } => (
+                observe(Ok(model.has_handle_grant(&scope(*holder), process(*index)))),
+                observe(sut.has_handle_grant(&scope(*holder), process(*index)).await),
+            ),
+            Op::HandleGrantsForProcess { process: index } => (
+                observe(model.handle_grants_for_process(process(*index))),
+                observe(sut.handle_grants_for_process(process(*index)).await),
+            ),
+            Op::DeleteSession { session } => {
+                let session_id = SESSIONS[usize::from(*session) % SESSIONS.len()];
+                (
+                    observe(Ok(model.delete_session_process_state(session_id))),
+                    observe(sut.delete_session_process_state(session_id).await),
+                )
+            }
+            Op::AppendEvent {
+                process: index,
+                event,
+                value,
+                key,
+                target,
+            } => {
+                let request = append_request(process(*index), *event, *value, *key, *target);
+                (
+                    observe(model.append_event(process(*index), &request)),
+                    observe(sut.append_event(process(*index), request).await),
+                )
+            }
+            Op::EventsAfter {
+                process: index,
+                after,
+            } => (
+                observe(model.events_after(process(*index), *after)),
+                observe(sut.events_after(process(*index), *after).await),
+            ),
+            Op::WakeEventsAfter {
+                process: index,
+                after,
+            } => (
+                observe(model.wake_events_after(process(*index), *after)),
+                observe(sut.wake_events_after(process(*index), *after).await),
+            ),
+            Op::WaitEventAfter {
+                process: index,
+                event_type,
+                after,
+            } => {
+                let event_type = EVENT_TYPES[usize::from(*event_type) % EVENT_TYPES.len()];
+                let expected = model.wait_event_after(process(*index), event_type, *after);
+                let bound = if matches!(expected, Ok(None)) {
+                    Duration::ZERO
+                } else {
+                    ANSWER_BOUND
+                };
+                let observed = tokio::time::timeout(
+                    bound,
+                    sut.wait_event_after(process(*index), event_type, *after),
+                )
+                .await;
+                (
+                    blocking_observation(expected),
+                    observed.map_or(Observation::Pending, observe),
+                )
+            }
+            Op::AwaitProcess { process: index } => {
+                let expected = model.await_process(process(*index));
+                let bound = if matches!(expected, Ok(None)) {
+                    Duration::ZERO
+                } else {
+                    ANSWER_BOUND
+                };
+                let observed =
+                    tokio::time::timeout(bound, sut.await_process(process(*index))).await;
+                (
+                    blocking_observation(expected),
+                    observed.map_or(Observation::Pending, observe),
+                )
+            }
+            Op::CompleteProcess {
+                process: index,
+                output,
+            } => (
+                observe(model.complete_process(process(*index), &await_output(*output))),
+                observe(
+                    sut.complete_process(process(*index), await_output(*output))
+                        .await,
+                ),
+            ),
+            Op::GetProcess { process: index } => (
+                observe(Ok(model.get_process(process(*index)))),
+                observe(Ok(sut.get_process(process(*index)).await)),
+            ),
+            Op::AckWake {
+                process: index,
+                sequence,
+            } => (
+                observe(model.ack_wake(process(*index), *sequence)),
+                observe(sut.ack_wake(process(*index), *sequence).await),
+            ),
+            Op::ListNonTerminal => (
+                observe(Ok(model.list_non_terminal())),
+                observe(sut.list_non_terminal().await),
+            ),
+            Op::ClaimLease {
+                process: index,
+                owner,
+                ttl_ms,
+            } => {
+                let owner_id = super::ops::OWNERS[usize::from(*owner) % super::ops::OWNERS.len()];
+                let expected = model.claim_process_lease(process(*index), owner_id, *ttl_ms);
+                let observed = sut
+                    .claim_process_lease(process(*index), owner_id, *ttl_ms)
+                    .await;
+                let record = expected.is_ok() && observed.is_ok();
+                (
+                    Self::lease_observation(
+                        &mut self.model_tokens,
+                        expected,
+                        &mut self.model_leases,
+                        record,
+                    ),
+                    Self::lease_observation(
+                        &mut self.sut_tokens,
+                        observed,
+                        &mut self.sut_leases,
+                        record,
+                    ),
+                )
+            }
+            Op::RenewLease { lease, ttl_ms } => {
+                let Some((model_lease, sut_lease)) =
+                    pick(&self.model_leases, &self.sut_leases, *lease)
+                else {
+                    return (Observation::Skipped, Observation::Skipped);
+                };
+                let expected = model.renew_process_lease(&model_lease, *ttl_ms);
+                let observed = sut.renew_process_lease(&sut_lease, *ttl_ms).await;
+                (
+                    Self::lease_observation(
+                        &mut self.model_tokens,
+                        expected,
+                        &mut Vec::new(),
+                        false,
+                    ),
+                    Self::lease_observation(&mut self.sut_tokens, observed, &mut Vec::new(), false),
+                )
+            }
+            Op::ReleaseLease { lease } => {
+                let Some((model_lease, sut_lease)) =
+                    pick(&self.model_leases, &self.sut_leases, *lease)
+                else {
+                    return (Observation::Skipped, Observation::Skipped);
+                };
+                model.complete_process_lease(&ProcessLeaseCompletion::from_lease(&model_lease));
+                (
+                    Observation::Ok { value: Value::Null },
+                    observe(
+                        sut.complete_process_lease(&ProcessLeaseCompletion::from_lease(&sut_lease))
+                            .await,
+                    ),
+                )
+            }
+        }
+    }
+
+    /// Compares an observation pair, relaxing error kinds for untyped backends.
+    pub(crate) fn agree(&self, expected: &Observation, observed: &Observation) -> bool {
+        match (expected, observed) {
+            (Observation::Err { .. }, Observation::Err { .. }) if !self.typed_errors => true,
+            _ => expected == observed,
+        }
+    }
+
+    /// The whole observable state on both sides, as (what, model, backend) triples.
+    pub(crate) async fn state(&self) -> Vec<(String, Value, Value)> {
+        let sut = self.sut;
+        let model = &self.model;
+        let mut parts = Vec::new();
+        let pair = |expected: Observation, observed: Observation| {
+            (to_value(&expected), to_value(&observed))
+        };
+        let (m, s) = pair(
+            observe(Ok(model.list_non_terminal())),
+            observe(sut.list_non_terminal().await),
+        );
+        parts.push(("list_non_terminal()".to_owned(), m, s));
+        for process_id in PROCESSES {
+            let (m, s) = pair(
+                observe(Ok(model.get_process(process_id))),
+                observe(Ok(sut.get_process(process_id).await)),
+            );
+            parts.push((format!("get_process({process_id})"), m, s));
+            let (m, s) = pair(
+                observe(model.events_after(process_id, 0)),
+                observe(sut.events_after(process_id, 0).await),
+            );
+            parts.push((format!("events_after({process_id}, 0)"), m, s));
+            let (m, s) = pair(
+                observe(model.wake_events_after(process_id, 0)),
+                observe(sut.wake_events_after(process_id, 0).await),
+            );
+            parts.push((format!("wake_events_after({process_id}, 0)"), m, s));
+            let (m, s) = pair(
+                observe(model.handle_grants_for_process(process_id)),
+                observe(sut.handle_grants_for_process(process_id).await),
+            );
+            parts.push((format!("handle_grants_for_process({process_id})"), m, s));
+        }
+        for holder in 0..4 {
+            let scope = scope(holder);
+            let (m, s) = pair(
+                observe(Ok(model.list_handle_grants(&scope))),
+                observe(sut.list_handle_grants(&scope).await),
+            );
+            parts.push((format!("list_handle_grants({})", scope.id()), m, s));
+        }
+        parts
+    }
+}
+
+fn blocking_observation<T: Serialize>(expected: RegistryResult<Option<T>>) -> Observation {
+    match expected {
+        Ok(Some(value)) => Observation::Ok {
+            value: to_value(&value),
+        },
+        Ok(None) => Observation::Pending,
+        Err(error) => Observation::Err { kind: error.kind },
+    }
+}
+
+fn pick(
+    model: &[ProcessLease],
+    sut: &[ProcessLease],
+    index: u8,
+) -> Option<(ProcessLease, ProcessLease)> {
+    if model.is_empty() || model.len() != sut.len() {
+        return None;
+    }
+    let index = usize::from(index) % model.len();
+    Some((model[index].clone(), sut[index].clone()))
+}
