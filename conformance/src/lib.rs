@@ -12,7 +12,9 @@ mod checks;
 mod context;
 mod factory;
 pub mod fixtures;
+pub mod machine;
 mod macros;
+pub mod model;
 pub mod render;
 mod report;
 mod runner;
@@ -25,3 +27,7 @@ pub use factory::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, Stor
 pub use macros::__run_check_test;
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
 pub use runner::{run_check, run_check_by_id, run_suite, SuiteConfig};
+
+/// The backend guide (`docs/backend-guide.md`); its Rust examples run as doc-tests.
+#[doc = include_str!("../../docs/backend-guide.md")]
+pub mod backend_guide {}
