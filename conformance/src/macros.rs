@@ -4,7 +4,8 @@ use crate::factory::RegistryFactory;
 use crate::report::Outcome;
 use crate::runner::{run_check_by_id, SuiteConfig};
 
-/// Expands one `#[test]` per conformance check, inside a module named
+/// Expands one `#[test]` per conformance check, plus
+/// `model_check_agrees_with_the_model`, inside a module named
 /// `conformance`, so `cargo test lease_` runs the lease checks and each
 /// check shows up in cargo's output on its own.
 ///
@@ -44,6 +45,11 @@ macro_rules! __procreg_expand_tests {
                     $crate::__run_check_test(&$factory, stringify!($id), $strict);
                 }
             )*
+
+            #[test]
+            fn model_check_agrees_with_the_model() {
+                $crate::__run_model_check_test(&$factory);
+            }
         }
     };
 }
@@ -78,5 +84,24 @@ pub fn __run_check_test<F: RegistryFactory>(factory: &F, id: &str, strict: bool)
             "{id} failed [{}]\n{rule}: {message}\nreplay: cargo test {id} -- --exact",
             report.rules.join(", ")
         ),
+    }
+}
+
+/// Runs the model check for a generated test (`PROCREG_CASES` and
+/// `PROCREG_SEED` apply; shrunk failures are kept in
+/// `procreg-regressions.json` beside the caller's `Cargo.toml`).
+#[doc(hidden)]
+pub fn __run_model_check_test<F: RegistryFactory>(factory: &F) {
+    let mut config = crate::machine::ModelConfig::from_env();
+    config.regressions = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(|dir| std::path::PathBuf::from(dir).join("procreg-regressions.json"));
+    let report = crate::machine::model_check(factory, &config);
+    match report.outcome {
+        crate::machine::ModelOutcome::Passed => eprintln!(
+            "model check: {} cases, {} operations, seed {}",
+            report.cases_run, report.ops_run, report.seed
+        ),
+        crate::machine::ModelOutcome::Skipped { reason } => eprintln!("skipped the model check: {reason}"),
+        crate::machine::ModelOutcome::Failed(failure) => panic!("{failure}"),
     }
 }
