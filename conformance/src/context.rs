@@ -1,6 +1,7 @@
 //! What a check body works with: its registry, its clock, the factory (for reopen) and counted assertions.
 
 use crate::check::CheckFailure;
+use crate::diff::first_difference;
 use crate::factory::{Capabilities, RegistryFactory};
 use procreg::{
     Clock, ErrorKind, ManualClock, ProcessRegistry, RegistryError, RegistryResult, SystemClock,
@@ -126,6 +127,18 @@ impl<'a> CheckContext<'a> {
         &self.clock
     }
 
+    /// The manual clock, for checks that declare `Needs::injected_clock`
+    /// (they may set time back or read exact values).
+    pub fn manual_clock(&self) -> Result<ManualClock, CheckFailure> {
+        match &self.clock {
+            CheckClock::Manual(clock) => Ok(clock.clone()),
+            CheckClock::Wall => Err(failure(
+                "SUITE",
+                "the check needs an injected clock but runs on the wall clock (declare the need)",
+            )),
+        }
+    }
+
     /// The clock's current reading.
     pub fn now_ms(&self) -> u64 {
         self.clock.now_ms()
@@ -189,11 +202,19 @@ impl<'a> CheckContext<'a> {
         observed: &T,
     ) -> Result<(), CheckFailure> {
         self.ensure(rule, observed == expected, || {
-            format!(
-                "{what}: expected {}, observed {}",
-                render(expected),
-                render(observed)
-            )
+            let expected_json = serde_json::to_value(expected).unwrap_or(serde_json::Value::Null);
+            let observed_json = serde_json::to_value(observed).unwrap_or(serde_json::Value::Null);
+            match first_difference(&expected_json, &observed_json) {
+                Some(difference) if !difference.path.is_empty() => format!(
+                    "{what}: differs at `{}`: expected {}, observed {} (whole value: expected {}, observed {})",
+                    difference.path,
+                    render(&difference.expected),
+                    render(&difference.observed),
+                    render(expected),
+                    render(observed)
+                ),
+                _ => format!("{what}: expected {}, observed {}", render(expected), render(observed)),
+            }
         })
     }
 

@@ -10,6 +10,7 @@ mod catalogue;
 mod check;
 mod checks;
 mod context;
+mod diff;
 mod factory;
 pub mod fixtures;
 pub mod linearizability;

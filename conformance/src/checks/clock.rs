@@ -6,11 +6,9 @@
 //! so it also runs on wall-clock backends.
 
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
-use crate::context::{failure, CheckClock, CheckContext, CHECK_START_MS};
+use crate::context::{CheckContext, CHECK_START_MS};
 use crate::fixtures::{note, registration, session, wake};
-use procreg::{
-    Clock, ErrorKind, ManualClock, ProcessAwaitOutput, ProcessExternalRef, ProcessLease,
-};
+use procreg::{Clock, ErrorKind, ProcessAwaitOutput, ProcessExternalRef, ProcessLease};
 use serde_json::json;
 
 pub(crate) fn checks() -> Vec<Check> {
@@ -67,16 +65,6 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
-fn manual(cx: &CheckContext<'_>) -> Result<ManualClock, CheckFailure> {
-    match cx.clock() {
-        CheckClock::Manual(clock) => Ok(clock.clone()),
-        CheckClock::Wall => Err(failure(
-            "SUITE",
-            "the check needs an injected clock but runs on the wall clock",
-        )),
-    }
-}
-
 async fn register(
     cx: &CheckContext<'_>,
     rule: &str,
@@ -111,7 +99,7 @@ async fn live(cx: &CheckContext<'_>, rule: &str, when: &str) -> CheckResult {
 /// CLOCK-1: each timestamp is the clock's reading at its call.
 async fn every_timestamp_reads_the_injected_clock(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-1";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     let registry = cx.registry();
     clock.set(5_000);
     let registered = register(&cx, RULE, "p1").await?;
@@ -334,7 +322,7 @@ async fn timestamps_are_read_during_the_call(cx: CheckContext<'_>) -> CheckResul
 /// CLOCK-2: only the injected clock expires a lease.
 async fn lease_expiry_follows_the_injected_clock(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-2";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     register(&cx, RULE, "p1").await?;
     // The injected clock starts at CHECK_START_MS (November 2023): the wall
     // clock is far past this lease's expiry, so a backend consulting it
@@ -375,7 +363,7 @@ async fn lease_expiry_follows_the_injected_clock(cx: CheckContext<'_>) -> CheckR
 /// CLOCK-3: advancing or setting any clone moves all of them, the registry's included.
 async fn manual_clock_clones_share_one_reading(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-3";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     let clone = clock.clone();
     let start = cx.now_ms();
     cx.ensure_eq(
@@ -430,7 +418,7 @@ async fn manual_clock_clones_share_one_reading(cx: CheckContext<'_>) -> CheckRes
 /// CLOCK-4: with a manual clock, every timestamp is a value the check set.
 async fn timestamps_equal_exactly_the_values_set(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-4";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     clock.set(42);
     let record = register(&cx, RULE, "p1").await?;
     clock.set(7);
@@ -505,7 +493,7 @@ async fn timestamps_equal_exactly_the_values_set(cx: CheckContext<'_>) -> CheckR
 /// CLOCK-5: after the clock is set back, new timestamps follow it.
 async fn new_timestamps_follow_a_clock_set_back(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-5";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     clock.set(10_000);
     register(&cx, RULE, "p1").await?;
     let first = cx
@@ -551,7 +539,7 @@ async fn new_timestamps_follow_a_clock_set_back(cx: CheckContext<'_>) -> CheckRe
 /// CLOCK-5: liveness is judged against the current reading, even an earlier one.
 async fn lease_liveness_is_judged_against_the_new_reading(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-5";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     register(&cx, RULE, "p1").await?;
     let start = cx.now_ms();
     let lease = claim(&cx, RULE, "worker", 100).await?;

@@ -237,38 +237,7 @@ pub(crate) async fn ensure_unchanged(
         &sequences(&events),
     )?;
     cx.ensure_eq(rule, &what("events"), &before.1, &events)?;
-    ensure_record_eq(cx, rule, &what("record"), &before.0, &record)
-}
-
-/// Asserts two records are equal, comparing the fields that usually move
-/// (status, timestamps, external ref) first, so a failure names the one that
-/// differs instead of printing two long, truncated records.
-pub(crate) fn ensure_record_eq(
-    cx: &CheckContext<'_>,
-    rule: &str,
-    what: &str,
-    expected: &ProcessRecord,
-    observed: &ProcessRecord,
-) -> CheckResult {
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: status"),
-        &expected.status,
-        &observed.status,
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: (created_at_ms, updated_at_ms)"),
-        &(expected.created_at_ms, expected.updated_at_ms),
-        &(observed.created_at_ms, observed.updated_at_ms),
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: external_ref"),
-        &expected.external_ref,
-        &observed.external_ref,
-    )?;
-    cx.ensure_eq(rule, what, expected, observed)
+    cx.ensure_eq(rule, &what("record"), &before.0, &record)
 }
 
 /// A `process.completed` request carrying a success with `value`, under `key`.
@@ -559,8 +528,7 @@ async fn append_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResult {
             updated_at_ms: registered.updated_at_ms,
             ..record
         };
-        ensure_record_eq(
-            &cx,
+        cx.ensure_eq(
             RULE,
             &format!(
                 "the record apart from updated_at_ms after append {}",

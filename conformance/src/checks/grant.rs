@@ -1,6 +1,5 @@
 //! GRANT: handle grants: upserts per scope, scope namespaces, revokes, listings, ordering and transfers.
 
-use super::reg::{ensure_same_record, ensure_same_stored};
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
 use crate::context::CheckContext;
 use crate::fixtures::{note, registration, session};
@@ -295,8 +294,7 @@ fn ensure_entries(
     for ((grant, record), (listed_grant, listed_record)) in expected.iter().zip(observed) {
         let id = &grant.process_id;
         cx.ensure_eq(rule, &format!("{what}: grant of {id}"), grant, listed_grant)?;
-        ensure_same_record(
-            cx,
+        cx.ensure_eq(
             rule,
             &format!("{what}: record joined to {id} (the current one)"),
             record,
@@ -475,8 +473,7 @@ async fn operations_leave_the_log_and_the_record_alone(cx: CheckContext<'_>) -> 
         "revoke_handle(session:s2/frame:f1, p1)",
         registry.revoke_handle(&s2, "p1").await,
     )?;
-    ensure_same_stored(
-        &cx,
+    cx.ensure_eq(
         "GRANT-4",
         "get_process(p1) after grant, regrant, transfer and revoke (updated_at_ms included)",
         &record,
@@ -771,8 +768,7 @@ async fn terminal_processes_can_be_granted(cx: CheckContext<'_>) -> CheckResult 
         &[(granted, terminal.clone())],
         &listed,
     )?;
-    ensure_same_stored(
-        &cx,
+    cx.ensure_eq(
         "GRANT-10",
         "get_process(p1) after granting it (still terminal, unchanged)",
         &Some(terminal),

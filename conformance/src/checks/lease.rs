@@ -6,11 +6,10 @@
 //! next claim's fencing token shows how many claims were issued.
 
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
-use crate::context::{failure, CheckClock, CheckContext};
+use crate::context::{failure, CheckContext};
 use crate::fixtures::registration;
 use procreg::{
-    ErrorKind, ManualClock, ProcessAwaitOutput, ProcessLease, ProcessLeaseCompletion,
-    LEASE_SCHEMA_VERSION,
+    ErrorKind, ProcessAwaitOutput, ProcessLease, ProcessLeaseCompletion, LEASE_SCHEMA_VERSION,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -337,16 +336,6 @@ fn within(
     })
 }
 
-fn manual(cx: &CheckContext<'_>) -> Result<ManualClock, CheckFailure> {
-    match cx.clock() {
-        CheckClock::Manual(clock) => Ok(clock.clone()),
-        CheckClock::Wall => Err(failure(
-            "SUITE",
-            "the check needs an injected clock but runs on the wall clock",
-        )),
-    }
-}
-
 /// LEASE-1: claiming an unknown process fails with `NotFound` and creates nothing.
 async fn claim_of_unknown_process_fails(cx: CheckContext<'_>) -> CheckResult {
     let registry = cx.registry();
@@ -602,7 +591,7 @@ async fn short_lease_expires_once_its_ttl_passes(cx: CheckContext<'_>) -> CheckR
 /// LEASE-9: at `now == expires` the lease is already expired.
 async fn expiring_now_is_expired(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "LEASE-9";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     register(&cx, RULE, "p1").await?;
     let start = cx.now_ms();
     let held = claim(&cx, RULE, "p1", "worker-a", 100).await?;
@@ -617,7 +606,7 @@ async fn expiring_now_is_expired(cx: CheckContext<'_>) -> CheckResult {
 /// LEASE-9: a TTL of 0 yields a lease that is expired from the start.
 async fn ttl_zero_yields_an_expired_lease(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "LEASE-9";
-    manual(&cx)?;
+    cx.manual_clock()?;
     register(&cx, RULE, "p1").await?;
     let zero = claim(&cx, RULE, "p1", "worker-a", 0).await?;
     cx.ensure_eq(
@@ -829,7 +818,7 @@ async fn releasing_always_succeeds(cx: CheckContext<'_>) -> CheckResult {
 /// LEASE-18: a holder whose lease expired unsuperseded can still release it.
 async fn expiry_does_not_block_a_release(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "LEASE-18";
-    let clock = manual(&cx)?;
+    let clock = cx.manual_clock()?;
     register(&cx, RULE, "p1").await?;
     register(&cx, RULE, "control").await?;
     let start = cx.now_ms();

@@ -178,64 +178,6 @@ async fn register(
     )
 }
 
-/// Asserts `observed` is the record `expected`, comparing the fields a
-/// backend most often gets wrong one by one (so a failure names the field)
-/// before the whole record. Shared by the XREF, GRANT and SESSION checks.
-pub(crate) fn ensure_same_record(
-    cx: &CheckContext<'_>,
-    rule: &str,
-    what: &str,
-    expected: &ProcessRecord,
-    observed: &ProcessRecord,
-) -> CheckResult {
-    cx.ensure_eq(rule, &format!("{what}: id"), &expected.id, &observed.id)?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: status"),
-        &expected.status,
-        &observed.status,
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: created_at_ms"),
-        &expected.created_at_ms,
-        &observed.created_at_ms,
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: updated_at_ms"),
-        &expected.updated_at_ms,
-        &observed.updated_at_ms,
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: external_ref"),
-        &expected.external_ref,
-        &observed.external_ref,
-    )?;
-    cx.ensure_eq(
-        rule,
-        &format!("{what}: registration_hash"),
-        &expected.registration_hash,
-        &observed.registration_hash,
-    )?;
-    cx.ensure_eq(rule, what, expected, observed)
-}
-
-/// Like [`ensure_same_record`] for `get_process` results.
-pub(crate) fn ensure_same_stored(
-    cx: &CheckContext<'_>,
-    rule: &str,
-    what: &str,
-    expected: &Option<ProcessRecord>,
-    observed: &Option<ProcessRecord>,
-) -> CheckResult {
-    match (expected, observed) {
-        (Some(expected), Some(observed)) => ensure_same_record(cx, rule, what, expected, observed),
-        _ => cx.ensure_eq(rule, what, expected, observed),
-    }
-}
-
 /// Registers `registration`, expects `InvalidRegistration` containing
 /// `detail`, and checks that nothing was stored.
 async fn rejected(
@@ -562,15 +504,13 @@ async fn identical_registration_returns_the_stored_record(cx: CheckContext<'_>) 
     )?;
     cx.advance(5).await;
     let again = register(&cx, "REG-9", registration("p1")).await?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "REG-9",
         "register_process(p1) again with identical content",
         &stored,
         &again,
     )?;
-    ensure_same_stored(
-        &cx,
+    cx.ensure_eq(
         "REG-9",
         "get_process(p1) after the identical re-registration",
         &Some(stored),
@@ -620,8 +560,7 @@ async fn identical_registration_returns_the_stored_record(cx: CheckContext<'_>) 
     )?;
     cx.advance(5).await;
     let again = register(&cx, "REG-9", registration("p2")).await?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "REG-9",
         "register_process(p2) again after it completed",
         &terminal,
@@ -644,8 +583,7 @@ async fn identical_registration_returns_the_stored_record(cx: CheckContext<'_>) 
     cx.advance(5).await;
     let same_prepared = ProcessRegistration::new("p3", input).with_event_types(Vec::new());
     let again = register(&cx, "REG-9", same_prepared).await?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "REG-9",
         "register_process(p3) declaring no types (prepares to the same core types)",
         &first,
@@ -685,8 +623,7 @@ async fn different_content_under_a_registered_id_conflicts(cx: CheckContext<'_>)
             ErrorKind::RegistrationConflict,
             &expected,
         )?;
-        ensure_same_stored(
-            &cx,
+        cx.ensure_eq(
             "REG-10",
             &format!("get_process(p1) after the conflicting registration with {variant}"),
             &Some(stored.clone()),
@@ -808,8 +745,7 @@ async fn hash_is_a_pure_function_of_prepared_content(cx: CheckContext<'_>) -> Ch
             ErrorKind::RegistrationConflict,
         )?;
     }
-    ensure_same_stored(
-        &cx,
+    cx.ensure_eq(
         "REG-11",
         "get_process(p1) after the rejected variants (unchanged)",
         &stored,
@@ -1160,8 +1096,7 @@ async fn acknowledged_writes_survive_reopen(mut cx: CheckContext<'_>) -> CheckRe
 
     let registry = cx.shared_registry();
     for (id, expected) in ["p1", "p2", "p3"].into_iter().zip(&before) {
-        ensure_same_stored(
-            &cx,
+        cx.ensure_eq(
             "REG-16",
             &format!("get_process({id}) after reopen"),
             &expected.record,

@@ -1,6 +1,5 @@
 //! SESSION: deleting a session's process state: revocation, classification, sorting, isolation.
 
-use super::reg::ensure_same_stored;
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
 use crate::context::CheckContext;
 use crate::fixtures::{note, registration, session, wake};
@@ -419,8 +418,7 @@ async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckResult {
         &deleted.cancel_process_ids,
     )?;
     for (index, id) in ["p1", "p2"].into_iter().enumerate() {
-        ensure_same_stored(
-            &cx,
+        cx.ensure_eq(
             "SESSION-5",
             &format!("get_process({id}) after deleting s1 (status, ref, updated_at_ms unchanged)"),
             &records[index],

@@ -1,8 +1,6 @@
 //! TERM: terminal events, `complete_process`, frozen status and `await_process`.
 
-use super::event::{
-    append, append_fails, describe_append, ensure_record_eq, ensure_unchanged, register, snapshot,
-};
+use super::event::{append, append_fails, describe_append, ensure_unchanged, register, snapshot};
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
 use crate::context::{failure, CheckContext};
 use crate::fixtures::{note, registration, session, wake};
@@ -395,8 +393,7 @@ async fn complete_process_appends_core_event(cx: CheckContext<'_>) -> CheckResul
             cx.registry().complete_process(id, output.clone()).await,
         )?;
         let (record, events) = snapshot(&cx, RULE, id).await?;
-        ensure_record_eq(
-            &cx,
+        cx.ensure_eq(
             RULE,
             &format!("record returned by {call} versus get_process({id})"),
             &record,
@@ -464,13 +461,7 @@ async fn completing_again_is_idempotent(cx: CheckContext<'_>) -> CheckResult {
             &what,
             cx.registry().complete_process("p1", output.clone()).await,
         )?;
-        ensure_record_eq(
-            &cx,
-            RULE,
-            &format!("record returned by {what}"),
-            &first,
-            &again,
-        )?;
+        cx.ensure_eq(RULE, &format!("record returned by {what}"), &first, &again)?;
         ensure_unchanged(&cx, RULE, &what, "p1", &before).await?;
     }
     let terminal_events = before

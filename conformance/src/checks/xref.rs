@@ -1,6 +1,5 @@
 //! XREF: external refs: unknown processes, round trips, last writer wins, timestamps, terminal processes.
 
-use super::reg::ensure_same_record;
 use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
 use crate::context::CheckContext;
 use crate::fixtures::{note, registration};
@@ -168,8 +167,7 @@ async fn set_ref_is_returned_and_read_back(cx: CheckContext<'_>) -> CheckResult 
         &returned.external_ref,
     )?;
     let fetched = stored(&cx, "XREF-2", "p1").await?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "XREF-2",
         "get_process(p1) after set_external_ref (the returned record)",
         &returned,
@@ -287,15 +285,13 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
         external_ref: Some(engine_ref("inv")),
         ..before
     };
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "XREF-4",
         "record returned by set_external_ref(p1) (only updated_at_ms and the ref may change)",
         &expected,
         &returned,
     )?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "XREF-4",
         "get_process(p1) after set_external_ref",
         &expected,
@@ -376,8 +372,7 @@ async fn refs_can_be_set_on_terminal_processes(cx: CheckContext<'_>) -> CheckRes
             &Some(engine_ref("late")),
             &returned.external_ref,
         )?;
-        ensure_same_record(
-            &cx,
+        cx.ensure_eq(
             "XREF-5",
             &format!("get_process({id}) after set_external_ref"),
             &returned,
@@ -421,8 +416,7 @@ async fn identical_repeat_keeps_the_same_ref(cx: CheckContext<'_>) -> CheckResul
         &first.status,
         &repeat.status,
     )?;
-    ensure_same_record(
-        &cx,
+    cx.ensure_eq(
         "XREF-6",
         "get_process(p1) after the identical repeat",
         &repeat,
