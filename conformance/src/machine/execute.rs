@@ -6,7 +6,8 @@ use super::ops::{
 };
 use crate::model::RegistryModel;
 use procreg::{
-    ErrorKind, ManualClock, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryResult,
+    ErrorKind, ManualClock, ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion,
+    ProcessRegistry, RegistryResult,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -74,6 +75,8 @@ pub(crate) struct Execution<'a> {
     model_tokens: TokenNames,
     sut_leases: Vec<ProcessLease>,
     model_leases: Vec<ProcessLease>,
+    /// Every `AppendEvent` request sent so far, for `ReplayAppend`.
+    appends: Vec<(&'static str, ProcessEventAppendRequest)>,
 }
 
 fn to_value<T: Serialize>(value: &T) -> Value {
@@ -106,6 +109,7 @@ impl<'a> Execution<'a> {
             model_tokens: TokenNames::default(),
             sut_leases: Vec::new(),
             model_leases: Vec::new(),
+            appends: Vec::new(),
         }
     }
 
@@ -136,6 +140,12 @@ impl<'a> Execution<'a> {
             Op::AdvanceClock { ms } => {
                 self.clock.advance(*ms);
                 model.advance_clock(*ms);
+                (Observation::Skipped, Observation::Skipped)
+            }
+            Op::RewindClock { ms } => {
+                let now_ms = procreg::Clock::now_ms(self.clock);
+                self.clock.set(now_ms.saturating_sub(*ms));
+                model.rewind_clock(*ms);
                 (Observation::Skipped, Observation::Skipped)
             }
             Op::Register {
@@ -230,9 +240,22 @@ impl<'a> Execution<'a> {
                 target,
             } => {
                 let request = append_request(process(*index), *event, *value, *key, *target);
+                self.appends.push((process(*index), request.clone()));
                 (
                     observe(model.append_event(process(*index), &request)),
                     observe(sut.append_event(process(*index), request).await),
+                )
+            }
+            Op::ReplayAppend { append, target } => {
+                if self.appends.is_empty() {
+                    return (Observation::Skipped, Observation::Skipped);
+                }
+                let (process_id, mut request) =
+                    self.appends[usize::from(*append) % self.appends.len()].clone();
+                request.wake_target_scope = target.map(scope);
+                (
+                    observe(model.append_event(process_id, &request)),
+                    observe(sut.append_event(process_id, request).await),
                 )
             }
             Op::EventsAfter {

@@ -36,8 +36,8 @@ pub struct ModelConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
-            cases: 256,
-            max_ops: 32,
+            cases: 512,
+            max_ops: 48,
             seed: 0,
             compare_state: true,
             regressions: None,
@@ -139,6 +139,8 @@ pub struct ModelReport {
     pub cases_run: u64,
     /// Ops executed, shrinking included.
     pub ops_run: u64,
+    /// Generated cases run up to and including the first failing one (before shrinking).
+    pub cases_to_failure: Option<u64>,
     /// What happened.
     pub outcome: ModelOutcome,
 }
@@ -243,6 +245,7 @@ pub fn model_check<F: RegistryFactory>(factory: &F, config: &ModelConfig) -> Mod
         seed: config.seed,
         cases_run: 0,
         ops_run: 0,
+        cases_to_failure: None,
         outcome: ModelOutcome::Passed,
     };
     if factory.capabilities().clock != ClockControl::Injected {
@@ -290,15 +293,21 @@ pub fn model_check<F: RegistryFactory>(factory: &F, config: &ModelConfig) -> Mod
     };
     let mut runner = TestRunner::new_with_rng(proptest_config, seeded_rng(config.seed));
     let counters = std::cell::Cell::new((0u64, 0u64));
+    let first_failure = std::cell::Cell::new(None);
     let result = runner.run(&sequence_strategy(config.max_ops), |ops| {
         let (cases, steps) = counters.get();
         counters.set((cases + 1, steps + ops.len() as u64));
-        match run_sequence(&runtime, factory, &ops, config.compare_state) {
+        let verdict = match run_sequence(&runtime, factory, &ops, config.compare_state) {
             Ok(None) => Ok(()),
             Ok(Some(divergence)) => Err(TestCaseError::fail(divergence.what)),
             Err(message) => Err(TestCaseError::fail(message)),
+        };
+        if verdict.is_err() && first_failure.get().is_none() {
+            first_failure.set(Some(cases + 1));
         }
+        verdict
     });
+    report.cases_to_failure = first_failure.get();
     let (cases, steps) = counters.get();
     report.cases_run += cases;
     report.ops_run += steps;

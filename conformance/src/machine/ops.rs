@@ -1,4 +1,4 @@
-//! The operation language of the model check: every trait method plus `AdvanceClock`,
+//! The operation language of the model check: every trait method plus clock moves,
 //! with ids drawn from small pools so collisions, conflicts and clock races happen.
 
 use procreg::{
@@ -147,6 +147,8 @@ impl EventKind {
 pub enum Op {
     /// Move the manual clock forward.
     AdvanceClock { ms: u64 },
+    /// Set the manual clock back (CLOCK-5).
+    RewindClock { ms: u64 },
     /// `register_process(registration(process, variant))`.
     Register { process: u8, variant: u8 },
     /// `set_external_ref`.
@@ -179,6 +181,9 @@ pub enum Op {
         key: Option<u8>,
         target: Option<u8>,
     },
+    /// `append_event` again with the `append`-th request sent so far
+    /// (same process, type, payload and key), to another wake target.
+    ReplayAppend { append: u8, target: Option<u8> },
     /// `events_after`.
     EventsAfter { process: u8, after: u64 },
     /// `wake_events_after`.
@@ -236,7 +241,17 @@ pub fn descriptor(label: u8) -> ProcessHandleDescriptor {
 }
 
 fn cursor() -> impl Strategy<Value = u64> {
-    prop_oneof![8 => 0u64..6, 1 => Just(u64::MAX)]
+    prop_oneof![8 => 0u64..4, 1 => Just(u64::MAX)]
+}
+
+/// Small variant indexes, biased toward 0 so replays (same key, same content) happen.
+fn small() -> impl Strategy<Value = u8> {
+    prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]
+}
+
+/// Process indexes, biased toward the first ids so ops meet on the same process.
+fn process_index() -> impl Strategy<Value = u8> {
+    prop_oneof![6 => Just(0u8), 3 => Just(1u8), 1 => Just(2u8)]
 }
 
 fn ttl() -> impl Strategy<Value = u64> {
@@ -251,7 +266,7 @@ fn ttl() -> impl Strategy<Value = u64> {
 
 /// The generator of single operations, weighted toward the stateful calls.
 pub fn op_strategy() -> impl Strategy<Value = Op> {
-    let id = || 0u8..3;
+    let id = process_index;
     let event = prop_oneof![
         4 => Just(EventKind::Note),
         2 => Just(EventKind::Typed),
@@ -265,31 +280,34 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
     ];
     prop_oneof![
         3 => prop_oneof![Just(1u64), Just(10u64), Just(50u64), Just(1_000u64)].prop_map(|ms| Op::AdvanceClock { ms }),
-        6 => (id(), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)])
+        1 => prop_oneof![Just(1u64), Just(50u64)].prop_map(|ms| Op::RewindClock { ms }),
+        8 => (id(), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)])
             .prop_map(|(process, variant)| Op::Register { process, variant }),
         1 => (id(), 0u8..2).prop_map(|(process, variant)| Op::SetExternalRef { process, variant }),
-        3 => (0u8..4, id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
+        4 => (0u8..4, id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
         1 => (0u8..4, id()).prop_map(|(scope, process)| Op::RevokeHandle { scope, process }),
-        2 => (0u8..4, 0u8..4, proptest::collection::vec(id(), 0..3))
+        3 => (0u8..4, 0u8..4, proptest::collection::vec(id(), 0..3))
             .prop_map(|(from, to, processes)| Op::TransferHandleGrants { from, to, processes }),
         1 => (0u8..4).prop_map(|scope| Op::ListHandleGrants { scope }),
         1 => (0u8..4).prop_map(|scope| Op::ListLiveHandleGrants { scope }),
         1 => (0u8..4, id()).prop_map(|(scope, process)| Op::HasHandleGrant { scope, process }),
         1 => id().prop_map(|process| Op::HandleGrantsForProcess { process }),
-        1 => (0u8..3).prop_map(|session| Op::DeleteSession { session }),
-        10 => (id(), event, 0u8..3, proptest::option::of(0u8..3), proptest::option::weighted(0.8, 0u8..4))
+        3 => prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)].prop_map(|session| Op::DeleteSession { session }),
+        10 => (id(), event, small(), proptest::option::weighted(0.5, small()), proptest::option::weighted(0.8, 0u8..4))
             .prop_map(|(process, event, value, key, target)| Op::AppendEvent { process, event, value, key, target }),
+        3 => (0u8..4, proptest::option::weighted(0.8, 0u8..4))
+            .prop_map(|(append, target)| Op::ReplayAppend { append, target }),
         2 => (id(), cursor()).prop_map(|(process, after)| Op::EventsAfter { process, after }),
         2 => (id(), cursor()).prop_map(|(process, after)| Op::WakeEventsAfter { process, after }),
         2 => (id(), 0u8..6, cursor()).prop_map(|(process, event_type, after)| Op::WaitEventAfter { process, event_type, after }),
         1 => id().prop_map(|process| Op::AwaitProcess { process }),
         3 => (id(), 0u8..3).prop_map(|(process, output)| Op::CompleteProcess { process, output }),
         1 => id().prop_map(|process| Op::GetProcess { process }),
-        2 => (id(), prop_oneof![5 => 0u64..6, 1 => Just(u64::MAX)]).prop_map(|(process, sequence)| Op::AckWake { process, sequence }),
+        3 => (id(), prop_oneof![8 => 1u64..5, 1 => Just(0u64), 1 => Just(u64::MAX)]).prop_map(|(process, sequence)| Op::AckWake { process, sequence }),
         1 => Just(Op::ListNonTerminal),
         6 => (id(), 0u8..3, ttl()).prop_map(|(process, owner, ttl_ms)| Op::ClaimLease { process, owner, ttl_ms }),
         4 => (0u8..4, ttl()).prop_map(|(lease, ttl_ms)| Op::RenewLease { lease, ttl_ms }),
-        2 => (0u8..4).prop_map(|lease| Op::ReleaseLease { lease }),
+        3 => (0u8..4).prop_map(|lease| Op::ReleaseLease { lease }),
     ]
 }
 

@@ -26,6 +26,7 @@ fn json_expr(value: &Value) -> String {
 fn call(op: &Op) -> String {
     match op {
         Op::AdvanceClock { ms } => format!("clock.advance({ms});"),
+        Op::RewindClock { ms } => format!("clock.set(clock.now_ms().saturating_sub({ms}));"),
         Op::Register { process: index, variant } => format!(
             "let _ = registry.register_process(procreg_conformance::machine::registration({:?}, {variant})).await;",
             process(*index)
@@ -90,8 +91,16 @@ fn call(op: &Op) -> String {
             if let Some(target) = &request.wake_target_scope {
                 let _ = write!(expr, ".with_wake_target({})", scope_expr(target));
             }
-            format!("let _ = registry.append_event({:?}, {expr}).await;", process(*index))
+            format!(
+                "let request = {expr}; appends.push(({:?}, request.clone())); let _ = registry.append_event({:?}, request).await;",
+                process(*index),
+                process(*index)
+            )
         }
+        Op::ReplayAppend { append, target } => format!(
+            "if !appends.is_empty() {{ let (id, mut request) = appends[{append} % appends.len()].clone(); request.wake_target_scope = {}; let _ = registry.append_event(id, request).await; }}",
+            target.map_or("None".to_owned(), |target| format!("Some({})", scope_expr(&scope(target))))
+        ),
         Op::EventsAfter { process: index, after } => {
             format!("let _ = registry.events_after({:?}, {after}).await;", process(*index))
         }
@@ -143,6 +152,7 @@ pub fn render_rust_test(ops: &[Op], divergence: Option<&Divergence>, start_ms: u
         "    let registry = procreg_memory::MemoryRegistry::new(Arc::new(clock.clone()));\n",
     );
     out.push_str("    let mut leases: Vec<ProcessLease> = Vec::new();\n");
+    out.push_str("    let mut appends: Vec<(&str, ProcessEventAppendRequest)> = Vec::new();\n");
     for (index, op) in ops.iter().enumerate() {
         if let Some(divergence) = divergence.filter(|divergence| divergence.step == index) {
             let _ = writeln!(
@@ -154,7 +164,7 @@ pub fn render_rust_test(ops: &[Op], divergence: Option<&Divergence>, start_ms: u
         }
         let _ = writeln!(out, "    {}", call(op));
     }
-    out.push_str("    let _ = &mut leases;\n}\n");
+    out.push_str("    let _ = (&mut leases, &mut appends);\n}\n");
     out
 }
 

@@ -74,6 +74,11 @@ impl RegistryModel {
         self.now_ms = self.now_ms.saturating_add(delta_ms);
     }
 
+    /// Sets the clock back (CLOCK-5: registries assume no monotonicity).
+    pub fn rewind_clock(&mut self, delta_ms: u64) {
+        self.now_ms = self.now_ms.saturating_sub(delta_ms);
+    }
+
     /// REG-15.
     pub fn durability_tier(&self) -> DurabilityTier {
         self.durability_tier

@@ -1,0 +1,806 @@
+//! The mutant zoo: deliberately broken registries the suite must kill.
+//!
+//! Every mutant wraps the reference [`MemoryRegistry`], forwards every call to
+//! it through [`Delegate`], and changes exactly one behaviour into a realistic
+//! bug: most come from the upstream bug classes of CONTRACT-NOTES section 9,
+//! the rest from the rules of docs/spec.md that are easiest to get subtly
+//! wrong. A suite run "kills" a mutant when at least one check fails against
+//! it; `tests/mutant_zoo.rs` runs the strict suite against every mutant and
+//! writes `docs/kill-matrix.md`.
+//!
+//! Compiled only with the cargo feature `mutants`.
+
+use async_trait::async_trait;
+use procreg::{
+    Clock, DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
+    ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
+    ProcessHandleGrantEntry, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
+    ProcessRegistration, ProcessRegistry, ProcessScope, ProcessSessionDeleteReport, RegistryResult,
+};
+use procreg_memory::MemoryRegistry;
+use std::sync::Arc;
+
+/// Implements `ProcessRegistry` for a type implementing [`Delegate`] by calling
+/// the `Delegate` methods, so a mutant overrides only the method it breaks.
+macro_rules! delegate_registry {
+    ($mutant:ty) => {
+        #[async_trait::async_trait]
+        impl procreg::ProcessRegistry for $mutant {
+            fn durability_tier(&self) -> procreg::DurabilityTier {
+                $crate::mutants::Delegate::durability_tier(self)
+            }
+
+            async fn register_process(
+                &self,
+                registration: procreg::ProcessRegistration,
+            ) -> procreg::RegistryResult<procreg::ProcessRecord> {
+                $crate::mutants::Delegate::register_process(self, registration).await
+            }
+
+            async fn set_external_ref(
+                &self,
+                process_id: &str,
+                external_ref: procreg::ProcessExternalRef,
+            ) -> procreg::RegistryResult<procreg::ProcessRecord> {
+                $crate::mutants::Delegate::set_external_ref(self, process_id, external_ref).await
+            }
+
+            async fn grant_handle(
+                &self,
+                owner_scope: &procreg::ProcessScope,
+                process_id: &str,
+                descriptor: procreg::ProcessHandleDescriptor,
+            ) -> procreg::RegistryResult<procreg::ProcessHandleGrant> {
+                $crate::mutants::Delegate::grant_handle(self, owner_scope, process_id, descriptor)
+                    .await
+            }
+
+            async fn revoke_handle(
+                &self,
+                owner_scope: &procreg::ProcessScope,
+                process_id: &str,
+            ) -> procreg::RegistryResult<()> {
+                $crate::mutants::Delegate::revoke_handle(self, owner_scope, process_id).await
+            }
+
+            async fn transfer_handle_grants(
+                &self,
+                from_scope: &procreg::ProcessScope,
+                to_scope: &procreg::ProcessScope,
+                process_ids: &[String],
+            ) -> procreg::RegistryResult<()> {
+                $crate::mutants::Delegate::transfer_handle_grants(
+                    self,
+                    from_scope,
+                    to_scope,
+                    process_ids,
+                )
+                .await
+            }
+
+            async fn list_handle_grants(
+                &self,
+                owner_scope: &procreg::ProcessScope,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessHandleGrantEntry>> {
+                $crate::mutants::Delegate::list_handle_grants(self, owner_scope).await
+            }
+
+            async fn list_live_handle_grants(
+                &self,
+                owner_scope: &procreg::ProcessScope,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessHandleGrantEntry>> {
+                $crate::mutants::Delegate::list_live_handle_grants(self, owner_scope).await
+            }
+
+            async fn has_handle_grant(
+                &self,
+                owner_scope: &procreg::ProcessScope,
+                process_id: &str,
+            ) -> procreg::RegistryResult<bool> {
+                $crate::mutants::Delegate::has_handle_grant(self, owner_scope, process_id).await
+            }
+
+            async fn handle_grants_for_process(
+                &self,
+                process_id: &str,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessHandleGrant>> {
+                $crate::mutants::Delegate::handle_grants_for_process(self, process_id).await
+            }
+
+            async fn delete_session_process_state(
+                &self,
+                session_id: &str,
+            ) -> procreg::RegistryResult<procreg::ProcessSessionDeleteReport> {
+                $crate::mutants::Delegate::delete_session_process_state(self, session_id).await
+            }
+
+            async fn append_event(
+                &self,
+                process_id: &str,
+                request: procreg::ProcessEventAppendRequest,
+            ) -> procreg::RegistryResult<procreg::ProcessEventAppendResult> {
+                $crate::mutants::Delegate::append_event(self, process_id, request).await
+            }
+
+            async fn events_after(
+                &self,
+                process_id: &str,
+                after_sequence: u64,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessEvent>> {
+                $crate::mutants::Delegate::events_after(self, process_id, after_sequence).await
+            }
+
+            async fn wake_events_after(
+                &self,
+                process_id: &str,
+                after_sequence: u64,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessEvent>> {
+                $crate::mutants::Delegate::wake_events_after(self, process_id, after_sequence).await
+            }
+
+            async fn wait_event_after(
+                &self,
+                process_id: &str,
+                event_type: &str,
+                after_sequence: u64,
+            ) -> procreg::RegistryResult<procreg::ProcessEvent> {
+                $crate::mutants::Delegate::wait_event_after(
+                    self,
+                    process_id,
+                    event_type,
+                    after_sequence,
+                )
+                .await
+            }
+
+            async fn await_process(
+                &self,
+                process_id: &str,
+            ) -> procreg::RegistryResult<procreg::ProcessAwaitOutput> {
+                $crate::mutants::Delegate::await_process(self, process_id).await
+            }
+
+            async fn complete_process(
+                &self,
+                process_id: &str,
+                await_output: procreg::ProcessAwaitOutput,
+            ) -> procreg::RegistryResult<procreg::ProcessRecord> {
+                $crate::mutants::Delegate::complete_process(self, process_id, await_output).await
+            }
+
+            async fn get_process(&self, process_id: &str) -> Option<procreg::ProcessRecord> {
+                $crate::mutants::Delegate::get_process(self, process_id).await
+            }
+
+            async fn ack_wake(
+                &self,
+                process_id: &str,
+                sequence: u64,
+            ) -> procreg::RegistryResult<()> {
+                $crate::mutants::Delegate::ack_wake(self, process_id, sequence).await
+            }
+
+            async fn list_non_terminal(
+                &self,
+            ) -> procreg::RegistryResult<Vec<procreg::ProcessRecord>> {
+                $crate::mutants::Delegate::list_non_terminal(self).await
+            }
+
+            async fn claim_process_lease(
+                &self,
+                process_id: &str,
+                owner_id: &str,
+                lease_ttl_ms: u64,
+            ) -> procreg::RegistryResult<procreg::ProcessLease> {
+                $crate::mutants::Delegate::claim_process_lease(
+                    self,
+                    process_id,
+                    owner_id,
+                    lease_ttl_ms,
+                )
+                .await
+            }
+
+            async fn renew_process_lease(
+                &self,
+                lease: &procreg::ProcessLease,
+                lease_ttl_ms: u64,
+            ) -> procreg::RegistryResult<procreg::ProcessLease> {
+                $crate::mutants::Delegate::renew_process_lease(self, lease, lease_ttl_ms).await
+            }
+
+            async fn complete_process_lease(
+                &self,
+                completion: &procreg::ProcessLeaseCompletion,
+            ) -> procreg::RegistryResult<()> {
+                $crate::mutants::Delegate::complete_process_lease(self, completion).await
+            }
+        }
+    };
+}
+
+/// Declares a mutant that only wraps the reference registry.
+macro_rules! plain_mutant {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            inner: procreg_memory::MemoryRegistry,
+        }
+
+        impl $name {
+            /// The mutant, reading time from `clock`.
+            pub fn new(clock: std::sync::Arc<dyn procreg::Clock>) -> Self {
+                Self {
+                    inner: procreg_memory::MemoryRegistry::new(clock),
+                }
+            }
+        }
+
+        delegate_registry!($name);
+    };
+}
+
+pub mod clock;
+pub mod events;
+pub mod grants;
+pub mod lease;
+pub mod registration;
+pub mod replay;
+pub mod session;
+pub mod sweep;
+pub mod term;
+pub mod wait;
+pub mod wake;
+
+/// One deliberately broken registry of the zoo.
+#[derive(Clone, Copy, Debug)]
+pub struct Mutant {
+    /// Stable snake_case id, unique in the zoo.
+    pub id: &'static str,
+    /// The bug, in one sentence.
+    pub description: &'static str,
+    /// The rule ids of docs/spec.md the bug violates.
+    pub violates: &'static [&'static str],
+    /// Builds the mutant reading time from the given clock.
+    pub make: fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>,
+}
+
+/// Forwards every `ProcessRegistry` method to the wrapped [`MemoryRegistry`].
+///
+/// A mutant implements `inner` and overrides the one method it breaks; the
+/// `delegate_registry!` macro then implements `ProcessRegistry` through these
+/// methods. Inside an override, call the reference through `self.inner()`.
+#[async_trait]
+pub trait Delegate: Send + Sync {
+    /// The wrapped reference registry.
+    fn inner(&self) -> &MemoryRegistry;
+
+    /// Forwards [`ProcessRegistry::durability_tier`].
+    fn durability_tier(&self) -> DurabilityTier {
+        self.inner().durability_tier()
+    }
+
+    /// Forwards [`ProcessRegistry::register_process`].
+    async fn register_process(
+        &self,
+        registration: ProcessRegistration,
+    ) -> RegistryResult<ProcessRecord> {
+        self.inner().register_process(registration).await
+    }
+
+    /// Forwards [`ProcessRegistry::set_external_ref`].
+    async fn set_external_ref(
+        &self,
+        process_id: &str,
+        external_ref: ProcessExternalRef,
+    ) -> RegistryResult<ProcessRecord> {
+        self.inner()
+            .set_external_ref(process_id, external_ref)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::grant_handle`].
+    async fn grant_handle(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+        descriptor: ProcessHandleDescriptor,
+    ) -> RegistryResult<ProcessHandleGrant> {
+        self.inner()
+            .grant_handle(owner_scope, process_id, descriptor)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::revoke_handle`].
+    async fn revoke_handle(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+    ) -> RegistryResult<()> {
+        self.inner().revoke_handle(owner_scope, process_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::transfer_handle_grants`].
+    async fn transfer_handle_grants(
+        &self,
+        from_scope: &ProcessScope,
+        to_scope: &ProcessScope,
+        process_ids: &[String],
+    ) -> RegistryResult<()> {
+        self.inner()
+            .transfer_handle_grants(from_scope, to_scope, process_ids)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::list_handle_grants`].
+    async fn list_handle_grants(
+        &self,
+        owner_scope: &ProcessScope,
+    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
+        self.inner().list_handle_grants(owner_scope).await
+    }
+
+    /// Forwards [`ProcessRegistry::list_live_handle_grants`].
+    async fn list_live_handle_grants(
+        &self,
+        owner_scope: &ProcessScope,
+    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
+        self.inner().list_live_handle_grants(owner_scope).await
+    }
+
+    /// Forwards [`ProcessRegistry::has_handle_grant`].
+    async fn has_handle_grant(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+    ) -> RegistryResult<bool> {
+        self.inner().has_handle_grant(owner_scope, process_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::handle_grants_for_process`].
+    async fn handle_grants_for_process(
+        &self,
+        process_id: &str,
+    ) -> RegistryResult<Vec<ProcessHandleGrant>> {
+        self.inner().handle_grants_for_process(process_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::delete_session_process_state`].
+    async fn delete_session_process_state(
+        &self,
+        session_id: &str,
+    ) -> RegistryResult<ProcessSessionDeleteReport> {
+        self.inner().delete_session_process_state(session_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::append_event`].
+    async fn append_event(
+        &self,
+        process_id: &str,
+        request: ProcessEventAppendRequest,
+    ) -> RegistryResult<ProcessEventAppendResult> {
+        self.inner().append_event(process_id, request).await
+    }
+
+    /// Forwards [`ProcessRegistry::events_after`].
+    async fn events_after(
+        &self,
+        process_id: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<Vec<ProcessEvent>> {
+        self.inner().events_after(process_id, after_sequence).await
+    }
+
+    /// Forwards [`ProcessRegistry::wake_events_after`].
+    async fn wake_events_after(
+        &self,
+        process_id: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<Vec<ProcessEvent>> {
+        self.inner()
+            .wake_events_after(process_id, after_sequence)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::wait_event_after`].
+    async fn wait_event_after(
+        &self,
+        process_id: &str,
+        event_type: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<ProcessEvent> {
+        self.inner()
+            .wait_event_after(process_id, event_type, after_sequence)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::await_process`].
+    async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
+        self.inner().await_process(process_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::complete_process`].
+    async fn complete_process(
+        &self,
+        process_id: &str,
+        await_output: ProcessAwaitOutput,
+    ) -> RegistryResult<ProcessRecord> {
+        self.inner()
+            .complete_process(process_id, await_output)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::get_process`].
+    async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {
+        self.inner().get_process(process_id).await
+    }
+
+    /// Forwards [`ProcessRegistry::ack_wake`].
+    async fn ack_wake(&self, process_id: &str, sequence: u64) -> RegistryResult<()> {
+        self.inner().ack_wake(process_id, sequence).await
+    }
+
+    /// Forwards [`ProcessRegistry::list_non_terminal`].
+    async fn list_non_terminal(&self) -> RegistryResult<Vec<ProcessRecord>> {
+        self.inner().list_non_terminal().await
+    }
+
+    /// Forwards [`ProcessRegistry::claim_process_lease`].
+    async fn claim_process_lease(
+        &self,
+        process_id: &str,
+        owner_id: &str,
+        lease_ttl_ms: u64,
+    ) -> RegistryResult<ProcessLease> {
+        self.inner()
+            .claim_process_lease(process_id, owner_id, lease_ttl_ms)
+            .await
+    }
+
+    /// Forwards [`ProcessRegistry::renew_process_lease`].
+    async fn renew_process_lease(
+        &self,
+        lease: &ProcessLease,
+        lease_ttl_ms: u64,
+    ) -> RegistryResult<ProcessLease> {
+        self.inner().renew_process_lease(lease, lease_ttl_ms).await
+    }
+
+    /// Forwards [`ProcessRegistry::complete_process_lease`].
+    async fn complete_process_lease(
+        &self,
+        completion: &ProcessLeaseCompletion,
+    ) -> RegistryResult<()> {
+        self.inner().complete_process_lease(completion).await
+    }
+}
+
+/// Locks a std mutex, ignoring poisoning (a mutant never leaves its own state half-written).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+macro_rules! mutant {
+    ($id:literal, $description:literal, [$($rule:literal),* $(,)?], $ty:ty) => {
+        Mutant {
+            id: $id,
+            description: $description,
+            violates: &[$($rule),*],
+            make: |clock| Arc::new(<$ty>::new(clock)),
+        }
+    };
+}
+
+/// Every mutant, in a stable order (area by area, as docs/spec.md).
+pub fn zoo() -> Vec<Mutant> {
+    vec![
+        // REG
+        mutant!(
+            "registration_conflict_accepted",
+            "different content under a registered id returns the stored record instead of RegistrationConflict",
+            ["REG-10"],
+            registration::ConflictAccepted
+        ),
+        mutant!(
+            "reregistration_resets_timestamps",
+            "an identical re-registration returns the record re-stamped with created_at = updated_at = now",
+            ["REG-9"],
+            registration::ReregistrationResetsTimestamps
+        ),
+        mutant!(
+            "identical_reregistration_conflicts",
+            "an identical re-registration fails with RegistrationConflict (a plain INSERT on the primary key)",
+            ["REG-9"],
+            registration::IdenticalReregistrationConflicts
+        ),
+        mutant!(
+            "registration_grants_owner",
+            "a first registration also grants the owner scope a handle",
+            ["REG-12"],
+            registration::RegistrationGrantsOwner
+        ),
+        // XREF
+        mutant!(
+            "external_ref_keeps_updated_at",
+            "set_external_ref writes the ref but leaves updated_at_ms as it was",
+            ["XREF-4"],
+            registration::ExternalRefKeepsUpdatedAt
+        ),
+        mutant!(
+            "external_ref_write_once",
+            "set_external_ref keeps the first ref and silently ignores a different later one",
+            ["XREF-3"],
+            registration::ExternalRefWriteOnce
+        ),
+        // GRANT
+        mutant!(
+            "has_grant_ignores_frame",
+            "has_handle_grant matches the session id only, so session and frame grants answer for each other",
+            ["GRANT-3", "GRANT-8"],
+            grants::HasGrantIgnoresFrame
+        ),
+        mutant!(
+            "non_atomic_transfer",
+            "transfer_handle_grants moves ids one by one and fails at the missing one, keeping the earlier moves",
+            ["GRANT-12", "ERR-3"],
+            grants::NonAtomicTransfer
+        ),
+        mutant!(
+            "grant_unknown_process",
+            "grant_handle on an unknown process reports a grant instead of NotFound",
+            ["GRANT-1"],
+            grants::GrantUnknownProcess
+        ),
+        mutant!(
+            "revoke_by_session",
+            "revoke_handle removes the grants of every scope of the session, not just the given scope",
+            ["GRANT-5", "GRANT-3"],
+            grants::RevokeBySession
+        ),
+        mutant!(
+            "live_grants_include_terminal",
+            "list_live_handle_grants lists terminal processes too",
+            ["GRANT-7"],
+            grants::LiveGrantsIncludeTerminal
+        ),
+        // SESSION
+        mutant!(
+            "session_deletion_leaks_frame_grants",
+            "delete_session_process_state revokes the session scope only; its frame grants survive",
+            ["SESSION-1"],
+            session::FrameGrantsSurviveDeletion
+        ),
+        mutant!(
+            "session_deletion_cancels_shared",
+            "delete_session_process_state puts shared (still granted elsewhere) processes in the cancel list",
+            ["SESSION-2"],
+            session::SharedProcessCancelled
+        ),
+        mutant!(
+            "session_deletion_purges_acks",
+            "delete_session_process_state also deletes the wake acks of the processes it revoked, so acked wakes reappear",
+            ["SESSION-5"],
+            session::DeletionPurgesAcks
+        ),
+        // EVENT
+        mutant!(
+            "events_after_cursor_inclusive",
+            "events_after returns sequence >= cursor instead of > cursor",
+            ["EVENT-7"],
+            events::CursorOffByOne
+        ),
+        mutant!(
+            "failed_append_consumes_sequence",
+            "a failed append still takes a sequence number, leaving gaps in the log",
+            ["EVENT-2"],
+            events::FailedAppendConsumesSequence
+        ),
+        mutant!(
+            "events_after_unknown_is_empty",
+            "events_after on an unknown process returns an empty list instead of NotFound",
+            ["EVENT-7", "ERR-4"],
+            events::UnknownProcessReadsEmpty
+        ),
+        // REPLAY
+        mutant!(
+            "replay_by_key_only",
+            "a replay key already used returns the stored event even when the payload differs",
+            ["REPLAY-3"],
+            replay::ReplayByKeyOnly
+        ),
+        mutant!(
+            "replay_mints_new_sequence",
+            "a replay returns the stored event stamped with a freshly minted sequence",
+            ["REPLAY-1"],
+            replay::ReplayMintsSequence
+        ),
+        mutant!(
+            "replay_wake_id_from_replay_key",
+            "a replayed wake delivery derives its wake id from the replay key, not the dedupe key",
+            ["REPLAY-8", "WAKE-5"],
+            replay::ReplayWakeIdUnstable
+        ),
+        mutant!(
+            "terminal_key_autofilled",
+            "a terminal or cancel-request event without a key gets a derived key instead of ReplayKeyRequired",
+            ["REPLAY-6"],
+            replay::TerminalKeyAutofilled
+        ),
+        // WAKE
+        mutant!(
+            "wake_delivery_dropped",
+            "a wake event with a target is persisted but no delivery is returned",
+            ["WAKE-1"],
+            wake::DeliveryDropped
+        ),
+        mutant!(
+            "missing_wake_target_persists",
+            "a wake event without a target fails with MissingWakeTarget but is persisted anyway",
+            ["WAKE-7", "ERR-3"],
+            wake::MissingTargetPersists
+        ),
+        mutant!(
+            "wake_target_from_record",
+            "the wake delivery is addressed to the record's owner scope instead of the request's target",
+            ["WAKE-6"],
+            wake::TargetFromRecord
+        ),
+        mutant!(
+            "acks_ignored",
+            "ack_wake succeeds but records nothing, so acked wakes are delivered again",
+            ["WAKE-10"],
+            wake::AcksIgnored
+        ),
+        mutant!(
+            "plain_events_listed_as_wakes",
+            "wake_events_after lists every unacknowledged event after the cursor, plain events included",
+            ["WAKE-11", "WAKE-9"],
+            wake::PlainEventsListedAsWakes
+        ),
+        // TERM
+        mutant!(
+            "duplicate_terminal_accepted",
+            "a second terminal event under a new key is reported as appended instead of AlreadyTerminal",
+            ["TERM-3"],
+            term::DuplicateTerminalAccepted
+        ),
+        mutant!(
+            "complete_not_idempotent",
+            "complete_process refuses any terminal process, so an identical repeat fails",
+            ["TERM-5", "REPLAY-4"],
+            term::CompleteNotIdempotent
+        ),
+        mutant!(
+            "complete_requires_lease",
+            "complete_process fails with LeaseHeld while someone holds a live lease",
+            ["TERM-10"],
+            term::CompleteRequiresLease
+        ),
+        mutant!(
+            "await_raw_terminal_payload",
+            "await_process returns the terminal event's raw payload as success instead of the materialised output",
+            ["TERM-11", "WAIT-5"],
+            term::AwaitRawPayload
+        ),
+        mutant!(
+            "await_returns_before_terminal",
+            "await_process on a running process returns success(null) at once instead of waiting",
+            ["WAIT-5"],
+            term::AwaitReturnsEarly
+        ),
+        // WAIT
+        mutant!(
+            "wait_lost_wakeup",
+            "wait_event_after looks once and, finding nothing, subscribes too late: it never wakes",
+            ["WAIT-2", "WAIT-3"],
+            wait::LostWakeup
+        ),
+        // SWEEP
+        mutant!(
+            "sweep_lists_terminal",
+            "list_non_terminal lists every registered process, terminal ones included",
+            ["SWEEP-1", "SWEEP-2"],
+            sweep::ListsTerminal
+        ),
+        mutant!(
+            "sweep_unsorted",
+            "list_non_terminal returns the running processes in descending id order",
+            ["SWEEP-1"],
+            sweep::Unsorted
+        ),
+        // LEASE
+        mutant!(
+            "claim_unknown_process",
+            "claim_process_lease on an unknown process creates a lease instead of NotFound",
+            ["LEASE-1"],
+            lease::ClaimUnknownSucceeds
+        ),
+        mutant!(
+            "claim_terminal_process",
+            "claim_process_lease on a terminal process succeeds (SHOULD rule: killed only by the strict suite)",
+            ["LEASE-2"],
+            lease::ClaimTerminalAllowed
+        ),
+        mutant!(
+            "same_owner_reclaim_refused",
+            "a re-claim by the live owner fails with LeaseHeld",
+            ["LEASE-5"],
+            lease::SameOwnerReclaimRefused
+        ),
+        mutant!(
+            "fence_reset_on_release",
+            "releasing deletes the lease row, so the next claim reports fencing token 1 again",
+            ["LEASE-7", "LEASE-15"],
+            lease::FenceResetOnRelease
+        ),
+        mutant!(
+            "liveness_inclusive",
+            "a lease counts as live while expires_at >= now, so a claim at exactly expires == now is refused",
+            ["LEASE-9", "LEASE-14"],
+            lease::InclusiveLiveness
+        ),
+        mutant!(
+            "stale_renew_accepted",
+            "renew matches the process only, so a superseded lease renews (and extends) the current holder",
+            ["LEASE-11"],
+            lease::StaleRenewAccepted
+        ),
+        mutant!(
+            "expired_renew_accepted",
+            "renew checks the token but not liveness, resurrecting an expired lease",
+            ["LEASE-12"],
+            lease::ExpiredRenewAccepted
+        ),
+        mutant!(
+            "release_ignores_token",
+            "complete_process_lease releases whatever lease the process holds, ignoring the presented token",
+            ["LEASE-16"],
+            lease::ReleaseIgnoresToken
+        ),
+        mutant!(
+            "racy_claims",
+            "claims check then write without a lock, so racing claimants on a free process all win",
+            ["LEASE-20"],
+            lease::RacyClaims
+        ),
+        mutant!(
+            "claim_errors_reported_busy",
+            "a claim on an unknown process fails with LeaseHeld instead of NotFound",
+            ["LEASE-1", "ERR-6"],
+            lease::ClaimErrorsReportedBusy
+        ),
+        mutant!(
+            "renew_reclaims",
+            "renew re-claims for the same owner, rotating the lease token and bumping the fence",
+            ["LEASE-10"],
+            lease::RenewReclaims
+        ),
+        mutant!(
+            "ttl_overflow_wraps",
+            "expiry is now + ttl with wrapping arithmetic, so a u64::MAX TTL yields an expired lease",
+            ["LEASE-21"],
+            lease::TtlOverflowWraps
+        ),
+        mutant!(
+            "completion_releases_lease",
+            "complete_process also releases the process's lease",
+            ["LEASE-19", "TERM-10"],
+            term::CompletionReleasesLease
+        ),
+        // CLOCK
+        mutant!(
+            "wall_clock_timestamps",
+            "timestamps and expiry read the wall clock instead of the injected clock",
+            ["CLOCK-1", "CLOCK-2", "CLOCK-4"],
+            clock::WallClock
+        ),
+        mutant!(
+            "clock_never_goes_back",
+            "a monotonic guard keeps the highest reading seen, so time set back is ignored",
+            ["CLOCK-5"],
+            clock::MonotonicGuard
+        ),
+    ]
+}
