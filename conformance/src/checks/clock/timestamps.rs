@@ -1,103 +1,15 @@
-//! CLOCK: every timestamp and every expiry decision reads the injected clock,
-//! `ManualClock` clones share one reading, and time may go backwards.
-//!
-//! Checks that need exact values or set time back need the injected clock;
-//! one check bounds every timestamp by the clock readings around its call,
-//! so it also runs on wall-clock backends.
+//! CLOCK-1, CLOCK-4 and CLOCK-5: timestamps are clock readings, exact values set, and
+//! follow a clock set back.
 
-use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
-use crate::context::{CheckContext, CHECK_START_MS};
-use crate::fixtures::{note, registration, session, wake};
-use procreg::{Clock, ErrorKind, ProcessAwaitOutput, ProcessExternalRef, ProcessLease};
+use super::support::{claim, register};
+use crate::check::CheckResult;
+use crate::context::CheckContext;
+use crate::fixtures::{note, session, wake};
+use procreg::{ProcessAwaitOutput, ProcessExternalRef};
 use serde_json::json;
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        Check {
-            id: "clock_every_timestamp_reads_the_injected_clock",
-            rules: &["CLOCK-1"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(every_timestamp_reads_the_injected_clock(cx)),
-        },
-        Check {
-            id: "clock_timestamps_are_read_during_the_call",
-            rules: &["CLOCK-1"],
-            level: Level::Must,
-            needs: Needs::NONE,
-            body: |cx| Box::pin(timestamps_are_read_during_the_call(cx)),
-        },
-        Check {
-            id: "clock_lease_expiry_follows_the_injected_clock",
-            rules: &["CLOCK-2"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(lease_expiry_follows_the_injected_clock(cx)),
-        },
-        Check {
-            id: "clock_manual_clock_clones_share_one_reading",
-            rules: &["CLOCK-3"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(manual_clock_clones_share_one_reading(cx)),
-        },
-        Check {
-            id: "clock_timestamps_equal_exactly_the_values_set",
-            rules: &["CLOCK-4"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(timestamps_equal_exactly_the_values_set(cx)),
-        },
-        Check {
-            id: "clock_new_timestamps_follow_a_clock_set_back",
-            rules: &["CLOCK-5"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(new_timestamps_follow_a_clock_set_back(cx)),
-        },
-        Check {
-            id: "clock_lease_liveness_is_judged_against_the_new_reading",
-            rules: &["CLOCK-5"],
-            level: Level::Must,
-            needs: Needs::NONE.injected_clock(),
-            body: |cx| Box::pin(lease_liveness_is_judged_against_the_new_reading(cx)),
-        },
-    ]
-}
-
-async fn register(
-    cx: &CheckContext<'_>,
-    rule: &str,
-    id: &str,
-) -> Result<procreg::ProcessRecord, CheckFailure> {
-    let registered = cx.registry().register_process(registration(id)).await;
-    cx.ok(rule, &format!("register_process({id})"), registered)
-}
-
-async fn claim(
-    cx: &CheckContext<'_>,
-    rule: &str,
-    owner: &str,
-    ttl: u64,
-) -> Result<ProcessLease, CheckFailure> {
-    let claimed = cx.registry().claim_process_lease("p1", owner, ttl).await;
-    cx.ok(
-        rule,
-        &format!("claim_process_lease(p1, {owner}, {ttl})"),
-        claimed,
-    )
-}
-
-/// Asserts another owner's claim on `p1` is refused: the lease is live.
-async fn live(cx: &CheckContext<'_>, rule: &str, when: &str) -> CheckResult {
-    let result = cx.registry().claim_process_lease("p1", "other", 10).await;
-    let what = format!("claim_process_lease(p1, other) {when}");
-    cx.err_containing(rule, &what, result, ErrorKind::LeaseHeld, "already leased")?;
-    Ok(())
-}
-
 /// CLOCK-1: each timestamp is the clock's reading at its call.
-async fn every_timestamp_reads_the_injected_clock(cx: CheckContext<'_>) -> CheckResult {
+pub(super) async fn every_timestamp_reads_the_injected_clock(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-1";
     let clock = cx.manual_clock()?;
     let registry = cx.registry();
@@ -229,7 +141,7 @@ fn during(
 }
 
 /// CLOCK-1: timestamps lie between the clock readings just before and after their call.
-async fn timestamps_are_read_during_the_call(cx: CheckContext<'_>) -> CheckResult {
+pub(super) async fn timestamps_are_read_during_the_call(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-1";
     let registry = cx.registry();
     let before = cx.now_ms();
@@ -319,104 +231,8 @@ async fn timestamps_are_read_during_the_call(cx: CheckContext<'_>) -> CheckResul
     )
 }
 
-/// CLOCK-2: only the injected clock expires a lease.
-async fn lease_expiry_follows_the_injected_clock(cx: CheckContext<'_>) -> CheckResult {
-    const RULE: &str = "CLOCK-2";
-    let clock = cx.manual_clock()?;
-    register(&cx, RULE, "p1").await?;
-    // The injected clock starts at CHECK_START_MS (November 2023): the wall
-    // clock is far past this lease's expiry, so a backend consulting it
-    // would see the lease expired at once.
-    let lease = claim(&cx, RULE, "worker", 20).await?;
-    live(
-        &cx,
-        RULE,
-        &format!("at {CHECK_START_MS}, long after the wall clock passed the expiry"),
-    )
-    .await?;
-    let renewed = cx.registry().renew_process_lease(&lease, 20).await;
-    let renewed = cx.ok(
-        RULE,
-        "renew_process_lease(p1, 20) before the injected expiry",
-        renewed,
-    )?;
-    clock.advance(19);
-    live(&cx, RULE, "one millisecond before the injected expiry").await?;
-    clock.advance(1);
-    let result = cx.registry().renew_process_lease(&renewed, 20).await;
-    cx.err_containing(
-        RULE,
-        "renew_process_lease(p1, 20) at the injected expiry",
-        result,
-        ErrorKind::LeaseLost,
-        "missing or expired",
-    )?;
-    let taken = claim(&cx, RULE, "other", 20).await?;
-    cx.ensure_eq(
-        RULE,
-        "fencing token of other's claim after the expiry",
-        &2,
-        &taken.fencing_token,
-    )
-}
-
-/// CLOCK-3: advancing or setting any clone moves all of them, the registry's included.
-async fn manual_clock_clones_share_one_reading(cx: CheckContext<'_>) -> CheckResult {
-    const RULE: &str = "CLOCK-3";
-    let clock = cx.manual_clock()?;
-    let clone = clock.clone();
-    let start = cx.now_ms();
-    cx.ensure_eq(
-        RULE,
-        "advance(50) on a clone",
-        &(start + 50),
-        &clone.advance(50),
-    )?;
-    cx.ensure_eq(
-        RULE,
-        "the check clock after a clone advanced 50",
-        &(start + 50),
-        &clock.now_ms(),
-    )?;
-    clock.set(400);
-    cx.ensure_eq(RULE, "a clone after set(400)", &400, &clone.now_ms())?;
-    cx.ensure_eq(RULE, "cx.now_ms() after set(400)", &400, &cx.now_ms())?;
-    let record = register(&cx, RULE, "p1").await?;
-    cx.ensure_eq(
-        RULE,
-        "created_at_ms of register_process(p1) after set(400) (the registry's clone)",
-        &400,
-        &record.created_at_ms,
-    )?;
-    clone.set(u64::MAX - 5);
-    cx.ensure_eq(
-        RULE,
-        "advance(10) from u64::MAX - 5 (saturates)",
-        &u64::MAX,
-        &clock.advance(10),
-    )?;
-    cx.ensure_eq(RULE, "a clone after saturating", &u64::MAX, &clone.now_ms())?;
-    cx.ensure_eq(
-        RULE,
-        "advance(u64::MAX) at u64::MAX",
-        &u64::MAX,
-        &clock.advance(u64::MAX),
-    )?;
-    let noted = cx
-        .registry()
-        .append_event("p1", note(json!({ "at": "max" })))
-        .await;
-    let noted = cx.ok(RULE, "append_event(p1, note) at u64::MAX", noted)?;
-    cx.ensure_eq(
-        RULE,
-        "occurred_at_ms of a note appended at u64::MAX",
-        &u64::MAX,
-        &noted.event.occurred_at_ms,
-    )
-}
-
 /// CLOCK-4: with a manual clock, every timestamp is a value the check set.
-async fn timestamps_equal_exactly_the_values_set(cx: CheckContext<'_>) -> CheckResult {
+pub(super) async fn timestamps_equal_exactly_the_values_set(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-4";
     let clock = cx.manual_clock()?;
     clock.set(42);
@@ -491,7 +307,7 @@ async fn timestamps_equal_exactly_the_values_set(cx: CheckContext<'_>) -> CheckR
 }
 
 /// CLOCK-5: after the clock is set back, new timestamps follow it.
-async fn new_timestamps_follow_a_clock_set_back(cx: CheckContext<'_>) -> CheckResult {
+pub(super) async fn new_timestamps_follow_a_clock_set_back(cx: CheckContext<'_>) -> CheckResult {
     const RULE: &str = "CLOCK-5";
     let clock = cx.manual_clock()?;
     clock.set(10_000);
@@ -533,44 +349,5 @@ async fn new_timestamps_follow_a_clock_set_back(cx: CheckContext<'_>) -> CheckRe
         "(created_at_ms, updated_at_ms) of p1",
         &(10_000, 5_000),
         &(stored.created_at_ms, stored.updated_at_ms),
-    )
-}
-
-/// CLOCK-5: liveness is judged against the current reading, even an earlier one.
-async fn lease_liveness_is_judged_against_the_new_reading(cx: CheckContext<'_>) -> CheckResult {
-    const RULE: &str = "CLOCK-5";
-    let clock = cx.manual_clock()?;
-    register(&cx, RULE, "p1").await?;
-    let start = cx.now_ms();
-    let lease = claim(&cx, RULE, "worker", 100).await?;
-    clock.set(start + 500);
-    let result = cx.registry().renew_process_lease(&lease, 100).await;
-    cx.err(
-        RULE,
-        "renew_process_lease(p1, 100) past the expiry",
-        result,
-        ErrorKind::LeaseLost,
-    )?;
-    clock.set(start + 50);
-    live(&cx, RULE, "after the clock went back before the expiry").await?;
-    let renewed = cx.registry().renew_process_lease(&lease, 100).await;
-    let renewed = cx.ok(
-        RULE,
-        "renew_process_lease(p1, 100) after the clock went back",
-        renewed,
-    )?;
-    cx.ensure_eq(
-        RULE,
-        "expires_at_epoch_ms of the renew at start + 50",
-        &(start + 150),
-        &renewed.expires_at_epoch_ms,
-    )?;
-    clock.set(start - 500);
-    let reclaimed = claim(&cx, RULE, "worker", 10).await?;
-    cx.ensure_eq(
-        RULE,
-        "(claimed_at, expires_at) of the owner's re-claim at start - 500",
-        &(start - 500, start - 490),
-        &(reclaimed.claimed_at_epoch_ms, reclaimed.expires_at_epoch_ms),
     )
 }
