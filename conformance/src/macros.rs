@@ -101,7 +101,9 @@ pub fn __run_model_check_test<F: RegistryFactory>(factory: &F) {
             "model check: {} cases, {} operations, seed {}",
             report.cases_run, report.ops_run, report.seed
         ),
-        crate::machine::ModelOutcome::Skipped { reason } => eprintln!("skipped the model check: {reason}"),
+        crate::machine::ModelOutcome::Skipped { reason } => {
+            eprintln!("skipped the model check: {reason}")
+        }
         crate::machine::ModelOutcome::Failed(failure) => panic!("{failure}"),
     }
 }

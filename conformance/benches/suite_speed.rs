@@ -1,0 +1,125 @@
+//! Speed of the instruments against the reference registry, and how fast the
+//! model check finds the fencing mutants. Prints numbers; asserts nothing about time.
+//!
+//! Run: `cargo bench -p procreg-conformance --features mutants --bench suite_speed`
+
+use async_trait::async_trait;
+use procreg::{Clock, ProcessRegistry, RegistryResult};
+use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
+use procreg_conformance::mutants::zoo;
+use procreg_conformance::{all_checks, run_suite, RegistryFactory, SuiteConfig};
+use procreg_memory::MemoryRegistry;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SUITE_RUNS: usize = 5;
+const MODEL_CASES: u32 = 2_000;
+const FENCING_MUTANTS: [&str; 5] = [
+    "fence_reset_on_release",
+    "release_ignores_token",
+    "stale_renew_accepted",
+    "expired_renew_accepted",
+    "liveness_inclusive",
+];
+const DETECTION_SEEDS: u64 = 9;
+
+struct FnFactory(fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>);
+
+#[async_trait]
+impl RegistryFactory for FnFactory {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        Ok((self.0)(clock))
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let mut suite_times = Vec::new();
+    for _ in 0..SUITE_RUNS {
+        let started = Instant::now();
+        let report = runtime.block_on(run_suite(
+            &|clock| MemoryRegistry::new(clock),
+            &SuiteConfig::strict(),
+        ));
+        suite_times.push(started.elapsed());
+        assert!(report.is_success(), "the reference must pass");
+    }
+    println!(
+        "scenario suite: {} checks against MemoryRegistry, median {:.0} ms over {SUITE_RUNS} runs",
+        all_checks().len(),
+        median(suite_times).as_secs_f64() * 1e3
+    );
+
+    let config = ModelConfig {
+        cases: MODEL_CASES,
+        ..ModelConfig::default()
+    };
+    let started = Instant::now();
+    let report = model_check(&|clock| MemoryRegistry::new(clock), &config);
+    let elapsed = started.elapsed();
+    assert_eq!(
+        report.outcome,
+        ModelOutcome::Passed,
+        "the reference must agree with the model"
+    );
+    println!(
+        "model check: {} cases, {} ops in {:.2} s = {:.0} ops/s (state compared after every op)",
+        report.cases_run,
+        report.ops_run,
+        elapsed.as_secs_f64(),
+        report.ops_run as f64 / elapsed.as_secs_f64()
+    );
+    let quick = ModelConfig {
+        compare_state: false,
+        ..config.clone()
+    };
+    let started = Instant::now();
+    let report = model_check(&|clock| MemoryRegistry::new(clock), &quick);
+    let elapsed = started.elapsed();
+    println!(
+        "model check, results only: {} ops in {:.2} s = {:.0} ops/s",
+        report.ops_run,
+        elapsed.as_secs_f64(),
+        report.ops_run as f64 / elapsed.as_secs_f64()
+    );
+
+    for mutant in zoo()
+        .into_iter()
+        .filter(|mutant| FENCING_MUTANTS.contains(&mutant.id))
+    {
+        let mut times = Vec::new();
+        let mut shrunk = Vec::new();
+        let mut cases = Vec::new();
+        for seed in 0..DETECTION_SEEDS {
+            let config = ModelConfig {
+                seed,
+                ..ModelConfig::default()
+            };
+            let started = Instant::now();
+            let report = model_check(&FnFactory(mutant.make), &config);
+            times.push(started.elapsed());
+            if let ModelOutcome::Failed(failure) = &report.outcome {
+                shrunk.push(failure.ops.len());
+                cases.push(report.cases_to_failure.unwrap_or(0));
+            }
+        }
+        cases.sort_unstable();
+        println!(
+            "{:<24} detected in {}/{DETECTION_SEEDS} seeds; median {:.0} ms (shrinking included), median cases {}, shrunk lengths {:?}",
+            mutant.id,
+            shrunk.len(),
+            median(times).as_secs_f64() * 1e3,
+            cases.get(cases.len() / 2).copied().unwrap_or(0),
+            shrunk
+        );
+    }
+}

@@ -1,0 +1,595 @@
+//! Recording: concurrent tasks issue seeded random calls on a few shared
+//! processes of one fresh registry, each call stamped on a logical clock.
+
+use super::history::{await_output, History, HistoryOp, OpValue, Operation, Outcome, OWNERS};
+use crate::context::CHECK_START_MS;
+use crate::factory::{ClockControl, ErrorTyping, RegistryFactory};
+use crate::machine::EventKind;
+use procreg::{
+    ErrorKind, ManualClock, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryError,
+    RegistryResult,
+};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Relative weights of the calls a recording task draws (0 disables a call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpMix {
+    /// `register_process` (mostly identical content, sometimes conflicting or invalid).
+    pub register: u32,
+    /// `append_event` (notes, typed, wakes with and without targets, cancels, custom terminals).
+    pub append: u32,
+    /// `complete_process`.
+    pub complete: u32,
+    /// `events_after`.
+    pub events_after: u32,
+    /// `wake_events_after`.
+    pub wake_events_after: u32,
+    /// `ack_wake`.
+    pub ack_wake: u32,
+    /// `get_process`.
+    pub get_process: u32,
+    /// `wait_event_after` and `await_process`, each bounded by the wait timeout.
+    pub wait: u32,
+    /// `claim_process_lease`.
+    pub claim: u32,
+    /// `renew_process_lease` of a lease the same task obtained.
+    pub renew: u32,
+    /// `complete_process_lease` of a lease the same task obtained.
+    pub release: u32,
+}
+
+impl Default for OpMix {
+    fn default() -> Self {
+        Self {
+            register: 10,
+            append: 24,
+            complete: 4,
+            events_after: 10,
+            wake_events_after: 5,
+            ack_wake: 4,
+            get_process: 6,
+            wait: 3,
+            claim: 12,
+            renew: 8,
+            release: 5,
+        }
+    }
+}
+
+impl OpMix {
+    /// Mostly lease calls: claims racing on few processes.
+    pub fn lease_heavy() -> Self {
+        Self {
+            register: 4,
+            append: 2,
+            complete: 0,
+            events_after: 1,
+            wake_events_after: 0,
+            ack_wake: 0,
+            get_process: 1,
+            wait: 0,
+            claim: 20,
+            renew: 6,
+            release: 8,
+        }
+    }
+
+    fn weights(&self) -> [u32; 11] {
+        [
+            self.register,
+            self.append,
+            self.complete,
+            self.events_after,
+            self.wake_events_after,
+            self.ack_wake,
+            self.get_process,
+            self.wait,
+            self.claim,
+            self.renew,
+            self.release,
+        ]
+    }
+}
+
+/// How a history is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Seeds every task's generator; the same seed issues the same calls
+    /// (the interleaving, and so the results, still depend on scheduling).
+    pub seed: u64,
+    /// Concurrent tasks.
+    pub tasks: usize,
+    /// Calls each task issues.
+    pub ops_per_task: usize,
+    /// Shared processes, named by [`process_id`].
+    pub processes: usize,
+    /// The bound of every call; a call that exceeds it is recorded as a timeout.
+    pub call_timeout: Duration,
+    /// The bound of `wait_event_after` and `await_process`.
+    pub wait_timeout: Duration,
+    /// Which calls the tasks issue.
+    pub mix: OpMix,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            tasks: 4,
+            ops_per_task: 40,
+            processes: 3,
+            call_timeout: Duration::from_secs(2),
+            wait_timeout: Duration::from_millis(20),
+            mix: OpMix::default(),
+        }
+    }
+}
+
+/// The id of the `index`-th shared process: `p0`, `p1`, ...
+pub fn process_id(index: usize) -> String {
+    format!("p{index}")
+}
+
+/// SplitMix64: small, seeded, and good enough to pick calls.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, stream: u64) -> Self {
+        let mut rng = Self(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
+        rng.next();
+        rng
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..bound` (0 when `bound` is 0).
+    fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 {
+            0
+        } else {
+            self.next() % bound
+        }
+    }
+
+    fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    fn small(&mut self, bound: u8) -> u8 {
+        u8::try_from(self.below(u64::from(bound))).unwrap_or(0)
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u64 = weights.iter().map(|weight| u64::from(*weight)).sum();
+        let mut pick = self.below(total);
+        for (index, weight) in weights.iter().enumerate() {
+            let weight = u64::from(*weight);
+            if pick < weight {
+                return index;
+            }
+            pick -= weight;
+        }
+        0
+    }
+}
+
+/// What every task shares: the logical clock and the token names.
+#[derive(Debug, Default)]
+struct Shared {
+    clock: AtomicU64,
+    tokens: Mutex<BTreeMap<String, usize>>,
+}
+
+impl Shared {
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// The lease with its opaque token replaced by its `<token-N>` name.
+    fn named(&self, lease: &ProcessLease) -> ProcessLease {
+        let mut tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = tokens.len() + 1;
+        let number = *tokens.entry(lease.lease_token.clone()).or_insert(next);
+        ProcessLease {
+            lease_token: format!("<token-{number}>"),
+            ..lease.clone()
+        }
+    }
+}
+
+/// A call's raw result, before token naming.
+enum Raw {
+    Value(OpValue),
+    Lease(ProcessLease),
+    Err(ErrorKind),
+    Timeout,
+}
+
+fn raw<T>(result: RegistryResult<T>, wrap: impl FnOnce(T) -> OpValue) -> Raw {
+    match result {
+        Ok(value) => Raw::Value(wrap(value)),
+        Err(error) => Raw::Err(error.kind),
+    }
+}
+
+fn raw_lease(result: RegistryResult<ProcessLease>) -> Raw {
+    match result {
+        Ok(lease) => Raw::Lease(lease),
+        Err(error) => Raw::Err(error.kind),
+    }
+}
+
+async fn bounded<T>(
+    bound: Duration,
+    call: impl std::future::Future<Output = RegistryResult<T>>,
+    wrap: impl FnOnce(T) -> OpValue,
+) -> Raw {
+    match tokio::time::timeout(bound, call).await {
+        Ok(result) => raw(result, wrap),
+        Err(_) => Raw::Timeout,
+    }
+}
+
+/// Issues `op` on `registry`; `lease` is the raw lease a renew or release presents.
+async fn issue(
+    registry: &dyn ProcessRegistry,
+    process: &str,
+    op: &HistoryOp,
+    lease: Option<&ProcessLease>,
+    wait_timeout: Duration,
+) -> Raw {
+    match op {
+        HistoryOp::Register { variant } => raw(
+            registry
+                .register_process(HistoryOp::registration(process, *variant))
+                .await,
+            OpValue::record,
+        ),
+        HistoryOp::AppendEvent {
+            event,
+            value,
+            key,
+            target,
+        } => raw(
+            registry
+                .append_event(
+                    process,
+                    HistoryOp::append_request(process, *event, *value, key.as_deref(), *target),
+                )
+                .await,
+            OpValue::append,
+        ),
+        HistoryOp::CompleteProcess { output } => raw(
+            registry
+                .complete_process(process, await_output(*output))
+                .await,
+            OpValue::record,
+        ),
+        HistoryOp::EventsAfter { after } => raw(
+            registry.events_after(process, *after).await,
+            OpValue::Events,
+        ),
+        HistoryOp::WakeEventsAfter { after } => raw(
+            registry.wake_events_after(process, *after).await,
+            OpValue::Events,
+        ),
+        HistoryOp::AckWake { sequence } => raw(registry.ack_wake(process, *sequence).await, |()| {
+            OpValue::Unit
+        }),
+        HistoryOp::GetProcess => {
+            Raw::Value(OpValue::maybe_record(registry.get_process(process).await))
+        }
+        HistoryOp::WaitEventAfter { event_type, after } => {
+            bounded(
+                wait_timeout,
+                registry.wait_event_after(process, event_type, *after),
+                OpValue::event,
+            )
+            .await
+        }
+        HistoryOp::AwaitProcess => {
+            bounded(
+                wait_timeout,
+                registry.await_process(process),
+                OpValue::await_output,
+            )
+            .await
+        }
+        HistoryOp::ClaimLease { owner, ttl_ms } => {
+            raw_lease(registry.claim_process_lease(process, owner, *ttl_ms).await)
+        }
+        HistoryOp::RenewLease { ttl_ms, .. } => match lease {
+            Some(lease) => raw_lease(registry.renew_process_lease(lease, *ttl_ms).await),
+            None => Raw::Err(ErrorKind::LeaseLost),
+        },
+        HistoryOp::ReleaseLease { .. } => match lease {
+            Some(lease) => raw(
+                registry
+                    .complete_process_lease(&ProcessLeaseCompletion::from_lease(lease))
+                    .await,
+                |()| OpValue::Unit,
+            ),
+            None => Raw::Value(OpValue::Unit),
+        },
+    }
+}
+
+/// One task's generator state: what it has seen, and the leases it holds.
+struct Task {
+    index: usize,
+    rng: Rng,
+    /// Highest sequence seen per process index.
+    seen: BTreeMap<usize, u64>,
+    /// Wake sequences seen per process index.
+    wakes: BTreeMap<usize, Vec<u64>>,
+    /// Leases this task obtained: (name, raw lease as last returned).
+    leases: Vec<(String, ProcessLease)>,
+}
+
+const TTLS: [u64; 3] = [0, 1_000, u64::MAX];
+
+impl Task {
+    fn cursor(&mut self, process: usize) -> u64 {
+        let seen = self.seen.get(&process).copied().unwrap_or(0);
+        seen.saturating_sub(self.rng.below(3))
+    }
+
+    /// The next call: (process index, process id, op, index into `leases` for renew and release).
+    fn next_op(&mut self, config: &HistoryConfig) -> (usize, String, HistoryOp, Option<usize>) {
+        let process = self.rng.index(config.processes.max(1));
+        let mut choice = self.rng.weighted(&config.mix.weights());
+        if (choice == 9 || choice == 10) && self.leases.is_empty() {
+            choice = 8;
+        }
+        let op = match choice {
+            0 => HistoryOp::Register {
+                variant: match self.rng.below(10) {
+                    0 => 1,
+                    1 => 2,
+                    _ => 0,
+                },
+            },
+            1 => {
+                let kinds = [
+                    (EventKind::Note, 5),
+                    (EventKind::Wake, 4),
+                    (EventKind::SilentWake, 1),
+                    (EventKind::Typed, 2),
+                    (EventKind::BadTyped, 1),
+                    (EventKind::Cancel, 1),
+                    (EventKind::Done, 1),
+                ];
+                let weights: Vec<u32> = kinds.iter().map(|(_, weight)| *weight).collect();
+                let event = kinds[self.rng.weighted(&weights)].0;
+                let key = if self.rng.chance(50) && event != EventKind::Done {
+                    None
+                } else {
+                    Some(format!("k{}", self.rng.below(3)))
+                };
+                HistoryOp::AppendEvent {
+                    event,
+                    value: self.rng.small(2),
+                    key,
+                    target: self.rng.chance(85).then(|| self.rng.small(4)),
+                }
+            }
+            2 => HistoryOp::CompleteProcess {
+                output: self.rng.small(3),
+            },
+            3 => HistoryOp::EventsAfter {
+                after: self.cursor(process),
+            },
+            4 => HistoryOp::WakeEventsAfter {
+                after: if self.rng.chance(50) {
+                    0
+                } else {
+                    self.cursor(process)
+                },
+            },
+            5 => {
+                let wakes = self.wakes.get(&process).cloned().unwrap_or_default();
+                let sequence = if wakes.is_empty() || self.rng.chance(20) {
+                    self.cursor(process) + 1
+                } else {
+                    wakes[self.rng.index(wakes.len())]
+                };
+                HistoryOp::AckWake { sequence }
+            }
+            6 => HistoryOp::GetProcess,
+            7 => {
+                if self.rng.chance(25) {
+                    HistoryOp::AwaitProcess
+                } else {
+                    HistoryOp::WaitEventAfter {
+                        event_type: if self.rng.chance(70) { "note" } else { "wake" }.to_owned(),
+                        after: self.cursor(process).saturating_sub(1),
+                    }
+                }
+            }
+            9 | 10 => {
+                let index = self.rng.index(self.leases.len());
+                let (name, lease) = &self.leases[index];
+                let op = if choice == 9 {
+                    HistoryOp::RenewLease {
+                        lease: name.clone(),
+                        ttl_ms: TTLS[self.rng.index(TTLS.len())],
+                    }
+                } else {
+                    HistoryOp::ReleaseLease {
+                        lease: name.clone(),
+                    }
+                };
+                // A renew or release addresses the process of its lease.
+                return (process, lease.process_id.clone(), op, Some(index));
+            }
+            _ => HistoryOp::ClaimLease {
+                owner: OWNERS[self.rng.index(OWNERS.len())].to_owned(),
+                ttl_ms: [0, 1_000, 1_000, u64::MAX, u64::MAX][self.rng.index(5)],
+            },
+        };
+        (process, process_id(process), op, None)
+    }
+
+    /// Learns cursors, wakes and leases from a result.
+    fn observe(&mut self, process: usize, value: &OpValue) {
+        let saw = |task: &mut Task, event: &procreg::ProcessEvent| {
+            let seen = task.seen.entry(process).or_insert(0);
+            *seen = (*seen).max(event.sequence);
+            if event.semantics.wake.is_some() {
+                let wakes = task.wakes.entry(process).or_default();
+                if !wakes.contains(&event.sequence) {
+                    wakes.push(event.sequence);
+                }
+            }
+        };
+        match value {
+            OpValue::Append(result) => saw(self, &result.event),
+            OpValue::Events(events) => {
+                for event in events {
+                    saw(self, event);
+                }
+            }
+            OpValue::Event(event) => saw(self, event),
+            _ => {}
+        }
+    }
+
+    async fn run(
+        mut self,
+        registry: Arc<dyn ProcessRegistry>,
+        shared: Arc<Shared>,
+        config: HistoryConfig,
+    ) -> Vec<Operation> {
+        let mut operations = Vec::with_capacity(config.ops_per_task);
+        for _ in 0..config.ops_per_task {
+            let (process, process_name, op, lease_index) = self.next_op(&config);
+            let lease = lease_index.and_then(|index| self.leases.get(index).map(|(_, l)| l));
+            let invoke = shared.tick();
+            let result = tokio::time::timeout(
+                config.call_timeout,
+                issue(
+                    registry.as_ref(),
+                    &process_name,
+                    &op,
+                    lease,
+                    config.wait_timeout,
+                ),
+            )
+            .await
+            .unwrap_or(Raw::Timeout);
+            let response = shared.tick();
+            let (response, outcome) = match result {
+                Raw::Timeout => (None, Outcome::Timeout),
+                Raw::Err(kind) => (Some(response), Outcome::Err { kind }),
+                Raw::Value(value) => {
+                    self.observe(process, &value);
+                    (Some(response), Outcome::Ok { value })
+                }
+                Raw::Lease(lease) => {
+                    let named = shared.named(&lease);
+                    match (&op, lease_index) {
+                        (HistoryOp::RenewLease { .. }, Some(index)) => {
+                            if let Some(held) = self.leases.get_mut(index) {
+                                held.1 = lease;
+                            }
+                        }
+                        _ => self.leases.push((named.lease_token.clone(), lease)),
+                    }
+                    (
+                        Some(response),
+                        Outcome::Ok {
+                            value: OpValue::Lease(named),
+                        },
+                    )
+                }
+            };
+            operations.push(Operation {
+                id: 0,
+                task: self.index,
+                process: process_name,
+                op,
+                invoke,
+                response,
+                outcome,
+            });
+        }
+        operations
+    }
+}
+
+/// Records a concurrent history of a fresh registry from `factory`.
+///
+/// The registry reads a [`ManualClock`] fixed at [`CHECK_START_MS`] for the
+/// whole run, so time is no source of nondeterminism. `config.tasks` tasks
+/// are spawned on the caller's runtime (use a multi-thread runtime for real
+/// parallelism; the runtime needs its time driver for the bounds) and issue
+/// `config.ops_per_task` seeded random calls each on `config.processes`
+/// shared processes. Every call is stamped on one logical clock just before
+/// it starts and just after it returns, and recorded with its task, process,
+/// call and result, lease tokens renamed `<token-N>` history-wide.
+///
+/// Fails when the backend cannot start, declares wall-clock time only, or a
+/// task panics.
+pub async fn record_history<F: RegistryFactory + ?Sized>(
+    factory: &F,
+    config: &HistoryConfig,
+) -> RegistryResult<History> {
+    let capabilities = factory.capabilities();
+    if capabilities.clock != ClockControl::Injected {
+        return Err(RegistryError::unsupported(
+            "recording a history needs an injected clock (the backend declares wall-clock time only)",
+        ));
+    }
+    let clock = ManualClock::new(CHECK_START_MS);
+    let registry = factory.create(Arc::new(clock.clone())).await?;
+    let shared = Arc::new(Shared::default());
+    let mut handles = Vec::with_capacity(config.tasks);
+    for index in 0..config.tasks {
+        let task = Task {
+            index,
+            rng: Rng::new(config.seed, index as u64 + 1),
+            seen: BTreeMap::new(),
+            wakes: BTreeMap::new(),
+            leases: Vec::new(),
+        };
+        handles.push(tokio::spawn(task.run(
+            Arc::clone(&registry),
+            Arc::clone(&shared),
+            config.clone(),
+        )));
+    }
+    let mut operations = Vec::with_capacity(config.tasks * config.ops_per_task);
+    for (index, handle) in handles.into_iter().enumerate() {
+        let recorded = handle.await.map_err(|error| {
+            RegistryError::backend(format!("recording task {index} failed: {error}"))
+        })?;
+        operations.extend(recorded);
+    }
+    operations.sort_by_key(|operation| operation.invoke);
+    for (id, operation) in operations.iter_mut().enumerate() {
+        operation.id = id;
+    }
+    Ok(History {
+        clock_ms: procreg::Clock::now_ms(&clock),
+        durability_tier: registry.durability_tier(),
+        typed_errors: capabilities.errors == ErrorTyping::Typed,
+        operations,
+    })
+}
