@@ -28,7 +28,7 @@ pub use catalogue::all_checks;
 pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};
 pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
 pub use factory::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
-pub use macros::{__run_check_test, __run_model_check_test};
+pub use macros::{__run_check_test, __run_linearizability_test, __run_model_check_test};
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
 pub use runner::{run_check, run_check_by_id, run_suite, SuiteConfig};
 

@@ -5,7 +5,8 @@ use crate::report::Outcome;
 use crate::runner::{run_check_by_id, SuiteConfig};
 
 /// Expands one `#[test]` per conformance check, plus
-/// `model_check_agrees_with_the_model`, inside a module named
+/// `model_check_agrees_with_the_model` and
+/// `linearizability_of_concurrent_histories`, inside a module named
 /// `conformance`, so `cargo test lease_` runs the lease checks and each
 /// check shows up in cargo's output on its own.
 ///
@@ -49,6 +50,11 @@ macro_rules! __procreg_expand_tests {
             #[test]
             fn model_check_agrees_with_the_model() {
                 $crate::__run_model_check_test(&$factory);
+            }
+
+            #[test]
+            fn linearizability_of_concurrent_histories() {
+                $crate::__run_linearizability_test(&$factory);
             }
         }
     };
@@ -105,5 +111,56 @@ pub fn __run_model_check_test<F: RegistryFactory>(factory: &F) {
             eprintln!("skipped the model check: {reason}")
         }
         crate::machine::ModelOutcome::Failed(failure) => panic!("{failure}"),
+    }
+}
+
+/// How many seeded concurrent histories the generated linearizability test records.
+const LINEARIZABILITY_SEEDS: u64 = 4;
+
+/// Records and checks a few seeded concurrent histories for a generated test
+/// (`PROCREG_SEED` shifts the seeds).
+#[doc(hidden)]
+pub fn __run_linearizability_test<F: RegistryFactory>(factory: &F) {
+    use crate::linearizability::{check_history, record_history, HistoryConfig, Verdict};
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => panic!("procreg-conformance could not start a tokio runtime: {error}"),
+    };
+    let first_seed = std::env::var("PROCREG_SEED")
+        .ok()
+        .and_then(|seed| seed.parse::<u64>().ok())
+        .unwrap_or(0);
+    for seed in first_seed..first_seed + LINEARIZABILITY_SEEDS {
+        let config = HistoryConfig {
+            seed,
+            ..HistoryConfig::default()
+        };
+        let history = match runtime.block_on(record_history(factory, &config)) {
+            Ok(history) => history,
+            Err(error) => {
+                eprintln!("skipped the linearizability check: {error}");
+                return;
+            }
+        };
+        let report = check_history(&history);
+        match report.verdict {
+            Verdict::Linearizable => {}
+            Verdict::Unknown => eprintln!(
+                "linearizability of history seed {seed}: undecided within the search budget"
+            ),
+            Verdict::NotLinearizable => {
+                let counterexample = report
+                    .counterexample
+                    .map(|counterexample| counterexample.to_string())
+                    .unwrap_or_default();
+                panic!(
+                    "history seed {seed} is not linearizable (replay with PROCREG_SEED={seed}):\n{counterexample}"
+                );
+            }
+        }
     }
 }
