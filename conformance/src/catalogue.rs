@@ -19,6 +19,7 @@ pub fn all_checks() -> Vec<Check> {
         checks::lease::checks(),
         checks::err::checks(),
         checks::clock::checks(),
+        checks::transcript::checks(),
     ]
     .into_iter()
     .flatten()
@@ -198,6 +199,22 @@ macro_rules! __procreg_check_ids {
             clock_timestamps_equal_exactly_the_values_set,
             clock_new_timestamps_follow_a_clock_set_back,
             clock_lease_liveness_is_judged_against_the_new_reading,
+            transcript_matches_reference_registration_conflicts,
+            transcript_matches_reference_external_refs,
+            transcript_matches_reference_handle_grants,
+            transcript_matches_reference_session_deletion,
+            transcript_matches_reference_event_ordering,
+            transcript_matches_reference_replay_keys,
+            transcript_matches_reference_wakes_and_acks,
+            transcript_matches_reference_terminal_completion,
+            transcript_matches_reference_immediate_waits,
+            transcript_matches_reference_sweep,
+            transcript_matches_reference_lease_claim,
+            transcript_matches_reference_lease_renew,
+            transcript_matches_reference_lease_expiry,
+            transcript_matches_reference_lease_fencing,
+            transcript_matches_reference_error_atomicity,
+            transcript_matches_reference_clock,
         }
     };
 }

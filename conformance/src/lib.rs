@@ -22,6 +22,7 @@ pub mod mutants;
 pub mod render;
 mod report;
 mod runner;
+pub mod transcript;
 mod unwind;
 
 pub use catalogue::all_checks;

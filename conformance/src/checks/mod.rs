@@ -10,6 +10,7 @@ pub(crate) mod replay;
 pub(crate) mod session;
 pub(crate) mod sweep;
 pub(crate) mod term;
+pub(crate) mod transcript;
 pub(crate) mod wait;
 pub(crate) mod wake;
 pub(crate) mod xref;
