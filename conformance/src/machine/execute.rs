@@ -403,51 +403,91 @@ impl<'a> Execution<'a> {
         }
     }
 
-    /// The whole observable state on both sides, as (what, model, backend) triples.
-    pub(crate) async fn state(&self) -> Vec<(String, Value, Value)> {
+    /// The first part of the observable state where the two sides differ, as
+    /// (what, model, backend); `None` when the whole state agrees. Compares
+    /// typed values and renders JSON only for a difference, so it stays cheap
+    /// enough to run after every step.
+    pub(crate) async fn state_difference(&self) -> Option<(String, Value, Value)> {
         let sut = self.sut;
         let model = &self.model;
-        let mut parts = Vec::new();
-        let pair = |expected: Observation, observed: Observation| {
-            (to_value(&expected), to_value(&observed))
-        };
-        let (m, s) = pair(
-            observe(Ok(model.list_non_terminal())),
-            observe(sut.list_non_terminal().await),
-        );
-        parts.push(("list_non_terminal()".to_owned(), m, s));
+        let typed = self.typed_errors;
+        let sweep = (Ok(model.list_non_terminal()), sut.list_non_terminal().await);
+        if let Some(found) = differ(typed, "list_non_terminal()", sweep) {
+            return Some(found);
+        }
         for process_id in PROCESSES {
-            let (m, s) = pair(
-                observe(Ok(model.get_process(process_id))),
-                observe(Ok(sut.get_process(process_id).await)),
+            let record = (
+                Ok::<_, procreg::RegistryError>(model.get_process(process_id)),
+                Ok(sut.get_process(process_id).await),
             );
-            parts.push((format!("get_process({process_id})"), m, s));
-            let (m, s) = pair(
-                observe(model.events_after(process_id, 0)),
-                observe(sut.events_after(process_id, 0).await),
+            if let Some(found) = differ(typed, &format!("get_process({process_id})"), record) {
+                return Some(found);
+            }
+            let log = (
+                model.events_after(process_id, 0),
+                sut.events_after(process_id, 0).await,
             );
-            parts.push((format!("events_after({process_id}, 0)"), m, s));
-            let (m, s) = pair(
-                observe(model.wake_events_after(process_id, 0)),
-                observe(sut.wake_events_after(process_id, 0).await),
+            if let Some(found) = differ(typed, &format!("events_after({process_id}, 0)"), log) {
+                return Some(found);
+            }
+            let wakes = (
+                model.wake_events_after(process_id, 0),
+                sut.wake_events_after(process_id, 0).await,
             );
-            parts.push((format!("wake_events_after({process_id}, 0)"), m, s));
-            let (m, s) = pair(
-                observe(model.handle_grants_for_process(process_id)),
-                observe(sut.handle_grants_for_process(process_id).await),
+            if let Some(found) =
+                differ(typed, &format!("wake_events_after({process_id}, 0)"), wakes)
+            {
+                return Some(found);
+            }
+            let grants = (
+                model.handle_grants_for_process(process_id),
+                sut.handle_grants_for_process(process_id).await,
             );
-            parts.push((format!("handle_grants_for_process({process_id})"), m, s));
+            if let Some(found) = differ(
+                typed,
+                &format!("handle_grants_for_process({process_id})"),
+                grants,
+            ) {
+                return Some(found);
+            }
         }
         for holder in 0..4 {
             let scope = scope(holder);
-            let (m, s) = pair(
-                observe(Ok(model.list_handle_grants(&scope))),
-                observe(sut.list_handle_grants(&scope).await),
+            let listed = (
+                Ok(model.list_handle_grants(&scope)),
+                sut.list_handle_grants(&scope).await,
             );
-            parts.push((format!("list_handle_grants({})", scope.id()), m, s));
+            if let Some(found) = differ(
+                typed,
+                &format!("list_handle_grants({})", scope.id()),
+                listed,
+            ) {
+                return Some(found);
+            }
         }
-        parts
+        None
     }
+}
+
+/// Compares one part of the state; errors compare by kind (any error matches
+/// any error for untyped backends). Renders JSON only when the sides differ.
+fn differ<T: PartialEq + Serialize>(
+    typed: bool,
+    what: &str,
+    (expected, observed): (RegistryResult<T>, RegistryResult<T>),
+) -> Option<(String, Value, Value)> {
+    let same = match (&expected, &observed) {
+        (Ok(expected), Ok(observed)) => expected == observed,
+        (Err(expected), Err(observed)) => !typed || expected.kind == observed.kind,
+        _ => false,
+    };
+    (!same).then(|| {
+        (
+            what.to_owned(),
+            to_value(&observe(expected)),
+            to_value(&observe(observed)),
+        )
+    })
 }
 
 fn blocking_observation<T: Serialize>(expected: RegistryResult<Option<T>>) -> Observation {

@@ -178,19 +178,14 @@ pub fn run_sequence<F: RegistryFactory>(
                 }));
             }
             if compare_state {
-                for (what, expected, observed) in execution.state().await {
-                    let both_errors = !typed
-                        && expected.get("result").and_then(|r| r.as_str()) == Some("err")
-                        && observed.get("result").and_then(|r| r.as_str()) == Some("err");
-                    if expected != observed && !both_errors {
-                        return Ok(Some(Divergence {
-                            step,
-                            op: op.clone(),
-                            what: format!("the state after it: {what}"),
-                            expected,
-                            observed,
-                        }));
-                    }
+                if let Some((what, expected, observed)) = execution.state_difference().await {
+                    return Ok(Some(Divergence {
+                        step,
+                        op: op.clone(),
+                        what: format!("the state after it: {what}"),
+                        expected,
+                        observed,
+                    }));
                 }
             }
         }
