@@ -17,7 +17,7 @@
 //! operation with a known result is linearized.
 
 use super::step::{PreparedOp, SearchState, StepContext};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What the search of one partition found.
@@ -57,7 +57,7 @@ const NIL: usize = usize::MAX;
 const HEAD: usize = 0;
 
 /// A fixed-size set of operation indexes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Bitset(Box<[u64]>);
 
 impl Bitset {
@@ -146,7 +146,7 @@ pub(crate) fn search(
     let mut state = Rc::new(initial);
     // Each linearized call with the state before it (`None` for forced steps).
     let mut stack: Vec<(usize, Option<Rc<SearchState>>)> = Vec::new();
-    let mut cache: HashMap<Bitset, Vec<Rc<SearchState>>> = HashMap::new();
+    let mut cache: BTreeMap<Bitset, Vec<Rc<SearchState>>> = BTreeMap::new();
     let mut entry = entries.next[HEAD];
     let mut steps = 0u64;
     while remaining > 0 {
