@@ -109,3 +109,47 @@ fn spec_rules_are_all_tested() {
         "rules without a test in reference-impl/tests: {untested:?}"
     );
 }
+
+#[test]
+fn spec_rules_are_all_covered_by_conformance_checks() {
+    let covered: BTreeSet<&str> = procreg_conformance::all_checks()
+        .iter()
+        .flat_map(|check| check.rules.iter().copied())
+        .collect();
+    let rules = rules();
+    let uncovered: Vec<&str> = rules
+        .iter()
+        .map(|rule| rule.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "rules no conformance check covers: {uncovered:?}"
+    );
+    let known: BTreeSet<&str> = rules.iter().map(|rule| rule.id.as_str()).collect();
+    let unknown: Vec<&&str> = covered.iter().filter(|id| !known.contains(**id)).collect();
+    assert!(
+        unknown.is_empty(),
+        "checks cite rules docs/spec.md does not have: {unknown:?}"
+    );
+}
+
+#[test]
+fn check_levels_match_their_rules() {
+    let levels: std::collections::BTreeMap<String, String> = rules()
+        .into_iter()
+        .map(|rule| (rule.id, rule.level))
+        .collect();
+    for check in procreg_conformance::all_checks() {
+        let should = check.level == procreg_conformance::Level::Should;
+        for rule in check.rules {
+            let rule_level = levels.get(*rule).map(String::as_str).unwrap_or("?");
+            assert!(
+                should == (rule_level == "SHOULD"),
+                "{} is a {} check but covers {rule} ({rule_level})",
+                check.id,
+                check.level.as_str()
+            );
+        }
+    }
+}
