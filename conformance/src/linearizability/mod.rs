@@ -79,10 +79,12 @@
 //! * The counterexample is small, not necessarily the smallest.
 
 mod checker;
+mod config;
 mod history;
 mod minimise;
 mod record;
 mod report;
+mod rng;
 mod search;
 mod step;
 mod table;

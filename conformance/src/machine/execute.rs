@@ -1,69 +1,19 @@
 //! Running one op against the backend and the model, and comparing what each observed.
 
+use super::observation::{
+    blocking_observation, differ, observe, to_value, Observation, TokenNames,
+};
 use super::ops::{
     append_request, await_output, descriptor, external_ref, process, registration, scope, Op,
     EVENT_TYPES, PROCESSES, SESSIONS,
 };
 use crate::model::RegistryModel;
 use procreg::{
-    ErrorKind, ManualClock, ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion,
-    ProcessRegistry, RegistryResult,
+    ManualClock, ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion, ProcessRegistry,
+    RegistryResult,
 };
-use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// What one side observed for one step, normalised for comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum Observation {
-    /// The call succeeded with this value (lease tokens replaced by `<token-N>`).
-    Ok {
-        /// The normalised value.
-        value: Value,
-    },
-    /// The call failed with this kind (`backend` stands for any error of an untyped backend).
-    Err {
-        /// The kind.
-        kind: ErrorKind,
-    },
-    /// A blocking read had no answer yet.
-    Pending,
-    /// The op had nothing to act on (no lease issued yet).
-    Skipped,
-}
-
-/// Where the backend and the model first disagreed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Divergence {
-    /// Zero-based index of the step.
-    pub step: usize,
-    /// The op at that step.
-    pub op: Op,
-    /// What was compared: the op's result, or a part of the state after it.
-    pub what: String,
-    /// The model's answer.
-    pub expected: Value,
-    /// The backend's answer.
-    pub observed: Value,
-}
-
-/// Gives opaque lease tokens stable names in order of first appearance.
-#[derive(Debug, Default)]
-struct TokenNames {
-    names: BTreeMap<String, usize>,
-}
-
-impl TokenNames {
-    fn name(&mut self, token: &str) -> String {
-        let next = self.names.len() + 1;
-        format!(
-            "<token-{}>",
-            self.names.entry(token.to_owned()).or_insert(next)
-        )
-    }
-}
 
 /// One run of a sequence on both sides.
 pub(crate) struct Execution<'a> {
@@ -78,20 +28,6 @@ pub(crate) struct Execution<'a> {
     /// Every `AppendEvent` request sent so far, for `ReplayAppend`.
     appends: Vec<(&'static str, ProcessEventAppendRequest)>,
 }
-
-fn to_value<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn observe<T: Serialize>(result: RegistryResult<T>) -> Observation {
-    match result {
-        Ok(value) => Observation::Ok {
-            value: to_value(&value),
-        },
-        Err(error) => Observation::Err { kind: error.kind },
-    }
-}
-
 const ANSWER_BOUND: Duration = Duration::from_secs(2);
 
 impl<'a> Execution<'a> {
@@ -466,37 +402,6 @@ impl<'a> Execution<'a> {
             }
         }
         None
-    }
-}
-
-/// Compares one part of the state; errors compare by kind (any error matches
-/// any error for untyped backends). Renders JSON only when the sides differ.
-fn differ<T: PartialEq + Serialize>(
-    typed: bool,
-    what: &str,
-    (expected, observed): (RegistryResult<T>, RegistryResult<T>),
-) -> Option<(String, Value, Value)> {
-    let same = match (&expected, &observed) {
-        (Ok(expected), Ok(observed)) => expected == observed,
-        (Err(expected), Err(observed)) => !typed || expected.kind == observed.kind,
-        _ => false,
-    };
-    (!same).then(|| {
-        (
-            what.to_owned(),
-            to_value(&observe(expected)),
-            to_value(&observe(observed)),
-        )
-    })
-}
-
-fn blocking_observation<T: Serialize>(expected: RegistryResult<Option<T>>) -> Observation {
-    match expected {
-        Ok(Some(value)) => Observation::Ok {
-            value: to_value(&value),
-        },
-        Ok(None) => Observation::Pending,
-        Err(error) => Observation::Err { kind: error.kind },
     }
 }
 

@@ -2,10 +2,11 @@
 //! backend and the model side by side, compared step by step, shrunk on failure.
 
 mod execute;
+mod observation;
 mod ops;
 mod render;
 
-pub use execute::{Divergence, Observation};
+pub use observation::{Divergence, Observation};
 pub use ops::{op_strategy, registration, sequence_strategy, EventKind, Op};
 pub use render::{render_rust_test, render_yaml};
 

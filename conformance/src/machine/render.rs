@@ -1,6 +1,6 @@
 //! Rendering a failing sequence for people: a ready-to-paste Rust test and YAML.
 
-use super::execute::Divergence;
+use super::observation::Divergence;
 use super::ops::{
     append_request, await_output, descriptor, external_ref, process, scope, Op, EVENT_TYPES,
     OWNERS, SESSIONS,

@@ -1,11 +1,11 @@
 //! TERM mutants: terminal writes and the awaited output.
 
-use super::lease::IssuedLeases;
+use super::lease::TrackedLeases;
 use super::Delegate;
 use procreg::{
     Clock, ErrorKind, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
-    ProcessEventAppendResult, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
-    ProcessRegistry as _, RegistryError, RegistryResult,
+    ProcessEventAppendResult, ProcessLeaseCompletion, ProcessRecord, ProcessRegistry as _,
+    RegistryError, RegistryResult,
 };
 use procreg_memory::MemoryRegistry;
 use serde_json::Value;
@@ -158,89 +158,7 @@ impl Delegate for AwaitReturnsEarly {
     }
 }
 
-/// Declares a mutant that tracks the leases the wrapped registry issues
-/// (and, with `clock`, keeps the clock to judge their liveness).
-macro_rules! lease_aware_mutant {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name {
-            inner: MemoryRegistry,
-            issued: IssuedLeases,
-        }
-
-        impl $name {
-            /// The mutant, reading time from `clock`.
-            pub fn new(clock: Arc<dyn Clock>) -> Self {
-                Self {
-                    inner: MemoryRegistry::new(clock),
-                    issued: IssuedLeases::default(),
-                }
-            }
-        }
-
-        lease_aware_mutant!(@tracking $name);
-    };
-    ($(#[$doc:meta])* $name:ident with clock) => {
-        $(#[$doc])*
-        pub struct $name {
-            inner: MemoryRegistry,
-            clock: Arc<dyn Clock>,
-            issued: IssuedLeases,
-        }
-
-        impl $name {
-            /// The mutant, reading time from `clock`.
-            pub fn new(clock: Arc<dyn Clock>) -> Self {
-                Self {
-                    inner: MemoryRegistry::new(Arc::clone(&clock)),
-                    clock,
-                    issued: IssuedLeases::default(),
-                }
-            }
-        }
-
-        lease_aware_mutant!(@tracking $name);
-    };
-    (@tracking $name:ident) => {
-        impl $name {
-            async fn tracked_claim(
-                &self,
-                process_id: &str,
-                owner_id: &str,
-                lease_ttl_ms: u64,
-            ) -> RegistryResult<ProcessLease> {
-                let result = self
-                    .inner
-                    .claim_process_lease(process_id, owner_id, lease_ttl_ms)
-                    .await;
-                self.issued.remember(&result);
-                result
-            }
-
-            async fn tracked_renew(
-                &self,
-                lease: &ProcessLease,
-                lease_ttl_ms: u64,
-            ) -> RegistryResult<ProcessLease> {
-                let result = self.inner.renew_process_lease(lease, lease_ttl_ms).await;
-                self.issued.remember(&result);
-                result
-            }
-
-            async fn tracked_release(
-                &self,
-                completion: &ProcessLeaseCompletion,
-            ) -> RegistryResult<()> {
-                self.issued.forget(completion);
-                self.inner.complete_process_lease(completion).await
-            }
-        }
-
-        delegate_registry!($name);
-    };
-}
-
-lease_aware_mutant! {
+tracking_mutant! {
     /// `complete_process` refuses while another worker holds a live lease
     /// (HEAD's leased completion back-ported): in alpha.38 any caller may
     /// complete, whoever holds the lease.
@@ -274,33 +192,11 @@ impl Delegate for CompleteRequiresLease {
         }
         self.inner.complete_process(process_id, await_output).await
     }
-
-    async fn claim_process_lease(
-        &self,
-        process_id: &str,
-        owner_id: &str,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.tracked_claim(process_id, owner_id, lease_ttl_ms).await
-    }
-
-    async fn renew_process_lease(
-        &self,
-        lease: &ProcessLease,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.tracked_renew(lease, lease_ttl_ms).await
-    }
-
-    async fn complete_process_lease(
-        &self,
-        completion: &ProcessLeaseCompletion,
-    ) -> RegistryResult<()> {
-        self.tracked_release(completion).await
-    }
 }
 
-lease_aware_mutant! {
+impl TrackedLeases for CompleteRequiresLease {}
+
+tracking_mutant! {
     /// `complete_process` also releases the process's lease ("a finished
     /// process needs no lease"), so the holder's lease is gone after completion.
     ///
@@ -327,32 +223,10 @@ impl Delegate for CompletionReleasesLease {
         // BUG: completion cleans up the lease row.
         if let Some(lease) = self.issued.current(process_id) {
             let release = ProcessLeaseCompletion::from_lease(&lease);
-            self.tracked_release(&release).await?;
+            TrackedLeases::complete_process_lease(self, &release).await?;
         }
         Ok(record)
     }
-
-    async fn claim_process_lease(
-        &self,
-        process_id: &str,
-        owner_id: &str,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.tracked_claim(process_id, owner_id, lease_ttl_ms).await
-    }
-
-    async fn renew_process_lease(
-        &self,
-        lease: &ProcessLease,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.tracked_renew(lease, lease_ttl_ms).await
-    }
-
-    async fn complete_process_lease(
-        &self,
-        completion: &ProcessLeaseCompletion,
-    ) -> RegistryResult<()> {
-        self.tracked_release(completion).await
-    }
 }
+
+impl TrackedLeases for CompletionReleasesLease {}
