@@ -7,7 +7,10 @@ mod ops;
 mod render;
 
 pub use observation::{Divergence, Observation};
-pub use ops::{op_strategy, registration, sequence_strategy, EventKind, Op};
+pub use ops::{
+    op_strategy, registration, scope, sequence_strategy, EventKind, Op, KEYS, OWNERS, PROCESSES,
+    SESSIONS,
+};
 pub use render::{render_rust_test, render_yaml};
 
 use crate::context::CHECK_START_MS;

@@ -1,4 +1,4 @@
-//! Rendering a [`SuiteReport`](crate::SuiteReport): human text, JSON, JUnit XML and a Markdown rule matrix.
+//! Rendering a [`crate::SuiteReport`] as human text, JSON, JUnit XML and a Markdown rule matrix.
 
 mod junit;
 mod markdown;
