@@ -71,10 +71,9 @@ async fn run() -> RegistryResult<()> {
         done.status.label(),
         done == retried
     );
-    println!(
-        "await_process -> {:?}",
-        registry.await_process("report-42").await?
-    );
+    let awaited = registry.await_process("report-42").await?;
+    let awaited = serde_json::to_string(&awaited).unwrap_or_default();
+    println!("await_process -> {awaited}");
     println!(
         "events in the log: {}",
         registry.events_after("report-42", 0).await?.len()
