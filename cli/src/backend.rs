@@ -1,0 +1,191 @@
+//! `--backend` strings and the registry factories they name.
+
+use crate::exit::CliError;
+use async_trait::async_trait;
+use procreg::{Clock, ManualClock, ProcessRegistry, RegistryError, RegistryResult};
+use procreg_conformance::{Capabilities, RegistryFactory, StoreMap};
+use procreg_memory::MemoryRegistry;
+use procreg_sqlite::SqliteRegistry;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// A parsed `--backend` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendSpec {
+    /// The embedded reference registry, `MemoryRegistry`.
+    Memory,
+    /// `SqliteRegistry` on the database file at the path.
+    Sqlite(PathBuf),
+}
+
+impl BackendSpec {
+    /// Parses `memory` or `sqlite:PATH`; anything else is a usage error.
+    pub fn parse(text: &str) -> Result<Self, CliError> {
+        if text == "memory" {
+            return Ok(Self::Memory);
+        }
+        if let Some(path) = text.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(CliError::usage(
+                    "--backend sqlite:PATH needs a path, e.g. sqlite:./registry.db",
+                ));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        let scheme = text.split(':').next().unwrap_or(text);
+        Err(CliError::usage(format!(
+            "unknown backend `{text}` (scheme `{scheme}`): expected `memory` or `sqlite:PATH`"
+        )))
+    }
+
+    /// The string that selects this backend again (for replay commands).
+    pub fn flag(&self) -> String {
+        match self {
+            Self::Memory => "memory".to_owned(),
+            Self::Sqlite(path) => format!("sqlite:{}", path.display()),
+        }
+    }
+
+    /// Builds the factory: validates the configuration (exit 2) and starts
+    /// the backend once on its own storage (exit 3 when that fails).
+    pub fn factory(&self) -> Result<Factory, CliError> {
+        match self {
+            Self::Memory => Ok(Factory::Memory),
+            Self::Sqlite(path) => Ok(Factory::Sqlite(SqliteFactory::new(path)?)),
+        }
+    }
+}
+
+/// The factory behind a [`BackendSpec`].
+pub enum Factory {
+    /// Fresh `MemoryRegistry`s.
+    Memory,
+    /// Fresh SQLite files in a scratch directory.
+    Sqlite(SqliteFactory),
+}
+
+#[async_trait]
+impl RegistryFactory for Factory {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        match self {
+            Self::Memory => Ok(Arc::new(MemoryRegistry::new(clock))),
+            Self::Sqlite(factory) => factory.create(clock).await,
+        }
+    }
+
+    async fn reopen(
+        &self,
+        previous: &Arc<dyn ProcessRegistry>,
+        clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        match self {
+            Self::Memory => Err(RegistryError::unsupported(
+                "the memory backend cannot reopen storage",
+            )),
+            Self::Sqlite(factory) => factory.reopen(previous, clock).await,
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self {
+            Self::Memory => Capabilities::default(),
+            Self::Sqlite(factory) => factory.capabilities(),
+        }
+    }
+}
+
+/// `SqliteRegistry` factory for `sqlite:PATH`.
+///
+/// `PATH` is a database file (created when missing) that must open as a
+/// registry: that is the start-up probe. Every check, model case and
+/// history then gets a fresh, empty file `registry-<n>.db` in a scratch
+/// directory created beside `PATH` (`.<file name>.procreg-XXXXXX/`) and
+/// removed when the command ends; `PATH` itself is never written to by the
+/// checks.
+pub struct SqliteFactory {
+    dir: TempDir,
+    next: AtomicU64,
+    created: StoreMap<PathBuf>,
+}
+
+impl SqliteFactory {
+    /// Validates `path`, probes it, and creates the scratch directory.
+    pub fn new(path: &Path) -> Result<Self, CliError> {
+        let shown = path.display();
+        if path.is_dir() {
+            return Err(CliError::usage(format!(
+                "sqlite:{shown} is a directory; expected a database file path"
+            )));
+        }
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !parent.is_dir() {
+            return Err(CliError::usage(format!(
+                "sqlite:{shown}: directory `{}` does not exist",
+                parent.display()
+            )));
+        }
+        if path.exists() {
+            if let Err(error) = std::fs::File::open(path) {
+                return Err(CliError::usage(format!(
+                    "sqlite:{shown} cannot be read: {error}"
+                )));
+            }
+        }
+        let probe = SqliteRegistry::open(path, Arc::new(ManualClock::new(0)));
+        if let Err(error) = probe {
+            return Err(CliError::backend(format!(
+                "the sqlite backend failed to start on `{shown}`: {error}"
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "registry".to_owned());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.procreg-"))
+            .tempdir_in(&parent)
+            .map_err(|error| {
+                CliError::backend(format!(
+                    "could not create a scratch directory beside `{shown}`: {error}"
+                ))
+            })?;
+        Ok(Self {
+            dir,
+            next: AtomicU64::new(0),
+            created: StoreMap::default(),
+        })
+    }
+}
+
+#[async_trait]
+impl RegistryFactory for SqliteFactory {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let path = self.dir.path().join(format!("registry-{n}.db"));
+        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
+        self.created.remember(&registry, path);
+        Ok(registry)
+    }
+
+    async fn reopen(
+        &self,
+        previous: &Arc<dyn ProcessRegistry>,
+        clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let path = self.created.lookup(previous).ok_or_else(|| {
+            RegistryError::backend("reopen: this factory did not create that registry")
+        })?;
+        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
+        self.created.remember(&registry, path);
+        Ok(registry)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::durable()
+    }
+}

@@ -1,0 +1,487 @@
+//! `procreg check`: the scenario suite, the model check and concurrent histories.
+
+use crate::backend::{BackendSpec, Factory};
+use crate::exit::{self, CliError};
+use crate::progress::{Mode, Phase};
+use crate::Format;
+use procreg_conformance::linearizability::{
+    check_history, record_history, HistoryConfig, LinearizabilityReport, Verdict,
+};
+use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome, ModelReport};
+use procreg_conformance::render::{render_json, render_junit, render_rule_matrix};
+use procreg_conformance::{
+    all_checks, run_check, Outcome, RegistryFactory, SuiteConfig, SuiteReport,
+};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// How many seeded concurrent histories phase 3 records.
+pub const HISTORIES: u64 = 4;
+
+/// The `--only` term that selects the model check phase.
+pub const ONLY_MODEL: &str = "model";
+/// The `--only` term that selects the concurrent-histories phase.
+pub const ONLY_HISTORIES: &str = "linearizability";
+
+/// Everything `procreg check` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// `--backend`.
+    pub backend: String,
+    /// `--only` terms.
+    pub only: Vec<String>,
+    /// `--strict`.
+    pub strict: bool,
+    /// `--cases`.
+    pub cases: u32,
+    /// `--seed`.
+    pub seed: u64,
+    /// `--format`.
+    pub format: Format,
+    /// `--out`.
+    pub out: Option<PathBuf>,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+/// One recorded and checked history.
+struct HistoryResult {
+    seed: u64,
+    outcome: Result<LinearizabilityReport, String>,
+}
+
+/// Everything a run produced.
+struct RunResult {
+    backend: BackendSpec,
+    suite: SuiteReport,
+    model: Option<ModelReport>,
+    histories: Option<Vec<HistoryResult>>,
+    cases: u32,
+}
+
+impl RunResult {
+    fn model_failed(&self) -> bool {
+        matches!(
+            self.model.as_ref().map(|model| &model.outcome),
+            Some(ModelOutcome::Failed(_))
+        )
+    }
+
+    fn histories_failed(&self) -> bool {
+        self.histories
+            .iter()
+            .flatten()
+            .any(|history| match &history.outcome {
+                Ok(report) => report.verdict == Verdict::NotLinearizable,
+                Err(_) => true,
+            })
+    }
+
+    fn exit_code(&self) -> u8 {
+        if !self.suite.is_success() || self.model_failed() || self.histories_failed() {
+            exit::RULE_FAILURE
+        } else {
+            exit::OK
+        }
+    }
+
+    fn model_replay(&self, seed: u64) -> String {
+        let mut command = format!("procreg replay model --seed {seed} --cases {}", self.cases);
+        if self.backend != BackendSpec::Memory {
+            let _ = write!(command, " --backend {}", self.backend.flag());
+        }
+        command
+    }
+
+    fn backend_suffix(&self) -> String {
+        match self.backend {
+            BackendSpec::Memory => String::new(),
+            _ => format!(" --backend {}", self.backend.flag()),
+        }
+    }
+}
+
+/// Runs `procreg check`; returns the exit code.
+pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
+    let backend = BackendSpec::parse(&options.backend)?;
+    let (suite_terms, run_model, run_histories) = split_only(&options.only)?;
+    if let Some(out) = &options.out {
+        exit::ensure_writable(out)?;
+    }
+    let factory = backend.factory()?;
+    probe(&factory)?;
+    let mode = Mode::detect(options.quiet);
+    let config = SuiteConfig {
+        only: suite_terms,
+        strict: options.strict,
+        ..SuiteConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
+
+    let suite = if options.only.is_empty() || !config.only.is_empty() {
+        run_suite_phase(&runtime, &factory, &config, mode)
+    } else {
+        SuiteReport {
+            strict: config.strict,
+            capabilities: factory.capabilities(),
+            checks: Vec::new(),
+        }
+    };
+    let model = run_model.then(|| {
+        let phase = Phase::start(mode, "phase 2/3 model check", None);
+        phase.message(&format!("{} cases, seed {}", options.cases, options.seed));
+        let report = model_check(
+            &factory,
+            &ModelConfig {
+                cases: options.cases,
+                seed: options.seed,
+                ..ModelConfig::default()
+            },
+        );
+        phase.finish();
+        report
+    });
+    let histories = run_histories.then(|| {
+        let phase = Phase::start(mode, "phase 3/3 concurrent histories", Some(HISTORIES));
+        let mut results = Vec::new();
+        for seed in options.seed..options.seed.saturating_add(HISTORIES) {
+            phase.message(&format!("seed {seed}"));
+            let config = HistoryConfig {
+                seed,
+                ..HistoryConfig::default()
+            };
+            let outcome = runtime
+                .block_on(record_history(&factory, &config))
+                .map(|history| check_history(&history))
+                .map_err(|error| error.to_string());
+            results.push(HistoryResult { seed, outcome });
+            phase.tick();
+        }
+        phase.finish();
+        results
+    });
+    let result = RunResult {
+        backend,
+        suite,
+        model,
+        histories,
+        cases: options.cases,
+    };
+    let text = match options.format {
+        Format::Text => render_text(&result),
+        Format::Json => render_json_all(&result),
+        Format::Junit => render_junit(&result.suite),
+        Format::Markdown => render_rule_matrix(&result.suite),
+    };
+    exit::emit(&text, options.out.as_deref())?;
+    if options.out.is_some() || options.format != Format::Text {
+        // Keep the verdict visible when the report went elsewhere.
+        if !options.quiet {
+            eprint!("{}", summary(&result));
+        }
+    }
+    Ok(result.exit_code())
+}
+
+/// Splits `--only` into suite terms and the two phase switches; an unknown term is a usage error.
+fn split_only(only: &[String]) -> Result<(Vec<String>, bool, bool), CliError> {
+    if only.is_empty() {
+        return Ok((Vec::new(), true, true));
+    }
+    let checks = all_checks();
+    let (mut terms, mut model, mut histories) = (Vec::new(), false, false);
+    for term in only {
+        if term.eq_ignore_ascii_case(ONLY_MODEL) {
+            model = true;
+        } else if term.eq_ignore_ascii_case(ONLY_HISTORIES) {
+            histories = true;
+        } else if checks.iter().any(|check| check.matches(term)) {
+            terms.push(term.clone());
+        } else {
+            return Err(CliError::usage(format!(
+                "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model` or `linearizability`"
+            )));
+        }
+    }
+    Ok((terms, model, histories))
+}
+
+/// Starts the backend once: a factory that cannot create a registry fails with exit 3.
+fn probe(factory: &Factory) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
+    let clock = std::sync::Arc::new(procreg::ManualClock::new(0));
+    runtime
+        .block_on(factory.create(clock))
+        .map(|_| ())
+        .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))
+}
+
+fn run_suite_phase(
+    runtime: &tokio::runtime::Runtime,
+    factory: &Factory,
+    config: &SuiteConfig,
+    mode: Mode,
+) -> SuiteReport {
+    let selected: Vec<_> = all_checks()
+        .into_iter()
+        .filter(|check| config.selects(check))
+        .collect();
+    let phase = Phase::start(
+        mode,
+        "phase 1/3 scenario suite",
+        Some(selected.len() as u64),
+    );
+    let mut checks = Vec::with_capacity(selected.len());
+    for check in &selected {
+        phase.message(check.id);
+        checks.push(runtime.block_on(run_check(factory, check, config)));
+        phase.tick();
+    }
+    phase.finish();
+    SuiteReport {
+        strict: config.strict,
+        capabilities: factory.capabilities(),
+        checks,
+    }
+}
+
+/// The per-phase summary lines and the verdict.
+fn summary(result: &RunResult) -> String {
+    let mut out = String::new();
+    let counts = result.suite.counts();
+    let _ = writeln!(
+        out,
+        "phase 1/3 scenario suite: {} passed, {} failed, {} skipped, {} warned ({} checks, backend {}{})",
+        counts.passed,
+        counts.failed,
+        counts.skipped,
+        counts.warned,
+        result.suite.checks.len(),
+        result.backend.flag(),
+        if result.suite.strict { ", strict" } else { "" }
+    );
+    let _ = match &result.model {
+        None => writeln!(out, "phase 2/3 model check: not selected by --only"),
+        Some(model) => match &model.outcome {
+            ModelOutcome::Passed => writeln!(
+                out,
+                "phase 2/3 model check: passed ({} cases, {} operations, seed {})",
+                model.cases_run, model.ops_run, model.seed
+            ),
+            ModelOutcome::Failed(failure) => writeln!(
+                out,
+                "phase 2/3 model check: FAILED at seed {} (shrunk to {} operations)",
+                failure.seed,
+                failure.ops.len()
+            ),
+            ModelOutcome::Skipped { reason } => {
+                writeln!(out, "phase 2/3 model check: skipped: {reason}")
+            }
+        },
+    };
+    let _ = match &result.histories {
+        None => writeln!(
+            out,
+            "phase 3/3 concurrent histories: not selected by --only"
+        ),
+        Some(histories) => {
+            let linearizable = histories
+                .iter()
+                .filter(
+                    |history| matches!(&history.outcome, Ok(report) if report.is_linearizable()),
+                )
+                .count();
+            let undecided = histories
+                .iter()
+                .filter(|history| matches!(&history.outcome, Ok(report) if report.verdict == Verdict::Unknown))
+                .count();
+            let (first, last) = (
+                histories.first().map_or(0, |history| history.seed),
+                histories.last().map_or(0, |history| history.seed),
+            );
+            writeln!(
+                out,
+                "phase 3/3 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last})",
+                histories.len()
+            )
+        }
+    };
+    let code = result.exit_code();
+    let _ = writeln!(
+        out,
+        "{}",
+        if code == exit::OK {
+            "result: all passed".to_owned()
+        } else {
+            format!("result: FAILED (exit {code})")
+        }
+    );
+    out
+}
+
+/// Failures in full (each naming its rule and replay command), then the summary.
+fn render_text(result: &RunResult) -> String {
+    let mut out = String::new();
+    for check in &result.suite.checks {
+        let rules = check.rules.join(", ");
+        let _ = match &check.outcome {
+            Outcome::Failed { rule, message } => writeln!(
+                out,
+                "FAIL  {} [{rules}]\n      {rule}: {message}\n      replay: procreg check --only {}{}",
+                check.id,
+                check.id,
+                result.backend_suffix()
+            ),
+            Outcome::Warned { rule, message } => writeln!(
+                out,
+                "WARN  {} [{rules}] (SHOULD)\n      {rule}: {message}\n      replay: procreg check --only {} --strict{}",
+                check.id,
+                check.id,
+                result.backend_suffix()
+            ),
+            Outcome::Skipped { reason } => writeln!(out, "SKIP  {} [{rules}] {reason}", check.id),
+            Outcome::Passed { .. } => Ok(()),
+        };
+    }
+    if let Some(ModelOutcome::Failed(failure)) = result.model.as_ref().map(|model| &model.outcome) {
+        let _ = writeln!(
+            out,
+            "FAIL  model check [MODEL: backend and executable model disagree]\n{failure}\n      replay: {}",
+            result.model_replay(failure.seed)
+        );
+    }
+    for history in result.histories.iter().flatten() {
+        let replay = format!(
+            "procreg check --only linearizability --seed {}{}",
+            history.seed,
+            result.backend_suffix()
+        );
+        let _ = match &history.outcome {
+            Ok(report) if report.verdict == Verdict::NotLinearizable => writeln!(
+                out,
+                "FAIL  history seed {} [LINEARIZABILITY: not linearizable]\n{}\n      replay: {replay}",
+                history.seed,
+                report
+                    .counterexample
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
+            Err(error) => writeln!(
+                out,
+                "FAIL  history seed {} [SUITE: recording failed]\n      {error}\n      replay: {replay}",
+                history.seed
+            ),
+            Ok(_) => Ok(()),
+        };
+    }
+    out.push_str(&summary(result));
+    out
+}
+
+/// The suite's JSON report with the model and history outcomes as extra fields.
+fn render_json_all(result: &RunResult) -> String {
+    let mut document: Value =
+        serde_json::from_str(&render_json(&result.suite)).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut document {
+        map.insert("backend".to_owned(), json!(result.backend.flag()));
+        let model = match &result.model {
+            Some(model) => {
+                let mut value = serde_json::to_value(model).unwrap_or(Value::Null);
+                // `outcome` becomes a plain string; a failure or skip reason moves to `detail`.
+                if let Value::Object(fields) = &mut value {
+                    if let Some(Value::Object(mut detail)) = fields.remove("outcome") {
+                        let name = detail.remove("outcome").unwrap_or(Value::Null);
+                        fields.insert("outcome".to_owned(), name);
+                        if !detail.is_empty() {
+                            fields.insert("detail".to_owned(), Value::Object(detail));
+                        }
+                    }
+                }
+                if let (Value::Object(fields), ModelOutcome::Failed(failure)) =
+                    (&mut value, &model.outcome)
+                {
+                    fields.insert("cases".to_owned(), json!(result.cases));
+                    fields.insert(
+                        "replay".to_owned(),
+                        json!(result.model_replay(failure.seed)),
+                    );
+                }
+                value
+            }
+            None => json!({ "outcome": "not_selected" }),
+        };
+        map.insert("model".to_owned(), model);
+        let histories = match &result.histories {
+            Some(histories) => Value::Array(
+                histories
+                    .iter()
+                    .map(|history| match &history.outcome {
+                        Ok(report) => json!({
+                            "seed": history.seed,
+                            "verdict": report.verdict,
+                            "operations": report.operations,
+                            "partitions": report.partitions,
+                            "counterexample": report.counterexample.as_ref().map(ToString::to_string),
+                        }),
+                        Err(error) => json!({
+                            "seed": history.seed,
+                            "verdict": "error",
+                            "error": error,
+                        }),
+                    })
+                    .collect(),
+            ),
+            None => Value::Null,
+        };
+        map.insert("linearizability".to_owned(), histories);
+        map.insert("exit_code".to_owned(), json!(result.exit_code()));
+    }
+    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}
+
+/// `procreg replay model`: reruns the model check with one seed and prints the failure in full.
+pub fn replay_model(backend: &str, seed: u64, cases: u32) -> Result<u8, CliError> {
+    let backend = BackendSpec::parse(backend)?;
+    let factory = backend.factory()?;
+    probe(&factory)?;
+    let report = model_check(
+        &factory,
+        &ModelConfig {
+            cases,
+            seed,
+            ..ModelConfig::default()
+        },
+    );
+    let mut out = String::new();
+    let code = match &report.outcome {
+        ModelOutcome::Passed => {
+            let _ = writeln!(
+                out,
+                "model check passes: seed {seed}, {} cases, {} operations on backend {}",
+                report.cases_run,
+                report.ops_run,
+                backend.flag()
+            );
+            exit::OK
+        }
+        ModelOutcome::Skipped { reason } => {
+            let _ = writeln!(out, "model check skipped: {reason}");
+            exit::OK
+        }
+        ModelOutcome::Failed(failure) => {
+            let _ = writeln!(out, "{failure}");
+            exit::RULE_FAILURE
+        }
+    };
+    exit::emit(&out, None)?;
+    Ok(code)
+}

@@ -1,0 +1,80 @@
+//! Exit codes and the one-line errors that go with them.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// Everything passed.
+pub const OK: u8 = 0;
+/// A rule failed: a check, the model check, or a history.
+pub const RULE_FAILURE: u8 = 1;
+/// Bad usage or configuration.
+pub const USAGE: u8 = 2;
+/// The backend failed to start.
+pub const BACKEND: u8 = 3;
+
+/// An error that ends the command with a one-line message and an exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// The exit code ([`USAGE`] or [`BACKEND`]).
+    pub code: u8,
+    /// The message, one line.
+    pub message: String,
+}
+
+impl CliError {
+    /// A usage or configuration error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// A backend start-up failure (exit 3).
+    pub fn backend(message: impl Into<String>) -> Self {
+        Self {
+            code: BACKEND,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message on stderr and returns the exit code.
+    pub fn report(&self) -> ExitCode {
+        eprintln!("procreg: error: {}", self.message.replace('\n', " "));
+        ExitCode::from(self.code)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Writes `text` to `out` (a file) or stdout.
+pub fn emit(text: &str, out: Option<&std::path::Path>) -> Result<(), CliError> {
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|error| {
+            CliError::usage(format!("cannot write `{}`: {error}", path.display()))
+        }),
+        None => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
+}
+
+/// Fails early when `path` cannot be written, so a long run does not end in a write error.
+pub fn ensure_writable(path: &std::path::Path) -> Result<(), CliError> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|error| CliError::usage(format!("cannot write `{}`: {error}", path.display())))
+}

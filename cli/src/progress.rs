@@ -1,0 +1,97 @@
+//! Progress on stderr: indicatif bars on a terminal, plain lines otherwise, nothing with `--quiet`.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Bars and spinners (stderr is a terminal).
+    Bars,
+    /// One line when a phase starts.
+    Plain,
+    /// Nothing.
+    Quiet,
+}
+
+impl Mode {
+    /// Bars on a terminal, plain lines otherwise, nothing when `quiet`.
+    pub fn detect(quiet: bool) -> Self {
+        if quiet {
+            Self::Quiet
+        } else if std::io::stderr().is_terminal() && std::io::stdout().is_terminal() {
+            Self::Bars
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// One phase's indicator.
+pub struct Phase {
+    bar: Option<ProgressBar>,
+}
+
+impl Phase {
+    /// A bar over `len` steps (`None`: a spinner) labelled `label`.
+    pub fn start(mode: Mode, label: &str, len: Option<u64>) -> Self {
+        match mode {
+            Mode::Quiet => Self { bar: None },
+            Mode::Plain => {
+                match len {
+                    Some(len) => eprintln!("{label}: {len} steps"),
+                    None => eprintln!("{label}: running"),
+                }
+                Self { bar: None }
+            }
+            Mode::Bars => {
+                let bar = match len {
+                    Some(len) => {
+                        let bar =
+                            ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+                        if let Ok(style) = ProgressStyle::with_template(
+                            "{prefix} [{bar:30}] {pos}/{len} {wide_msg}",
+                        ) {
+                            bar.set_style(style.progress_chars("=> "));
+                        }
+                        bar
+                    }
+                    None => {
+                        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                        if let Ok(style) =
+                            ProgressStyle::with_template("{prefix} {spinner} {wide_msg}")
+                        {
+                            bar.set_style(style);
+                        }
+                        bar.enable_steady_tick(Duration::from_millis(120));
+                        bar
+                    }
+                };
+                bar.set_prefix(label.to_owned());
+                Self { bar: Some(bar) }
+            }
+        }
+    }
+
+    /// Shows what runs now.
+    pub fn message(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    /// One step done.
+    pub fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

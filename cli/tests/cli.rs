@@ -1,0 +1,238 @@
+//! End-to-end tests of the `procreg` binary: outputs, report formats and exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn procreg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_procreg"))
+        .args(args)
+        .output()
+        .expect("the procreg binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("procreg-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+fn attribute(xml: &str, tag: &str, name: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag} "))?;
+    let element = &xml[start..start + xml[start..].find('>')?];
+    let key = format!(" {name}=\"");
+    let from = element.find(&key)? + key.len();
+    let len = element[from..].find('"')?;
+    Some(element[from..from + len].to_owned())
+}
+
+#[test]
+fn check_on_memory_passes_and_ends_with_the_summary() {
+    let output = procreg(&["check", "--cases", "64"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    for phase in [
+        "phase 1/3 scenario suite:",
+        "phase 2/3 model check: passed",
+        "phase 3/3 concurrent histories: 4 of 4 linearizable",
+    ] {
+        assert!(text.contains(phase), "missing `{phase}` in:\n{text}");
+    }
+    assert!(text.trim_end().ends_with("result: all passed"), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+}
+
+#[test]
+fn junit_report_goes_to_the_out_file() {
+    let path = scratch("report.xml");
+    let path_text = path.to_string_lossy().into_owned();
+    let output = procreg(&[
+        "check", "--cases", "64", "--format", "junit", "--out", &path_text, "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let xml = std::fs::read_to_string(&path).expect("the junit file was written");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    let tests: usize = attribute(&xml, "testsuite", "tests")
+        .and_then(|tests| tests.parse().ok())
+        .expect("testsuite tests=N");
+    assert!(tests > 100, "{tests} tests");
+    assert_eq!(xml.matches("<testcase ").count(), tests);
+    assert_eq!(
+        attribute(&xml, "testsuite", "failures").as_deref(),
+        Some("0")
+    );
+    assert!(stdout(&output).is_empty(), "the report went to the file");
+}
+
+#[test]
+fn json_report_has_suite_model_and_histories() {
+    let output = procreg(&["check", "--cases", "64", "--format", "json", "--quiet"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    assert_eq!(report["backend"], "memory");
+    assert_eq!(report["exit_code"], 0);
+    assert_eq!(report["counts"]["failed"], 0);
+    assert!(report["checks"].as_array().expect("checks").len() > 100);
+    assert_eq!(report["model"]["outcome"], "passed");
+    assert_eq!(report["model"]["seed"], 0);
+    let histories = report["linearizability"].as_array().expect("histories");
+    assert_eq!(histories.len(), 4);
+    assert!(histories
+        .iter()
+        .all(|history| history["verdict"] == "linearizable"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["check", "--backend", "nosuch:x"][..],
+        &["check", "--only", "no_such_check"][..],
+        &["check", "--out", "/nonexistent-dir/procreg/report.txt"][..],
+        &["check", "--backend", "sqlite:/nonexistent-dir/registry.db"][..],
+        &["check", "--format", "yaml"][..],
+    ] {
+        let output = procreg(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let error = stderr(&output);
+        assert!(!error.contains("panicked"), "{error}");
+    }
+    let output = procreg(&["check", "--backend", "nosuch:x"]);
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("unknown backend"), "{error}");
+}
+
+#[test]
+fn a_backend_that_cannot_start_exits_3() {
+    let not_a_database = scratch("not-a-database.db");
+    std::fs::write(
+        &not_a_database,
+        "this is plain text, not SQLite\n".repeat(64),
+    )
+    .expect("write the bad file");
+    let bad = format!("sqlite:{}", not_a_database.display());
+    for backend in ["sqlite:/proc/version", bad.as_str()] {
+        let output = procreg(&["check", "--backend", backend, "--cases", "8"]);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{backend}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("failed to start"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn sqlite_backend_runs_a_selection_on_fresh_files() {
+    let path = scratch("registry.db");
+    let backend = format!("sqlite:{}", path.display());
+    let output = procreg(&[
+        "check",
+        "--backend",
+        &backend,
+        "--only",
+        "LEASE",
+        "--only",
+        "REG-16",
+        "--only",
+        "model",
+        "--cases",
+        "16",
+        "--strict",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("0 failed, 0 skipped"), "{text}");
+    assert!(
+        text.contains("phase 3/3 concurrent histories: not selected"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_lists_lease_7_with_its_checks() {
+    let output = procreg(&["rules"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let mut lines = text
+        .lines()
+        .skip_while(|line| !line.starts_with("LEASE-7 "));
+    let heading = lines.next().expect("LEASE-7 is listed");
+    assert!(heading.contains("MUST"), "{heading}");
+    let checks = lines.next().expect("its checks");
+    assert!(
+        checks.contains("lease_fencing_tokens_strictly_grow_across_releases"),
+        "{checks}"
+    );
+    let markdown = stdout(&procreg(&["rules", "--format", "markdown"]));
+    assert!(markdown.contains("| LEASE-7 | MUST |"), "{markdown}");
+}
+
+#[test]
+fn replay_model_passes_on_memory() {
+    let output = procreg(&["replay", "model", "--seed", "0", "--cases", "64"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        stdout(&output).contains("model check passes: seed 0"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn merge_reports_of_identical_reports_is_clean() {
+    let first = scratch("first.json");
+    let second = scratch("second.json");
+    let first_text = first.to_string_lossy().into_owned();
+    let output = procreg(&[
+        "check",
+        "--cases",
+        "64",
+        "--format",
+        "json",
+        "--out",
+        &first_text,
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    std::fs::copy(&first, &second).expect("copy the report");
+    let second_text = second.to_string_lossy().into_owned();
+    let output = procreg(&["merge-reports", &first_text, &second_text]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let merged: serde_json::Value = serde_json::from_slice(&output.stdout).expect("merged JSON");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first).expect("read")).expect("JSON");
+    assert_eq!(merged["checks"], original["checks"]);
+    assert_eq!(merged["conflicts"].as_array().map(Vec::len), Some(0));
+    assert_eq!(merged["merged_from"].as_array().map(Vec::len), Some(2));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+
+    let garbage = scratch("garbage.json");
+    std::fs::write(&garbage, "{ not json").expect("write");
+    let output = procreg(&["merge-reports", &first_text, &garbage.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not JSON"),
+        "{}",
+        stderr(&output)
+    );
+}
