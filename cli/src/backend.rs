@@ -81,16 +81,20 @@ impl RegistryFactory for Factory {
         clock: Arc<dyn Clock>,
     ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
         match self {
-            Self::Memory => Err(RegistryError::unsupported(
-                "the memory backend cannot reopen storage",
-            )),
+            // A MemoryRegistry's storage is the registry itself: a second
+            // handle on it is the same `Arc`, which is what REG-16 asks of
+            // every handle on one storage.
+            Self::Memory => Ok(Arc::clone(previous)),
             Self::Sqlite(factory) => factory.reopen(previous, clock).await,
         }
     }
 
     fn capabilities(&self) -> Capabilities {
         match self {
-            Self::Memory => Capabilities::default(),
+            Self::Memory => Capabilities {
+                reopen: true,
+                ..Capabilities::default()
+            },
             Self::Sqlite(factory) => factory.capabilities(),
         }
     }
