@@ -66,7 +66,7 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
         // Pre-epoch readings map to 0, as upstream does.
-        std::time::SystemTime::now()
+        std::time::SystemTime::now() // SystemClock: the one sanctioned wall-clock read
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0)
