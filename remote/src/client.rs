@@ -1,0 +1,435 @@
+//! The client side: `RemoteRegistry` implements `ProcessRegistry` by sending
+//! each call as a request frame and waiting, bounded, for its reply.
+
+use crate::frame::{read_frame, write_frame, FrameError};
+use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
+use async_trait::async_trait;
+use procreg::{
+    DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
+    ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
+    ProcessHandleGrantEntry, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
+    ProcessRegistration, ProcessRegistry, ProcessScope, ProcessSessionDeleteReport, RegistryError,
+    RegistryResult,
+};
+use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Opens byte streams to a server: real TCP, a simulated network, a pipe.
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// The stream type this connector opens.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Opens a new connection to the server.
+    async fn connect(&self) -> std::io::Result<Self::Stream>;
+
+    /// Where the connector points, for error messages (`tcp://127.0.0.1:7070`).
+    fn describe(&self) -> String;
+}
+
+/// Time limits of a [`RemoteRegistry`]: every call is bounded, so a dead or
+/// silent server gives a `Backend` error, never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteOptions {
+    /// Limit for opening a connection.
+    pub connect_timeout: Duration,
+    /// Limit for one non-blocking call, connection included.
+    pub call_timeout: Duration,
+    /// Limit for `wait_event_after` and `await_process`, which block on the registry.
+    pub wait_timeout: Duration,
+    /// Idle connections kept for reuse; more concurrent calls open more connections.
+    pub max_idle_connections: usize,
+}
+
+impl Default for RemoteOptions {
+    /// 5 s to connect, 10 s per call, 60 s per wait, 8 idle connections.
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(10),
+            wait_timeout: Duration::from_secs(60),
+            max_idle_connections: 8,
+        }
+    }
+}
+
+/// A `ProcessRegistry` served by another process or host, reached through
+/// a [`Connector`]. Registry errors arrive with their kind unchanged;
+/// transport failures and timeouts are `Backend` errors naming the server
+/// and the method. `get_process` has no error channel: a failed call reads
+/// as `None`.
+pub struct RemoteRegistry<C: Connector> {
+    connector: C,
+    options: RemoteOptions,
+    tier: DurabilityTier,
+    idle: Mutex<Vec<C::Stream>>,
+    next_id: AtomicU64,
+}
+
+impl<C: Connector> RemoteRegistry<C> {
+    /// Connects and shakes hands (`hello`): fails with `Backend` when the
+    /// server is unreachable or silent, `Unsupported` when it speaks another
+    /// protocol revision.
+    pub async fn connect(connector: C, options: RemoteOptions) -> RegistryResult<Self> {
+        let mut registry = Self {
+            connector,
+            options,
+            tier: DurabilityTier::Inline,
+            idle: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+        };
+        let hello: Hello = registry
+            .call(Call::Hello {
+                protocol: PROTOCOL_VERSION,
+            })
+            .await?;
+        registry.tier = hello.durability_tier;
+        Ok(registry)
+    }
+
+    /// Where this registry's server is.
+    pub fn server(&self) -> String {
+        self.connector.describe()
+    }
+
+    fn take_idle(&self) -> Option<C::Stream> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop()
+    }
+
+    fn put_idle(&self, stream: C::Stream) {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if idle.len() < self.options.max_idle_connections {
+            idle.push(stream);
+        }
+    }
+
+    fn transport_error(&self, method: &str, detail: impl std::fmt::Display) -> RegistryError {
+        RegistryError::backend(format!(
+            "procreg-remote: {method} on {}: {detail}",
+            self.connector.describe()
+        ))
+    }
+
+    async fn open(&self, method: &str) -> RegistryResult<C::Stream> {
+        if let Some(stream) = self.take_idle() {
+            return Ok(stream);
+        }
+        match tokio::time::timeout(self.options.connect_timeout, self.connector.connect()).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(error)) => Err(self.transport_error(method, format!("cannot connect: {error}"))),
+            Err(_) => Err(self.transport_error(
+                method,
+                format!(
+                    "no connection within {} ms",
+                    self.options.connect_timeout.as_millis()
+                ),
+            )),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        stream: &mut C::Stream,
+        request: &RequestFrame,
+    ) -> Result<ReplyFrame, FrameError> {
+        write_frame(stream, request).await?;
+        read_frame(stream).await
+    }
+
+    /// Sends `call` and decodes its result as `T`.
+    async fn call<T: DeserializeOwned>(&self, call: Call) -> RegistryResult<T> {
+        let method = call.method();
+        let limit = if call.may_block() {
+            self.options.wait_timeout
+        } else {
+            self.options.call_timeout
+        };
+        let request = RequestFrame {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            call,
+        };
+        let attempt = async {
+            let mut stream = self.open(method).await?;
+            let reply = self
+                .exchange(&mut stream, &request)
+                .await
+                .map_err(|error| self.transport_error(method, error))?;
+            if reply.id != request.id {
+                return Err(self.transport_error(
+                    method,
+                    format!(
+                        "reply id {} does not answer request {}",
+                        reply.id, request.id
+                    ),
+                ));
+            }
+            self.put_idle(stream);
+            match reply.outcome {
+                Outcome::Ok(value) => serde_json::from_value(value).map_err(|error| {
+                    self.transport_error(method, format!("undecodable result: {error}"))
+                }),
+                Outcome::Err(error) => Err(error),
+            }
+        };
+        match tokio::time::timeout(limit, attempt).await {
+            Ok(result) => result,
+            Err(_) => {
+                Err(self
+                    .transport_error(method, format!("no reply within {} ms", limit.as_millis())))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<C: Connector> ProcessRegistry for RemoteRegistry<C> {
+    fn durability_tier(&self) -> DurabilityTier {
+        self.tier
+    }
+
+    async fn register_process(
+        &self,
+        registration: ProcessRegistration,
+    ) -> RegistryResult<ProcessRecord> {
+        self.call(Call::RegisterProcess { registration }).await
+    }
+
+    async fn set_external_ref(
+        &self,
+        process_id: &str,
+        external_ref: ProcessExternalRef,
+    ) -> RegistryResult<ProcessRecord> {
+        self.call(Call::SetExternalRef {
+            process_id: process_id.to_owned(),
+            external_ref,
+        })
+        .await
+    }
+
+    async fn grant_handle(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+        descriptor: ProcessHandleDescriptor,
+    ) -> RegistryResult<ProcessHandleGrant> {
+        self.call(Call::GrantHandle {
+            owner_scope: owner_scope.clone(),
+            process_id: process_id.to_owned(),
+            descriptor,
+        })
+        .await
+    }
+
+    async fn revoke_handle(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+    ) -> RegistryResult<()> {
+        self.call(Call::RevokeHandle {
+            owner_scope: owner_scope.clone(),
+            process_id: process_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn transfer_handle_grants(
+        &self,
+        from_scope: &ProcessScope,
+        to_scope: &ProcessScope,
+        process_ids: &[String],
+    ) -> RegistryResult<()> {
+        self.call(Call::TransferHandleGrants {
+            from_scope: from_scope.clone(),
+            to_scope: to_scope.clone(),
+            process_ids: process_ids.to_vec(),
+        })
+        .await
+    }
+
+    async fn list_handle_grants(
+        &self,
+        owner_scope: &ProcessScope,
+    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
+        self.call(Call::ListHandleGrants {
+            owner_scope: owner_scope.clone(),
+        })
+        .await
+    }
+
+    async fn list_live_handle_grants(
+        &self,
+        owner_scope: &ProcessScope,
+    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
+        self.call(Call::ListLiveHandleGrants {
+            owner_scope: owner_scope.clone(),
+        })
+        .await
+    }
+
+    async fn has_handle_grant(
+        &self,
+        owner_scope: &ProcessScope,
+        process_id: &str,
+    ) -> RegistryResult<bool> {
+        self.call(Call::HasHandleGrant {
+            owner_scope: owner_scope.clone(),
+            process_id: process_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn handle_grants_for_process(
+        &self,
+        process_id: &str,
+    ) -> RegistryResult<Vec<ProcessHandleGrant>> {
+        self.call(Call::HandleGrantsForProcess {
+            process_id: process_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn delete_session_process_state(
+        &self,
+        session_id: &str,
+    ) -> RegistryResult<ProcessSessionDeleteReport> {
+        self.call(Call::DeleteSessionProcessState {
+            session_id: session_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn append_event(
+        &self,
+        process_id: &str,
+        request: ProcessEventAppendRequest,
+    ) -> RegistryResult<ProcessEventAppendResult> {
+        self.call(Call::AppendEvent {
+            process_id: process_id.to_owned(),
+            request,
+        })
+        .await
+    }
+
+    async fn events_after(
+        &self,
+        process_id: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<Vec<ProcessEvent>> {
+        self.call(Call::EventsAfter {
+            process_id: process_id.to_owned(),
+            after_sequence,
+        })
+        .await
+    }
+
+    async fn wake_events_after(
+        &self,
+        process_id: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<Vec<ProcessEvent>> {
+        self.call(Call::WakeEventsAfter {
+            process_id: process_id.to_owned(),
+            after_sequence,
+        })
+        .await
+    }
+
+    async fn wait_event_after(
+        &self,
+        process_id: &str,
+        event_type: &str,
+        after_sequence: u64,
+    ) -> RegistryResult<ProcessEvent> {
+        self.call(Call::WaitEventAfter {
+            process_id: process_id.to_owned(),
+            event_type: event_type.to_owned(),
+            after_sequence,
+        })
+        .await
+    }
+
+    async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
+        self.call(Call::AwaitProcess {
+            process_id: process_id.to_owned(),
+        })
+        .await
+    }
+
+    async fn complete_process(
+        &self,
+        process_id: &str,
+        await_output: ProcessAwaitOutput,
+    ) -> RegistryResult<ProcessRecord> {
+        self.call(Call::CompleteProcess {
+            process_id: process_id.to_owned(),
+            await_output,
+        })
+        .await
+    }
+
+    async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {
+        self.call::<Option<ProcessRecord>>(Call::GetProcess {
+            process_id: process_id.to_owned(),
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    async fn ack_wake(&self, process_id: &str, sequence: u64) -> RegistryResult<()> {
+        self.call(Call::AckWake {
+            process_id: process_id.to_owned(),
+            sequence,
+        })
+        .await
+    }
+
+    async fn list_non_terminal(&self) -> RegistryResult<Vec<ProcessRecord>> {
+        self.call(Call::ListNonTerminal).await
+    }
+
+    async fn claim_process_lease(
+        &self,
+        process_id: &str,
+        owner_id: &str,
+        lease_ttl_ms: u64,
+    ) -> RegistryResult<ProcessLease> {
+        self.call(Call::ClaimProcessLease {
+            process_id: process_id.to_owned(),
+            owner_id: owner_id.to_owned(),
+            lease_ttl_ms,
+        })
+        .await
+    }
+
+    async fn renew_process_lease(
+        &self,
+        lease: &ProcessLease,
+        lease_ttl_ms: u64,
+    ) -> RegistryResult<ProcessLease> {
+        self.call(Call::RenewProcessLease {
+            lease: lease.clone(),
+            lease_ttl_ms,
+        })
+        .await
+    }
+
+    async fn complete_process_lease(
+        &self,
+        completion: &ProcessLeaseCompletion,
+    ) -> RegistryResult<()> {
+        self.call(Call::CompleteProcessLease {
+            completion: completion.clone(),
+        })
+        .await
+    }
+}

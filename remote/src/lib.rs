@@ -1,0 +1,24 @@
+//! `procreg-remote`: the `ProcessRegistry` contract over a byte stream.
+//!
+//! One framed request/response protocol (`docs/protocol.md`): a 4-byte
+//! big-endian length, then a JSON body. [`serve_connection`] answers it for
+//! any registry on any stream; [`RemoteRegistry`] implements the trait on
+//! top of it, with every call bounded by a timeout. The simulation runs it
+//! over a simulated network, `procreg serve` and `procreg check --backend
+//! tcp://` over real TCP, and a registry written in another language can be
+//! checked by speaking it.
+
+mod client;
+mod dispatch;
+pub mod frame;
+mod pipe;
+pub mod protocol;
+mod server;
+mod tcp;
+
+pub use client::{Connector, RemoteOptions, RemoteRegistry};
+pub use dispatch::dispatch;
+pub use pipe::PipeConnector;
+pub use protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
+pub use server::{serve_connection, ConnectionEnd};
+pub use tcp::{serve_tcp, TcpConnector};

@@ -1,0 +1,54 @@
+//! Real TCP (tokio): a connector for `RemoteRegistry` and an accept loop.
+
+use crate::client::Connector;
+use crate::server::serve_connection;
+use async_trait::async_trait;
+use procreg::ProcessRegistry;
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Connects to `host:port` over TCP, with Nagle off (one frame per call).
+#[derive(Debug, Clone)]
+pub struct TcpConnector {
+    address: String,
+}
+
+impl TcpConnector {
+    /// A connector for `address` (`127.0.0.1:7070`, `localhost:7070`).
+    pub fn new(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for TcpConnector {
+    type Stream = TcpStream;
+
+    async fn connect(&self) -> std::io::Result<TcpStream> {
+        let stream = TcpStream::connect(&self.address).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    fn describe(&self) -> String {
+        format!("tcp://{}", self.address)
+    }
+}
+
+/// Accepts connections forever, serving each on its own task. Returns only
+/// when accepting fails.
+pub async fn serve_tcp(
+    listener: TcpListener,
+    registry: Arc<dyn ProcessRegistry>,
+) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            serve_connection(stream, registry).await;
+        });
+    }
+}
