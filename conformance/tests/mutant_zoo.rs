@@ -262,6 +262,17 @@ async fn the_strict_suite_kills_every_mutant() {
 
     let matrix = render_matrix(&rows, all_checks().len(), &ignored);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/kill-matrix.md");
+    // Keep the simulation's section, which `sim/tests/mutants.rs` writes.
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let simulation = existing
+        .find("<!-- procreg-sim:begin -->")
+        .map(|at| existing[at..].to_owned())
+        .unwrap_or_default();
+    let matrix = if simulation.is_empty() {
+        matrix
+    } else {
+        format!("{}\n\n{simulation}", matrix.trim_end())
+    };
     std::fs::write(&path, &matrix).expect("write docs/kill-matrix.md");
     let killed = rows.iter().filter(|row| !row.killers.is_empty()).count();
     println!(

@@ -4,6 +4,7 @@
 use crate::frame::{read_frame, write_frame, FrameError};
 use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
 use async_trait::async_trait;
+use procreg::Clock;
 use procreg::{
     DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
     ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
@@ -13,6 +14,7 @@ use procreg::{
 };
 use serde::de::DeserializeOwned;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -56,6 +58,16 @@ impl Default for RemoteOptions {
     }
 }
 
+/// Which registry a [`RemoteRegistry`] addresses and whose time it reads.
+#[derive(Clone, Default)]
+pub struct Session {
+    /// The namespace named in every connection's hello; `None` is the server's default.
+    pub namespace: Option<String>,
+    /// When set, every request carries this clock's reading, and a server
+    /// that lets clients drive time makes the registry read it.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
 /// A `ProcessRegistry` served by another process or host, reached through
 /// a [`Connector`]. Registry errors arrive with their kind unchanged;
 /// transport failures and timeouts are `Backend` errors naming the server
@@ -64,7 +76,9 @@ impl Default for RemoteOptions {
 pub struct RemoteRegistry<C: Connector> {
     connector: C,
     options: RemoteOptions,
+    session: Session,
     tier: DurabilityTier,
+    client_clock: bool,
     idle: Mutex<Vec<C::Stream>>,
     next_id: AtomicU64,
 }
@@ -74,20 +88,41 @@ impl<C: Connector> RemoteRegistry<C> {
     /// server is unreachable or silent, `Unsupported` when it speaks another
     /// protocol revision.
     pub async fn connect(connector: C, options: RemoteOptions) -> RegistryResult<Self> {
+        Self::connect_session(connector, options, Session::default()).await
+    }
+
+    /// [`connect`](Self::connect) addressing `session`'s namespace and clock.
+    pub async fn connect_session(
+        connector: C,
+        options: RemoteOptions,
+        session: Session,
+    ) -> RegistryResult<Self> {
         let mut registry = Self {
             connector,
             options,
+            session,
             tier: DurabilityTier::Inline,
+            client_clock: false,
             idle: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
         };
-        let hello: Hello = registry
-            .call(Call::Hello {
-                protocol: PROTOCOL_VERSION,
-            })
-            .await?;
+        let limit = registry.options.call_timeout;
+        let (stream, hello) = match tokio::time::timeout(limit, registry.open_new("hello")).await {
+            Ok(opened) => opened?,
+            Err(_) => {
+                return Err(registry
+                    .transport_error("hello", format!("no reply within {} ms", limit.as_millis())))
+            }
+        };
         registry.tier = hello.durability_tier;
+        registry.client_clock = hello.client_clock;
+        registry.put_idle(stream);
         Ok(registry)
+    }
+
+    /// Whether the served registry reads this client's clock.
+    pub fn client_clock(&self) -> bool {
+        self.client_clock
     }
 
     /// Where this registry's server is.
@@ -119,20 +154,53 @@ impl<C: Connector> RemoteRegistry<C> {
         ))
     }
 
+    /// A new connection, bound to the session's namespace by a hello.
+    async fn open_new(&self, method: &str) -> RegistryResult<(C::Stream, Hello)> {
+        let mut stream = match tokio::time::timeout(
+            self.options.connect_timeout,
+            self.connector.connect(),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => {
+                return Err(self.transport_error(method, format!("cannot connect: {error}")))
+            }
+            Err(_) => {
+                return Err(self.transport_error(
+                    method,
+                    format!(
+                        "no connection within {} ms",
+                        self.options.connect_timeout.as_millis()
+                    ),
+                ))
+            }
+        };
+        let request = RequestFrame {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            now_ms: None,
+            call: Call::Hello {
+                protocol: PROTOCOL_VERSION,
+                namespace: self.session.namespace.clone(),
+            },
+        };
+        let reply = self
+            .exchange(&mut stream, &request)
+            .await
+            .map_err(|error| self.transport_error("hello", error))?;
+        let hello = match reply.outcome {
+            Outcome::Ok(value) => serde_json::from_value::<Hello>(value).map_err(|error| {
+                self.transport_error("hello", format!("undecodable hello: {error}"))
+            })?,
+            Outcome::Err(error) => return Err(error),
+        };
+        Ok((stream, hello))
+    }
+
     async fn open(&self, method: &str) -> RegistryResult<C::Stream> {
-        if let Some(stream) = self.take_idle() {
-            return Ok(stream);
-        }
-        match tokio::time::timeout(self.options.connect_timeout, self.connector.connect()).await {
-            Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(error)) => Err(self.transport_error(method, format!("cannot connect: {error}"))),
-            Err(_) => Err(self.transport_error(
-                method,
-                format!(
-                    "no connection within {} ms",
-                    self.options.connect_timeout.as_millis()
-                ),
-            )),
+        match self.take_idle() {
+            Some(stream) => Ok(stream),
+            None => Ok(self.open_new(method).await?.0),
         }
     }
 
@@ -153,8 +221,13 @@ impl<C: Connector> RemoteRegistry<C> {
         } else {
             self.options.call_timeout
         };
+        let now_ms = match (&self.session.clock, self.client_clock) {
+            (Some(clock), true) => Some(clock.now_ms()),
+            _ => None,
+        };
         let request = RequestFrame {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            now_ms,
             call,
         };
         let attempt = async {

@@ -1,6 +1,6 @@
 //! Runs one decoded call against a registry and serialises its result.
 
-use crate::protocol::{Call, Hello, PROTOCOL_VERSION};
+use crate::protocol::{Call, Hello, DEFAULT_NAMESPACE, PROTOCOL_VERSION};
 use procreg::{ProcessRegistry, RegistryError, RegistryResult};
 use serde::Serialize;
 use serde_json::Value;
@@ -11,21 +11,33 @@ fn to_value<T: Serialize>(result: RegistryResult<T>) -> RegistryResult<Value> {
         .map_err(|error| RegistryError::backend(format!("could not encode the result: {error}")))
 }
 
+/// The answer to `hello` for a connection bound to `namespace`; refuses
+/// another protocol revision with `Unsupported`.
+pub fn hello(
+    protocol: u32,
+    namespace: &str,
+    registry: &dyn ProcessRegistry,
+    client_clock: bool,
+) -> RegistryResult<Value> {
+    if protocol != PROTOCOL_VERSION {
+        return Err(RegistryError::unsupported(format!(
+            "protocol revision {protocol} (this server speaks {PROTOCOL_VERSION})"
+        )));
+    }
+    to_value(Ok(Hello {
+        protocol: PROTOCOL_VERSION,
+        namespace: namespace.to_owned(),
+        durability_tier: registry.durability_tier(),
+        client_clock,
+    }))
+}
+
 /// Calls the trait method `call` names with its arguments; the result is
 /// the method's return value in its serde shape, or its error unchanged.
+/// `hello` is answered for the default namespace with a server-side clock.
 pub async fn dispatch(registry: &dyn ProcessRegistry, call: Call) -> RegistryResult<Value> {
     match call {
-        Call::Hello { protocol } => {
-            if protocol != PROTOCOL_VERSION {
-                return Err(RegistryError::unsupported(format!(
-                    "protocol revision {protocol} (this server speaks {PROTOCOL_VERSION})"
-                )));
-            }
-            to_value(Ok(Hello {
-                protocol: PROTOCOL_VERSION,
-                durability_tier: registry.durability_tier(),
-            }))
-        }
+        Call::Hello { protocol, .. } => hello(protocol, DEFAULT_NAMESPACE, registry, false),
         Call::RegisterProcess { registration } => {
             to_value(registry.register_process(registration).await)
         }

@@ -13,12 +13,16 @@ mod dispatch;
 pub mod frame;
 mod pipe;
 pub mod protocol;
+mod registries;
 mod server;
 mod tcp;
 
-pub use client::{Connector, RemoteOptions, RemoteRegistry};
+pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
 pub use dispatch::dispatch;
 pub use pipe::PipeConnector;
-pub use protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
+pub use protocol::{
+    Call, Hello, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE, PROTOCOL_VERSION,
+};
+pub use registries::{Registries, Served, SingleRegistry};
 pub use server::{serve_connection, ConnectionEnd};
 pub use tcp::{serve_tcp, TcpConnector};

@@ -2,22 +2,28 @@
 //! is served by a spawned task. Exercises the whole protocol without sockets.
 
 use crate::client::Connector;
+use crate::registries::{Registries, SingleRegistry};
 use crate::server::serve_connection;
 use async_trait::async_trait;
 use procreg::ProcessRegistry;
 use std::sync::Arc;
 use tokio::io::DuplexStream;
 
-/// Serves `registry` over in-memory pipes; needs a running tokio runtime.
+/// Serves registries over in-memory pipes; needs a running tokio runtime.
 #[derive(Clone)]
 pub struct PipeConnector {
-    registry: Arc<dyn ProcessRegistry>,
+    registries: Arc<dyn Registries>,
 }
 
 impl PipeConnector {
     /// A connector whose every connection is served by `registry`.
     pub fn new(registry: Arc<dyn ProcessRegistry>) -> Self {
-        Self { registry }
+        Self::serving(Arc::new(SingleRegistry(registry)))
+    }
+
+    /// A connector whose connections are served by `registries`.
+    pub fn serving(registries: Arc<dyn Registries>) -> Self {
+        Self { registries }
     }
 }
 
@@ -27,9 +33,9 @@ impl Connector for PipeConnector {
 
     async fn connect(&self) -> std::io::Result<DuplexStream> {
         let (client, server) = tokio::io::duplex(64 * 1024);
-        let registry = self.registry.clone();
+        let registries = self.registries.clone();
         tokio::spawn(async move {
-            serve_connection(server, registry).await;
+            serve_connection(server, registries).await;
         });
         Ok(client)
     }

@@ -15,11 +15,16 @@ use serde::{Deserialize, Serialize};
 /// The protocol revision this crate speaks; `hello` refuses any other.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// One request frame: a caller-chosen id echoed by the reply, and the call.
+/// One request frame: a caller-chosen id echoed by the reply, the
+/// client's clock reading when the server lets the client drive time, and the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestFrame {
     /// Echoed in the reply so a client can pair them.
     pub id: u64,
+    /// The client's clock (epoch ms): the served registry reads this time
+    /// for the call when its hello answered `client_clock: true`; ignored otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now_ms: Option<u64>,
     /// The method and its arguments.
     pub call: Call,
 }
@@ -44,14 +49,22 @@ pub enum Outcome {
     Err(RegistryError),
 }
 
-/// What `hello` answers: the server's protocol revision and the served registry's tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What `hello` answers: the server's protocol revision, the namespace the
+/// connection is bound to, the served registry's tier, and who drives its clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     /// Always [`PROTOCOL_VERSION`] for this crate.
     pub protocol: u32,
+    /// The namespace this connection now addresses.
+    pub namespace: String,
     /// `durability_tier()` of the served registry (REG-15).
     pub durability_tier: DurabilityTier,
+    /// True when the registry reads the `now_ms` of each request (a client-driven clock).
+    pub client_clock: bool,
 }
+
+/// The namespace a connection addresses until its hello names another.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Every call the protocol carries: `hello` plus one variant per
 /// `ProcessRegistry` method, with the method's arguments as named fields.
@@ -59,8 +72,13 @@ pub struct Hello {
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 #[allow(missing_docs)] // The fields are the trait method's parameters, documented there.
 pub enum Call {
-    /// Handshake: the client's protocol revision; answered with [`Hello`].
-    Hello { protocol: u32 },
+    /// Handshake: the client's protocol revision and, optionally, the
+    /// namespace (registry) to address; answered with [`Hello`].
+    Hello {
+        protocol: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+    },
     /// `register_process`.
     RegisterProcess { registration: ProcessRegistration },
     /// `set_external_ref`.

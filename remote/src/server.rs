@@ -1,9 +1,11 @@
 //! The serving side: answers request frames on one connection, in order.
 
-use crate::dispatch::dispatch;
+use crate::dispatch::{dispatch, hello};
 use crate::frame::{decode, read_frame_bytes, write_frame, FrameError};
-use crate::protocol::{Outcome, ReplyFrame, RequestFrame};
-use procreg::{ProcessRegistry, RegistryError};
+use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
+use crate::registries::{Registries, Served};
+use procreg::{RegistryError, RegistryResult};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 
@@ -33,6 +35,46 @@ fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
     }
 }
 
+/// Runs one request on the connection's registry: `hello` (re)binds the
+/// connection to a namespace; other calls go to the bound registry (the
+/// default namespace's until a hello), after setting its clock to the
+/// request's `now_ms` when the client drives time.
+async fn answer(
+    registries: &dyn Registries,
+    bound: &mut Option<(String, Served)>,
+    request: RequestFrame,
+) -> RegistryResult<Value> {
+    if let Call::Hello {
+        protocol,
+        namespace,
+    } = &request.call
+    {
+        let namespace = namespace
+            .clone()
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        let served = registries.open(&namespace).await?;
+        let answer = hello(
+            *protocol,
+            &namespace,
+            served.registry.as_ref(),
+            served.clock.is_some(),
+        )?;
+        *bound = Some((namespace, served));
+        return Ok(answer);
+    }
+    if bound.is_none() {
+        let served = registries.open(DEFAULT_NAMESPACE).await?;
+        *bound = Some((DEFAULT_NAMESPACE.to_owned(), served));
+    }
+    let Some((_, served)) = bound.as_ref() else {
+        return Err(RegistryError::backend("procreg-remote: no registry bound"));
+    };
+    if let (Some(clock), Some(now_ms)) = (&served.clock, request.now_ms) {
+        clock.set(now_ms);
+    }
+    dispatch(served.registry.as_ref(), request.call).await
+}
+
 /// Serves one connection until the peer closes it or breaks the framing.
 ///
 /// Requests are answered one at a time, in order. A frame that is not a
@@ -40,12 +82,13 @@ fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
 /// frame too large to read gets an error reply and the connection closes.
 /// Never panics on peer input. If the peer disconnects while a call (such
 /// as a wait) is running, the call is dropped.
-pub async fn serve_connection<S>(stream: S, registry: Arc<dyn ProcessRegistry>) -> ConnectionEnd
+pub async fn serve_connection<S>(stream: S, registries: Arc<dyn Registries>) -> ConnectionEnd
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let (reader, mut writer) = tokio::io::split(stream);
     let mut reader = BufReader::new(reader);
+    let mut bound: Option<(String, Served)> = None;
     loop {
         let body = match read_frame_bytes(&mut reader).await {
             Ok(body) => body,
@@ -59,7 +102,8 @@ where
         let reply = match decode::<RequestFrame>(&body) {
             Err(error) => malformed_reply(&body, &error),
             Ok(request) => {
-                let call = dispatch(registry.as_ref(), request.call);
+                let id = request.id;
+                let call = answer(registries.as_ref(), &mut bound, request);
                 tokio::pin!(call);
                 let result = tokio::select! {
                     biased;
@@ -72,7 +116,7 @@ where
                     },
                 };
                 ReplyFrame {
-                    id: request.id,
+                    id,
                     outcome: match result {
                         Ok(value) => Outcome::Ok(value),
                         Err(error) => Outcome::Err(error),

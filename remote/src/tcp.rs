@@ -1,9 +1,9 @@
 //! Real TCP (tokio): a connector for `RemoteRegistry` and an accept loop.
 
 use crate::client::Connector;
+use crate::registries::Registries;
 use crate::server::serve_connection;
 use async_trait::async_trait;
-use procreg::ProcessRegistry;
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -41,14 +41,14 @@ impl Connector for TcpConnector {
 /// when accepting fails.
 pub async fn serve_tcp(
     listener: TcpListener,
-    registry: Arc<dyn ProcessRegistry>,
+    registries: Arc<dyn Registries>,
 ) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
-        let registry = registry.clone();
+        let registries = registries.clone();
         tokio::spawn(async move {
-            serve_connection(stream, registry).await;
+            serve_connection(stream, registries).await;
         });
     }
 }

@@ -7,7 +7,7 @@ use procreg_memory::MemoryRegistry;
 use procreg_remote::frame::{read_frame, write_frame};
 use procreg_remote::{
     serve_connection, serve_tcp, ConnectionEnd, RemoteOptions, RemoteRegistry, ReplyFrame,
-    TcpConnector,
+    SingleRegistry, TcpConnector,
 };
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ fn memory() -> Arc<dyn ProcessRegistry> {
 async fn served_address() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address").to_string();
-    tokio::spawn(serve_tcp(listener, memory()));
+    tokio::spawn(serve_tcp(listener, Arc::new(SingleRegistry(memory()))));
     address
 }
 
@@ -84,7 +84,7 @@ async fn garbage_gets_an_error_frame_and_the_connection_stays_usable() {
     let reply: Value = read_frame(&mut stream).await.expect("hello reply");
     assert_eq!(
         reply,
-        json!({"id": 10, "ok": {"protocol": 1, "durability_tier": "inline"}})
+        json!({"id": 10, "ok": {"protocol": 1, "namespace": "default", "durability_tier": "inline", "client_clock": false}})
     );
 }
 
@@ -125,7 +125,7 @@ async fn an_oversized_frame_is_answered_then_the_connection_closes() {
 #[tokio::test]
 async fn a_peer_leaving_during_a_wait_ends_the_connection() {
     let (mut client, server) = tokio::io::duplex(1024);
-    let serving = tokio::spawn(serve_connection(server, memory()));
+    let serving = tokio::spawn(serve_connection(server, Arc::new(SingleRegistry(memory()))));
     let registration = ProcessRegistration::new("p", ProcessInput::external(json!(null)));
     let registration =
         json!({"id": 1, "call": {"method": "register_process", "registration": registration}});

@@ -46,6 +46,23 @@ pub struct Mutant {
 }
 
 /// Locks a std mutex, ignoring poisoning (a mutant never leaves its own state half-written).
+/// A mutant is a backend like any other: the suite, the model check and
+/// the simulation take it as a factory.
+#[async_trait::async_trait]
+impl crate::factory::RegistryFactory for Mutant {
+    async fn create(
+        &self,
+        clock: Arc<dyn Clock>,
+    ) -> procreg::RegistryResult<Arc<dyn ProcessRegistry>> {
+        Ok((self.make)(clock))
+    }
+}
+
+/// The zoo mutant named `id`, if there is one.
+pub fn by_id(id: &str) -> Option<Mutant> {
+    zoo().into_iter().find(|mutant| mutant.id == id)
+}
+
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

@@ -1,0 +1,38 @@
+//! What a server serves: a registry per namespace, and who drives its clock.
+
+use async_trait::async_trait;
+use procreg::{ManualClock, ProcessRegistry, RegistryResult};
+use std::sync::Arc;
+
+/// One served registry.
+#[derive(Clone)]
+pub struct Served {
+    /// The registry calls go to.
+    pub registry: Arc<dyn ProcessRegistry>,
+    /// When present, the registry reads this clock and each request's
+    /// `now_ms` sets it first (a client-driven clock); when absent the
+    /// registry keeps its own time and `now_ms` is ignored.
+    pub clock: Option<ManualClock>,
+}
+
+/// Resolves the namespace a connection's hello names (`default` when it
+/// names none) to the registry that serves it.
+#[async_trait]
+pub trait Registries: Send + Sync {
+    /// The registry for `namespace`, created on first use if the server does that.
+    async fn open(&self, namespace: &str) -> RegistryResult<Served>;
+}
+
+/// Serves one registry under every namespace, on its own clock.
+#[derive(Clone)]
+pub struct SingleRegistry(pub Arc<dyn ProcessRegistry>);
+
+#[async_trait]
+impl Registries for SingleRegistry {
+    async fn open(&self, _namespace: &str) -> RegistryResult<Served> {
+        Ok(Served {
+            registry: self.0.clone(),
+            clock: None,
+        })
+    }
+}
