@@ -1,0 +1,235 @@
+//! What a run simulates: the world's size, its timing and which faults strike.
+
+use crate::rng::SimRng;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+/// One kind of fault the world can inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// A worker host dies (all its tasks and connections vanish) and comes back later.
+    Crash,
+    /// A worker host restarts at once: a fresh incarnation with a new owner id.
+    Bounce,
+    /// The link between a worker and the registry is cut for a while.
+    Partition,
+    /// The link between a worker and the effect sink is cut for a while.
+    SinkPartition,
+    /// Messages between a worker and the registry are held, then delivered late.
+    Hold,
+    /// Message latency up to 60 ms on every link, instead of up to 5 ms.
+    Latency,
+    /// A worker freezes mid-script (a GC pause) and then carries on without
+    /// rechecking its lease: the classic zombie.
+    Stall,
+}
+
+impl FaultKind {
+    /// Every fault kind, in a fixed order.
+    pub const ALL: [FaultKind; 7] = [
+        FaultKind::Crash,
+        FaultKind::Bounce,
+        FaultKind::Partition,
+        FaultKind::SinkPartition,
+        FaultKind::Hold,
+        FaultKind::Latency,
+        FaultKind::Stall,
+    ];
+
+    /// The name used on the command line and in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Bounce => "bounce",
+            FaultKind::Partition => "partition",
+            FaultKind::SinkPartition => "sink-partition",
+            FaultKind::Hold => "hold",
+            FaultKind::Latency => "latency",
+            FaultKind::Stall => "stall",
+        }
+    }
+}
+
+/// A set of fault kinds: `all`, `none`, or a comma-separated list of names.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct FaultSet(pub BTreeSet<FaultKind>);
+
+impl FaultSet {
+    /// Every fault kind.
+    pub fn all() -> Self {
+        Self(FaultKind::ALL.into_iter().collect())
+    }
+
+    /// No faults at all: the happy path.
+    pub fn none() -> Self {
+        Self(BTreeSet::new())
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(&self, kind: FaultKind) -> bool {
+        self.0.contains(&kind)
+    }
+}
+
+impl fmt::Display for FaultSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.0.iter().map(|kind| kind.name()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl FromStr for FaultSet {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "all" => return Ok(Self::all()),
+            "none" | "" => return Ok(Self::none()),
+            _ => {}
+        }
+        let mut set = BTreeSet::new();
+        for name in text.split(',').map(str::trim) {
+            let kind = FaultKind::ALL
+                .into_iter()
+                .find(|kind| kind.name() == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = FaultKind::ALL.iter().map(|kind| kind.name()).collect();
+                    format!(
+                        "unknown fault `{name}` (known: {}, or `all` / `none`)",
+                        known.join(", ")
+                    )
+                })?;
+            set.insert(kind);
+        }
+        Ok(Self(set))
+    }
+}
+
+/// One simulation run's parameters. `Default` is the benchmark world: 4
+/// workers, 32 processes, every fault kind available to the swarm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimConfig {
+    /// Fixes every random choice of the run: same seed, same trace.
+    pub seed: u64,
+    /// Worker hosts competing for leases.
+    pub workers: usize,
+    /// Processes the producer registers.
+    pub processes: usize,
+    /// Each process's script has 1..=`max_steps` effect steps.
+    pub max_steps: u64,
+    /// The TTL workers claim and renew with, in simulated ms; short enough
+    /// that a partitioned worker's lease expires while it still believes it holds it.
+    pub lease_ttl_ms: u64,
+    /// The fault kinds available.
+    pub faults: FaultSet,
+    /// Swarm testing: each seed turns each available kind on or off (at
+    /// least one stays on), so rare combinations get runs of their own.
+    pub swarm: bool,
+    /// Faults strike only during the first `fault_phase_ms` simulated ms;
+    /// then every link heals, crashed workers return, and liveness is judged.
+    pub fault_phase_ms: u64,
+    /// After the quiet phase begins, every process must be terminal (and
+    /// awaited) within this many simulated ms.
+    pub liveness_bound_ms: u64,
+    /// Keep every trace line in the outcome (for `--trace FILE`), not just the hash.
+    pub keep_trace: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            workers: 4,
+            processes: 32,
+            max_steps: 3,
+            lease_ttl_ms: 300,
+            faults: FaultSet::all(),
+            swarm: true,
+            fault_phase_ms: 3_000,
+            liveness_bound_ms: 20_000,
+            keep_trace: false,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The same config with another seed.
+    pub fn with_seed(&self, seed: u64) -> Self {
+        Self {
+            seed,
+            ..self.clone()
+        }
+    }
+
+    /// The fault kinds that strike in this seed's run.
+    pub fn active_faults(&self) -> FaultSet {
+        if !self.swarm || self.faults.0.len() <= 1 {
+            return self.faults.clone();
+        }
+        let mut rng = SimRng::derive(self.seed, "swarm");
+        let chosen: BTreeSet<FaultKind> = self
+            .faults
+            .0
+            .iter()
+            .copied()
+            .filter(|_| rng.chance(1, 2))
+            .collect();
+        if chosen.is_empty() {
+            let kinds: Vec<FaultKind> = self.faults.0.iter().copied().collect();
+            return FaultSet([kinds[rng.index(kinds.len())]].into_iter().collect());
+        }
+        FaultSet(chosen)
+    }
+
+    /// The `procreg sim` command that reruns exactly this run.
+    pub fn replay_command(&self) -> String {
+        let mut command = format!(
+            "procreg replay sim --seed {} --workers {} --processes {} --faults {}",
+            self.seed, self.workers, self.processes, self.faults
+        );
+        if !self.swarm {
+            command.push_str(" --no-swarm");
+        }
+        command
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_lists_parse_and_print_back() {
+        let set: FaultSet = "crash,hold".parse().expect("parses");
+        assert_eq!(set.to_string(), "crash,hold");
+        assert_eq!("all".parse::<FaultSet>().expect("all"), FaultSet::all());
+        assert_eq!("none".parse::<FaultSet>().expect("none"), FaultSet::none());
+        let error = "crash,meteor".parse::<FaultSet>().expect_err("unknown");
+        assert!(error.contains("unknown fault `meteor`"), "{error}");
+    }
+
+    #[test]
+    fn swarm_picks_a_non_empty_subset_fixed_by_the_seed() {
+        let config = SimConfig::default();
+        let mut subsets = BTreeSet::new();
+        for seed in 0..64 {
+            let active = config.with_seed(seed).active_faults();
+            assert!(!active.0.is_empty());
+            assert!(active.0.is_subset(&config.faults.0));
+            assert_eq!(active, config.with_seed(seed).active_faults());
+            subsets.insert(active.to_string());
+        }
+        assert!(subsets.len() > 10, "swarm varies: {subsets:?}");
+        let fixed = SimConfig {
+            swarm: false,
+            ..SimConfig::default()
+        };
+        assert_eq!(fixed.active_faults(), FaultSet::all());
+    }
+}

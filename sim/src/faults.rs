@@ -1,0 +1,205 @@
+//! The fault injector: during the fault phase it strikes at random (seeded)
+//! moments with the kinds this seed turned on, and schedules each fault's
+//! healing; at the quiet phase it heals everything at once.
+
+use crate::config::{FaultKind, FaultSet};
+use crate::journal::{lock, SharedJournal};
+use crate::network::{worker_host, REGISTRY_HOST, SINK_HOST};
+use crate::rng::SimRng;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use turmoil::Sim;
+
+/// Where in its script a worker freezes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Before an effect step's sink write.
+    Effect,
+    /// After the last renewal, before finishing the process.
+    Finish,
+}
+
+/// Pending freezes: worker index to where it stalls and for how many ms.
+pub type Stalls = Arc<Mutex<BTreeMap<usize, (Checkpoint, u64)>>>;
+
+/// Largest message latency without the latency fault.
+pub const CALM_LATENCY_MS: u64 = 5;
+/// Largest message latency with it.
+const STORMY_LATENCY_MS: u64 = 60;
+
+/// Strikes per simulation step: one in this many.
+const STRIKE_ODDS: u64 = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Heal {
+    Restart(usize),
+    Repair(usize, &'static str),
+    Release(usize, &'static str),
+}
+
+/// See the module docs.
+pub struct FaultInjector {
+    rng: SimRng,
+    kinds: Vec<FaultKind>,
+    workers: usize,
+    pending: Vec<(u64, Heal)>,
+    stalls: Stalls,
+}
+
+impl FaultInjector {
+    /// An injector for `workers` workers striking with `active` kinds.
+    pub fn new(seed: u64, active: &FaultSet, workers: usize, stalls: Stalls) -> Self {
+        Self {
+            rng: SimRng::derive(seed, "faults"),
+            kinds: active
+                .0
+                .iter()
+                .copied()
+                .filter(|kind| *kind != FaultKind::Latency)
+                .collect(),
+            workers,
+            pending: Vec::new(),
+            stalls,
+        }
+    }
+
+    /// The latency every link starts with.
+    pub fn initial_latency(active: &FaultSet) -> Duration {
+        Duration::from_millis(if active.contains(FaultKind::Latency) {
+            STORMY_LATENCY_MS
+        } else {
+            CALM_LATENCY_MS
+        })
+    }
+
+    fn busy(&self, heal: &Heal) -> bool {
+        self.pending.iter().any(|(_, pending)| pending == heal)
+    }
+
+    fn apply(sim: &mut Sim<'_>, heal: &Heal) -> String {
+        match heal {
+            Heal::Restart(index) => {
+                sim.bounce(worker_host(*index));
+                format!("worker-{index} comes back")
+            }
+            Heal::Repair(index, peer) => {
+                sim.repair(worker_host(*index), *peer);
+                format!("link worker-{index} <-> {peer} repaired")
+            }
+            Heal::Release(index, peer) => {
+                sim.release(worker_host(*index), *peer);
+                format!("link worker-{index} <-> {peer} released")
+            }
+        }
+    }
+
+    /// Heals what is due, then perhaps strikes; called once per step of the fault phase.
+    pub fn tick(&mut self, sim: &mut Sim<'_>, now_ms: u64, journal: &SharedJournal) -> u64 {
+        let mut due = Vec::new();
+        self.pending.retain(|(at, heal)| {
+            if *at <= now_ms {
+                due.push(heal.clone());
+                false
+            } else {
+                true
+            }
+        });
+        for heal in &due {
+            let text = Self::apply(sim, heal);
+            lock(journal).note(now_ms, "faults", &text);
+        }
+        if self.kinds.is_empty() || self.workers == 0 || !self.rng.chance(1, STRIKE_ODDS) {
+            return 0;
+        }
+        let kind = self.kinds[self.rng.index(self.kinds.len())];
+        let index = self.rng.index(self.workers);
+        let host = worker_host(index);
+        let (text, heal) = match kind {
+            FaultKind::Crash => {
+                let heal = Heal::Restart(index);
+                if self.busy(&heal) {
+                    return 0;
+                }
+                sim.crash(host.as_str());
+                let back = now_ms + self.rng.range(100, 900);
+                (format!("crash worker-{index}"), Some((back, heal)))
+            }
+            FaultKind::Bounce => {
+                if self.busy(&Heal::Restart(index)) {
+                    return 0;
+                }
+                sim.bounce(host.as_str());
+                (format!("bounce worker-{index}"), None)
+            }
+            FaultKind::Partition | FaultKind::SinkPartition => {
+                let peer = if kind == FaultKind::Partition {
+                    REGISTRY_HOST
+                } else {
+                    SINK_HOST
+                };
+                let heal = Heal::Repair(index, peer);
+                if self.busy(&heal) {
+                    return 0;
+                }
+                sim.partition(host.as_str(), peer);
+                let back = now_ms + self.rng.range(100, 900);
+                (
+                    format!("partition worker-{index} <-> {peer}"),
+                    Some((back, heal)),
+                )
+            }
+            FaultKind::Hold => {
+                let heal = Heal::Release(index, REGISTRY_HOST);
+                if self.busy(&heal) {
+                    return 0;
+                }
+                sim.hold(host.as_str(), REGISTRY_HOST);
+                let back = now_ms + self.rng.range(100, 700);
+                (
+                    format!("hold worker-{index} <-> {REGISTRY_HOST}"),
+                    Some((back, heal)),
+                )
+            }
+            FaultKind::Stall => {
+                // A freeze before finishing lasts long enough for another
+                // worker to take over and finish first.
+                let (at, freeze_ms) = if self.rng.chance(1, 2) {
+                    (Checkpoint::Effect, self.rng.range(200, 1_000))
+                } else {
+                    (Checkpoint::Finish, self.rng.range(500, 1_500))
+                };
+                self.stalls
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(index, (at, freeze_ms));
+                (
+                    format!(
+                        "stall worker-{index} for {freeze_ms} ms at its next {at:?} checkpoint"
+                    ),
+                    None,
+                )
+            }
+            FaultKind::Latency => return 0,
+        };
+        lock(journal).note(now_ms, "faults", &text);
+        if let Some(pending) = heal {
+            self.pending.push(pending);
+        }
+        1
+    }
+
+    /// Heals every fault now and calms the network: the quiet phase begins.
+    pub fn quiesce(&mut self, sim: &mut Sim<'_>, now_ms: u64, journal: &SharedJournal) {
+        self.stalls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+        for (_, heal) in std::mem::take(&mut self.pending) {
+            let text = Self::apply(sim, &heal);
+            lock(journal).note(now_ms, "faults", &text);
+        }
+        sim.set_max_message_latency(Duration::from_millis(CALM_LATENCY_MS));
+        lock(journal).note(now_ms, "faults", "quiet phase: no more faults");
+    }
+}

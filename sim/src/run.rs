@@ -1,0 +1,229 @@
+//! Runs the world for one seed, or for a range of seeds.
+
+use crate::audit::audit;
+use crate::clock::{SimClock, SIM_EPOCH_MS};
+use crate::config::SimConfig;
+use crate::faults::{FaultInjector, Stalls};
+use crate::journal::{lock, Journal};
+use crate::network::{serve_registry, worker_host, PRODUCER_HOST, REGISTRY_HOST, SINK_HOST};
+use crate::observed::ObservedRegistry;
+use crate::outcome::{Invariant, SimOutcome};
+use crate::producer::{run_producer, ProducerSetup};
+use crate::script::Script;
+use crate::sink::{serve_sink, EffectSink};
+use crate::worker::{run_worker, WorkerSetup};
+use procreg::{Clock, ProcessRegistry, RegistryError};
+use procreg_conformance::RegistryFactory;
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Simulated time per turmoil step.
+pub const TICK_MS: u64 = 10;
+
+/// Why a run could not take place at all (as opposed to failing an invariant).
+#[derive(Debug)]
+pub enum SimError {
+    /// The backend's factory could not create a registry.
+    Backend(RegistryError),
+    /// The host machinery failed (a tokio runtime could not be built).
+    Harness(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Backend(error) => write!(f, "the backend failed to start: {error}"),
+            SimError::Harness(detail) => write!(f, "the simulation could not start: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// Runs the world once with `config.seed`: same seed and config, same
+/// trace hash. The registry comes from `factory` and reads simulated time;
+/// the backend must not spawn threads or read the wall clock, or the run
+/// stops being reproducible.
+pub fn run_seed<F: RegistryFactory + ?Sized>(
+    config: &SimConfig,
+    factory: &F,
+) -> Result<SimOutcome, SimError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|error| SimError::Harness(error.to_string()))?;
+    let clock = Arc::new(SimClock::new());
+    let raw: Arc<dyn ProcessRegistry> = runtime
+        .block_on(factory.create(clock.clone() as Arc<dyn Clock>))
+        .map_err(SimError::Backend)?;
+    let journal = Journal::shared(config.keep_trace);
+    let sink = Arc::new(Mutex::new(EffectSink::default()));
+    let active = config.active_faults();
+    let scripts: Vec<Script> = (0..config.processes)
+        .map(|index| Script::new(index, config.max_steps))
+        .collect();
+
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(config.seed)
+        .epoch(UNIX_EPOCH + Duration::from_millis(SIM_EPOCH_MS))
+        .tick_duration(Duration::from_millis(TICK_MS))
+        .simulation_duration(Duration::from_millis(
+            config.fault_phase_ms + config.liveness_bound_ms + 60_000,
+        ))
+        .min_message_latency(Duration::from_millis(1))
+        .max_message_latency(FaultInjector::initial_latency(&active))
+        .enable_random_order()
+        .build();
+
+    let observed: Arc<dyn ProcessRegistry> = Arc::new(ObservedRegistry::new(
+        raw.clone(),
+        clock.clone(),
+        journal.clone(),
+    ));
+    sim.host(REGISTRY_HOST, move || serve_registry(observed.clone()));
+    {
+        let (sink, journal, clock) = (sink.clone(), journal.clone(), clock.clone());
+        sim.host(SINK_HOST, move || {
+            serve_sink(sink.clone(), journal.clone(), clock.clone())
+        });
+    }
+    let stalls: Stalls = Arc::default();
+    let worker_setup = Arc::new(WorkerSetup {
+        seed: config.seed,
+        max_steps: config.max_steps,
+        lease_ttl_ms: config.lease_ttl_ms,
+        journal: journal.clone(),
+        clock: clock.clone(),
+        stalls: stalls.clone(),
+    });
+    let incarnations = Rc::new(Cell::new(0u64));
+    for index in 0..config.workers {
+        let setup = worker_setup.clone();
+        let starts = Rc::new(Cell::new(0u64));
+        let incarnations = incarnations.clone();
+        sim.host(worker_host(index).as_str(), move || {
+            starts.set(starts.get() + 1);
+            incarnations.set(incarnations.get() + 1);
+            run_worker(setup.clone(), index, starts.get())
+        });
+    }
+    sim.client(
+        PRODUCER_HOST,
+        run_producer(Arc::new(ProducerSetup {
+            seed: config.seed,
+            processes: config.processes,
+            max_steps: config.max_steps,
+            journal: journal.clone(),
+            clock: clock.clone(),
+        })),
+    );
+
+    let mut injector = FaultInjector::new(config.seed, &active, config.workers, stalls);
+    let deadline_ms = config.fault_phase_ms + config.liveness_bound_ms;
+    let mut quiet = false;
+    let mut steps = 0u64;
+    let mut faults = 0u64;
+    let mut finished = false;
+    let mut now_ms;
+    loop {
+        now_ms = u64::try_from(sim.elapsed().as_millis()).unwrap_or(u64::MAX);
+        clock.observe(now_ms);
+        if now_ms < config.fault_phase_ms {
+            faults += injector.tick(&mut sim, now_ms, &journal);
+        } else if !quiet {
+            injector.quiesce(&mut sim, now_ms, &journal);
+            quiet = true;
+        }
+        if now_ms >= deadline_ms {
+            break;
+        }
+        steps += 1;
+        match sim.step() {
+            Ok(true) => {
+                finished = true;
+                break;
+            }
+            Ok(false) => {}
+            Err(error) => {
+                lock(&journal).violate(
+                    Invariant::Liveness,
+                    now_ms,
+                    None,
+                    Vec::new(),
+                    format!("a simulated host stopped with an error: {error}"),
+                );
+                break;
+            }
+        }
+        if !lock(&journal).violations.is_empty() {
+            break;
+        }
+    }
+    clock.observe(now_ms);
+
+    let sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut journal = lock(&journal);
+    if journal.violations.is_empty() {
+        if !finished {
+            let running: Vec<String> = runtime
+                .block_on(raw.list_non_terminal())
+                .map(|records| records.into_iter().map(|record| record.id).collect())
+                .unwrap_or_default();
+            let detail = format!(
+                "{} ms after the faults stopped the producer has awaited {} of {} processes; still running: {}",
+                config.liveness_bound_ms,
+                journal.stats.awaited,
+                config.processes,
+                if running.is_empty() { "none".to_owned() } else { running.join(", ") }
+            );
+            journal.violate(Invariant::Liveness, now_ms, None, Vec::new(), detail);
+        }
+        runtime.block_on(audit(raw.as_ref(), &scripts, &sink, &mut journal, now_ms));
+    }
+    journal.stats.simulated_ms = now_ms;
+    journal.stats.steps = steps;
+    journal.stats.faults = faults;
+    journal.stats.incarnations = incarnations.get();
+    let context =
+        (!journal.violations.is_empty()).then(|| journal.failure_context(SIM_EPOCH_MS + now_ms));
+    Ok(SimOutcome {
+        config: config.clone(),
+        active_faults: active,
+        trace_hash: journal.trace_hash(),
+        stats: journal.stats.clone(),
+        violations: journal.violations.clone(),
+        context,
+        trace: journal.take_trace(),
+    })
+}
+
+/// What a sweep over many seeds found.
+#[derive(Debug, Clone, Default)]
+pub struct SweepReport {
+    /// Seeds run.
+    pub runs: u64,
+    /// The outcomes that broke an invariant, in seed order.
+    pub failures: Vec<SimOutcome>,
+}
+
+/// Runs every seed in `seeds` with `config` otherwise unchanged, calling
+/// `each` after every run (for progress output), and collects the failures.
+pub fn sweep<F: RegistryFactory + ?Sized>(
+    config: &SimConfig,
+    seeds: impl IntoIterator<Item = u64>,
+    factory: &F,
+    mut each: impl FnMut(&SimOutcome),
+) -> Result<SweepReport, SimError> {
+    let mut report = SweepReport::default();
+    for seed in seeds {
+        let outcome = run_seed(&config.with_seed(seed), factory)?;
+        report.runs += 1;
+        each(&outcome);
+        if !outcome.passed() {
+            report.failures.push(outcome);
+        }
+    }
+    Ok(report)
+}
