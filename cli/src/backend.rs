@@ -3,8 +3,10 @@
 use crate::exit::CliError;
 use async_trait::async_trait;
 use procreg::{Clock, ManualClock, ProcessRegistry, RegistryError, RegistryResult};
-use procreg_conformance::{Capabilities, RegistryFactory, StoreMap};
+use procreg_conformance::mutants::{self, Mutant};
+use procreg_conformance::{Capabilities, ClockControl, RegistryFactory, StoreMap};
 use procreg_memory::MemoryRegistry;
+use procreg_remote::{RemoteOptions, RemoteRegistry, Session, TcpConnector};
 use procreg_sqlite::SqliteRegistry;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +20,10 @@ pub enum BackendSpec {
     Memory,
     /// `SqliteRegistry` on the database file at the path.
     Sqlite(PathBuf),
+    /// A registry served over the framed protocol (`procreg serve`) at `HOST:PORT`.
+    Tcp(String),
+    /// A mutant of the conformance zoo: a registry with one planted bug.
+    Mutant(String),
 }
 
 impl BackendSpec {
@@ -34,9 +40,30 @@ impl BackendSpec {
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
+        if let Some(address) = text.strip_prefix("tcp://") {
+            let valid = address
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+            if !valid {
+                return Err(CliError::usage(format!(
+                    "--backend tcp://HOST:PORT needs a host and a port, e.g. tcp://127.0.0.1:7070 (got `{text}`)"
+                )));
+            }
+            return Ok(Self::Tcp(address.to_owned()));
+        }
+        if let Some(name) = text.strip_prefix("mutant:") {
+            if mutants::by_id(name).is_none() {
+                let names: Vec<&str> = mutants::zoo().iter().map(|mutant| mutant.id).collect();
+                return Err(CliError::usage(format!(
+                    "unknown mutant `{name}`; the zoo has: {}",
+                    names.join(", ")
+                )));
+            }
+            return Ok(Self::Mutant(name.to_owned()));
+        }
         let scheme = text.split(':').next().unwrap_or(text);
         Err(CliError::usage(format!(
-            "unknown backend `{text}` (scheme `{scheme}`): expected `memory` or `sqlite:PATH`"
+            "unknown backend `{text}` (scheme `{scheme}`): expected `memory`, `sqlite:PATH`, `tcp://HOST:PORT` or `mutant:NAME`"
         )))
     }
 
@@ -45,6 +72,8 @@ impl BackendSpec {
         match self {
             Self::Memory => "memory".to_owned(),
             Self::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Self::Tcp(address) => format!("tcp://{address}"),
+            Self::Mutant(name) => format!("mutant:{name}"),
         }
     }
 
@@ -54,6 +83,10 @@ impl BackendSpec {
         match self {
             Self::Memory => Ok(Factory::Memory),
             Self::Sqlite(path) => Ok(Factory::Sqlite(SqliteFactory::new(path)?)),
+            Self::Tcp(address) => Ok(Factory::Tcp(TcpFactory::connect(address)?)),
+            Self::Mutant(name) => mutants::by_id(name)
+                .map(Factory::Mutant)
+                .ok_or_else(|| CliError::usage(format!("unknown mutant `{name}`"))),
         }
     }
 }
@@ -64,6 +97,10 @@ pub enum Factory {
     Memory,
     /// Fresh SQLite files in a scratch directory.
     Sqlite(SqliteFactory),
+    /// Fresh namespaces on a `procreg serve` server.
+    Tcp(TcpFactory),
+    /// Fresh instances of one zoo mutant.
+    Mutant(Mutant),
 }
 
 #[async_trait]
@@ -72,6 +109,8 @@ impl RegistryFactory for Factory {
         match self {
             Self::Memory => Ok(Arc::new(MemoryRegistry::new(clock))),
             Self::Sqlite(factory) => factory.create(clock).await,
+            Self::Tcp(factory) => factory.create(clock).await,
+            Self::Mutant(mutant) => mutant.create(clock).await,
         }
     }
 
@@ -84,18 +123,20 @@ impl RegistryFactory for Factory {
             // A MemoryRegistry's storage is the registry itself: a second
             // handle on it is the same `Arc`, which is what REG-16 asks of
             // every handle on one storage.
-            Self::Memory => Ok(Arc::clone(previous)),
+            Self::Memory | Self::Mutant(_) => Ok(Arc::clone(previous)),
             Self::Sqlite(factory) => factory.reopen(previous, clock).await,
+            Self::Tcp(factory) => factory.reopen(previous, clock).await,
         }
     }
 
     fn capabilities(&self) -> Capabilities {
         match self {
-            Self::Memory => Capabilities {
+            Self::Memory | Self::Mutant(_) => Capabilities {
                 reopen: true,
                 ..Capabilities::default()
             },
             Self::Sqlite(factory) => factory.capabilities(),
+            Self::Tcp(factory) => factory.capabilities(),
         }
     }
 }
@@ -191,5 +232,101 @@ impl RegistryFactory for SqliteFactory {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::durable()
+    }
+}
+
+/// Factory for `tcp://HOST:PORT`: each registry is a fresh namespace on the
+/// server (`procreg-<pid>-<n>`), reading the checker's clock when the server
+/// lets clients drive time; `reopen` connects to the same namespace again.
+pub struct TcpFactory {
+    address: String,
+    hello: (procreg::DurabilityTier, bool),
+    next: AtomicU64,
+    created: StoreMap<String>,
+}
+
+impl TcpFactory {
+    /// Connects once (exit 3 when the server cannot be reached or is no registry server).
+    pub fn connect(address: &str) -> Result<Self, CliError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| {
+                CliError::backend(format!("could not start a tokio runtime: {error}"))
+            })?;
+        let session = Session {
+            namespace: Some(format!("procreg-{}-probe", std::process::id())),
+            clock: None,
+        };
+        let probe = runtime.block_on(RemoteRegistry::connect_session(
+            TcpConnector::new(address),
+            RemoteOptions::default(),
+            session,
+        ));
+        match probe {
+            Ok(remote) => Ok(Self {
+                address: address.to_owned(),
+                hello: (remote.durability_tier(), remote.client_clock()),
+                next: AtomicU64::new(0),
+                created: StoreMap::default(),
+            }),
+            Err(error) => Err(CliError::backend(format!(
+                "the tcp backend failed to start: {error}"
+            ))),
+        }
+    }
+
+    async fn open(
+        &self,
+        namespace: String,
+        clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let session = Session {
+            namespace: Some(namespace.clone()),
+            clock: Some(clock),
+        };
+        let remote = RemoteRegistry::connect_session(
+            TcpConnector::new(&self.address),
+            RemoteOptions::default(),
+            session,
+        )
+        .await?;
+        let registry: Arc<dyn ProcessRegistry> = Arc::new(remote);
+        self.created.remember(&registry, namespace);
+        Ok(registry)
+    }
+}
+
+#[async_trait]
+impl RegistryFactory for TcpFactory {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        self.open(format!("procreg-{}-{n}", std::process::id()), clock)
+            .await
+    }
+
+    async fn reopen(
+        &self,
+        previous: &Arc<dyn ProcessRegistry>,
+        clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let namespace = self.created.lookup(previous).ok_or_else(|| {
+            RegistryError::backend("reopen: this factory did not create that registry")
+        })?;
+        self.open(namespace, clock).await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let (durability_tier, client_clock) = self.hello;
+        Capabilities {
+            durability_tier,
+            clock: if client_clock {
+                ClockControl::Injected
+            } else {
+                ClockControl::WallOnly
+            },
+            reopen: true,
+            ..Capabilities::default()
+        }
     }
 }

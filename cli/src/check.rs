@@ -3,6 +3,8 @@
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
 use crate::progress::{Mode, Phase};
+use crate::seeds::SeedRange;
+use crate::sim::{self, SimPhase};
 use crate::Format;
 use procreg_conformance::linearizability::{
     check_history, record_history, HistoryConfig, LinearizabilityReport, Verdict,
@@ -12,6 +14,7 @@ use procreg_conformance::render::{render_json, render_junit, render_rule_matrix}
 use procreg_conformance::{
     all_checks, run_check, Outcome, RegistryFactory, SuiteConfig, SuiteReport,
 };
+use procreg_sim::SimConfig;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -23,6 +26,8 @@ pub const HISTORIES: u64 = 4;
 pub const ONLY_MODEL: &str = "model";
 /// The `--only` term that selects the concurrent-histories phase.
 pub const ONLY_HISTORIES: &str = "linearizability";
+/// The `--only` term that selects the simulation phase.
+pub const ONLY_SIM: &str = "sim";
 
 /// Everything `procreg check` was asked to do.
 #[derive(Debug, Clone)]
@@ -37,6 +42,8 @@ pub struct CheckOptions {
     pub cases: u32,
     /// `--seed`.
     pub seed: u64,
+    /// `--seeds`: the simulation sweep.
+    pub seeds: SeedRange,
     /// `--format`.
     pub format: Format,
     /// `--out`.
@@ -57,7 +64,15 @@ struct RunResult {
     suite: SuiteReport,
     model: Option<ModelReport>,
     histories: Option<Vec<HistoryResult>>,
+    simulation: SimulationResult,
     cases: u32,
+}
+
+/// Phase 4: run, skipped with a reason, or not selected.
+enum SimulationResult {
+    Ran(SimPhase),
+    Skipped(String),
+    NotSelected,
 }
 
 impl RunResult {
@@ -78,8 +93,16 @@ impl RunResult {
             })
     }
 
+    fn simulation_failed(&self) -> bool {
+        matches!(&self.simulation, SimulationResult::Ran(phase) if !phase.passed())
+    }
+
     fn exit_code(&self) -> u8 {
-        if !self.suite.is_success() || self.model_failed() || self.histories_failed() {
+        if !self.suite.is_success()
+            || self.model_failed()
+            || self.histories_failed()
+            || self.simulation_failed()
+        {
             exit::RULE_FAILURE
         } else {
             exit::OK
@@ -105,7 +128,7 @@ impl RunResult {
 /// Runs `procreg check`; returns the exit code.
 pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
-    let (suite_terms, run_model, run_histories) = split_only(&options.only)?;
+    let (suite_terms, run_model, run_histories, run_sim) = split_only(&options.only)?;
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
@@ -133,7 +156,7 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         }
     };
     let model = run_model.then(|| {
-        let phase = Phase::start(mode, "phase 2/3 model check", None);
+        let phase = Phase::start(mode, "phase 2/4 model check", None);
         phase.message(&format!("{} cases, seed {}", options.cases, options.seed));
         let report = model_check(
             &factory,
@@ -147,7 +170,7 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         report
     });
     let histories = run_histories.then(|| {
-        let phase = Phase::start(mode, "phase 3/3 concurrent histories", Some(HISTORIES));
+        let phase = Phase::start(mode, "phase 3/4 concurrent histories", Some(HISTORIES));
         let mut results = Vec::new();
         for seed in options.seed..options.seed.saturating_add(HISTORIES) {
             phase.message(&format!("seed {seed}"));
@@ -165,11 +188,27 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         phase.finish();
         results
     });
+    let simulation = if !run_sim {
+        SimulationResult::NotSelected
+    } else if let BackendSpec::Tcp(_) = backend {
+        SimulationResult::Skipped(
+            "the simulation hosts the registry in-process; not run for a tcp:// backend".to_owned(),
+        )
+    } else {
+        SimulationResult::Ran(sim::run_phase(
+            &factory,
+            &SimConfig::default(),
+            options.seeds,
+            mode,
+            "phase 4/4 simulation",
+        )?)
+    };
     let result = RunResult {
         backend,
         suite,
         model,
         histories,
+        simulation,
         cases: options.cases,
     };
     let text = match options.format {
@@ -188,27 +227,29 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     Ok(result.exit_code())
 }
 
-/// Splits `--only` into suite terms and the two phase switches; an unknown term is a usage error.
-fn split_only(only: &[String]) -> Result<(Vec<String>, bool, bool), CliError> {
+/// Splits `--only` into suite terms and the three phase switches; an unknown term is a usage error.
+fn split_only(only: &[String]) -> Result<(Vec<String>, bool, bool, bool), CliError> {
     if only.is_empty() {
-        return Ok((Vec::new(), true, true));
+        return Ok((Vec::new(), true, true, true));
     }
     let checks = all_checks();
-    let (mut terms, mut model, mut histories) = (Vec::new(), false, false);
+    let (mut terms, mut model, mut histories, mut simulation) = (Vec::new(), false, false, false);
     for term in only {
         if term.eq_ignore_ascii_case(ONLY_MODEL) {
             model = true;
         } else if term.eq_ignore_ascii_case(ONLY_HISTORIES) {
             histories = true;
+        } else if term.eq_ignore_ascii_case(ONLY_SIM) {
+            simulation = true;
         } else if checks.iter().any(|check| check.matches(term)) {
             terms.push(term.clone());
         } else {
             return Err(CliError::usage(format!(
-                "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model` or `linearizability`"
+                "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model`, `linearizability` or `sim`"
             )));
         }
     }
-    Ok((terms, model, histories))
+    Ok((terms, model, histories, simulation))
 }
 
 /// Starts the backend once: a factory that cannot create a registry fails with exit 3.
@@ -236,7 +277,7 @@ fn run_suite_phase(
         .collect();
     let phase = Phase::start(
         mode,
-        "phase 1/3 scenario suite",
+        "phase 1/4 scenario suite",
         Some(selected.len() as u64),
     );
     let mut checks = Vec::with_capacity(selected.len());
@@ -259,7 +300,7 @@ fn summary(result: &RunResult) -> String {
     let counts = result.suite.counts();
     let _ = writeln!(
         out,
-        "phase 1/3 scenario suite: {} passed, {} failed, {} skipped, {} warned ({} checks, backend {}{})",
+        "phase 1/4 scenario suite: {} passed, {} failed, {} skipped, {} warned ({} checks, backend {}{})",
         counts.passed,
         counts.failed,
         counts.skipped,
@@ -269,28 +310,28 @@ fn summary(result: &RunResult) -> String {
         if result.suite.strict { ", strict" } else { "" }
     );
     let _ = match &result.model {
-        None => writeln!(out, "phase 2/3 model check: not selected by --only"),
+        None => writeln!(out, "phase 2/4 model check: not selected by --only"),
         Some(model) => match &model.outcome {
             ModelOutcome::Passed => writeln!(
                 out,
-                "phase 2/3 model check: passed ({} cases, {} operations, seed {})",
+                "phase 2/4 model check: passed ({} cases, {} operations, seed {})",
                 model.cases_run, model.ops_run, model.seed
             ),
             ModelOutcome::Failed(failure) => writeln!(
                 out,
-                "phase 2/3 model check: FAILED at seed {} (shrunk to {} operations)",
+                "phase 2/4 model check: FAILED at seed {} (shrunk to {} operations)",
                 failure.seed,
                 failure.ops.len()
             ),
             ModelOutcome::Skipped { reason } => {
-                writeln!(out, "phase 2/3 model check: skipped: {reason}")
+                writeln!(out, "phase 2/4 model check: skipped: {reason}")
             }
         },
     };
     let _ = match &result.histories {
         None => writeln!(
             out,
-            "phase 3/3 concurrent histories: not selected by --only"
+            "phase 3/4 concurrent histories: not selected by --only"
         ),
         Some(histories) => {
             let linearizable = histories
@@ -309,9 +350,18 @@ fn summary(result: &RunResult) -> String {
             );
             writeln!(
                 out,
-                "phase 3/3 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last})",
+                "phase 3/4 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last})",
                 histories.len()
             )
+        }
+    };
+    let _ = match &result.simulation {
+        SimulationResult::Ran(phase) => writeln!(out, "{}", phase.summary("phase 4/4 simulation")),
+        SimulationResult::Skipped(reason) => {
+            writeln!(out, "phase 4/4 simulation: skipped: {reason}")
+        }
+        SimulationResult::NotSelected => {
+            writeln!(out, "phase 4/4 simulation: not selected by --only")
         }
     };
     let code = result.exit_code();
@@ -383,6 +433,9 @@ fn render_text(result: &RunResult) -> String {
             Ok(_) => Ok(()),
         };
     }
+    if let SimulationResult::Ran(phase) = &result.simulation {
+        out.push_str(&phase.failures_text(&result.backend));
+    }
     out.push_str(&summary(result));
     out
 }
@@ -443,6 +496,12 @@ fn render_json_all(result: &RunResult) -> String {
             None => Value::Null,
         };
         map.insert("linearizability".to_owned(), histories);
+        let simulation = match &result.simulation {
+            SimulationResult::Ran(phase) => phase.to_json(),
+            SimulationResult::Skipped(reason) => json!({ "skipped": reason }),
+            SimulationResult::NotSelected => Value::Null,
+        };
+        map.insert("simulation".to_owned(), simulation);
         map.insert("exit_code".to_owned(), json!(result.exit_code()));
     }
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"

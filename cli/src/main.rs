@@ -1,7 +1,8 @@
-//! `procreg`: runs the conformance suite, the model check and concurrent
-//! histories against a `ProcessRegistry` backend, with progress, reports and
-//! exit codes CI can gate on (0 passed, 1 rule failures, 2 usage or
-//! configuration error, 3 the backend failed to start).
+//! `procreg`: runs the conformance suite, the model check, concurrent
+//! histories and the simulation against a `ProcessRegistry` backend, with
+//! progress, reports and exit codes CI can gate on (0 passed, 1 rule
+//! failures, 2 usage or configuration error, 3 the backend failed to start),
+//! and serves backends over the framed protocol.
 
 mod backend;
 mod check;
@@ -9,6 +10,9 @@ mod exit;
 mod merge;
 mod progress;
 mod rules;
+mod seeds;
+mod serve;
+mod sim;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -28,11 +32,22 @@ pub enum Format {
 }
 
 const BACKEND_HELP: &str =
-    "Backend to check: `memory` (the embedded MemoryRegistry, no set-up) or \
-`sqlite:PATH`. For sqlite, PATH is a database file (created when missing) that must open as a \
-registry; every check, model case and history then runs on a fresh, empty file in a scratch \
-directory created beside PATH (`.<name>.procreg-XXXXXX/`) and removed at exit, so PATH itself \
-is only opened. Example: --backend sqlite:./registry.db";
+    "Backend to check: `memory` (the embedded MemoryRegistry, no set-up), `sqlite:PATH`, \
+`tcp://HOST:PORT` or `mutant:NAME`. For sqlite, PATH is a database file (created when missing) \
+that must open as a registry; every check, model case, history and simulation seed then runs on \
+a fresh, empty file in a scratch directory created beside PATH (`.<name>.procreg-XXXXXX/`) and \
+removed at exit, so PATH itself is only opened. tcp:// reaches a server speaking the framed \
+protocol of docs/protocol.md (`procreg serve`, or a registry in any language): each check gets a \
+fresh namespace and drives its clock. mutant:NAME is a zoo registry with one planted bug, to see \
+a failure (names: `procreg check --backend mutant:?`). Examples: --backend sqlite:./registry.db, \
+--backend tcp://127.0.0.1:7070, --backend mutant:stale_renew_accepted";
+
+const FAULTS_HELP: &str = "Fault kinds the world may inject, comma-separated, or `all` / \
+`none`: crash (a worker dies, returns later), bounce (a worker restarts at once), partition \
+(worker <-> registry cut), sink-partition (worker <-> effect sink cut), hold (worker <-> registry \
+messages delayed, then delivered), latency (up to 60 ms per message), stall (a worker freezes \
+like a GC pause and resumes as a zombie). With swarm testing (the default) each seed turns each \
+listed kind on or off. Example: --faults crash,stall";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,10 +56,11 @@ is only opened. Example: --backend sqlite:./registry.db";
     about = "Conformance checks for ProcessRegistry backends",
     long_about = "Conformance checks for ProcessRegistry backends: the scenario suite (one check \
 or more per rule of docs/spec.md), the model check (generated sequences compared step by step \
-with an executable model) and concurrent histories checked for linearizability.\n\n\
+with an executable model), concurrent histories checked for linearizability, and a \
+deterministic simulation of crashing, partitioned workers (docs/sim.md).\n\n\
 Exit codes: 0 all passed, 1 rule failures, 2 usage or configuration error, 3 the backend \
 failed to start.",
-    after_help = "Examples:\n  procreg check\n  procreg check --backend sqlite:./registry.db --strict\n  procreg rules --format markdown\n  procreg replay model --seed 7\n  procreg merge-reports a.json b.json"
+    after_help = "Examples:\n  procreg check\n  procreg check --backend sqlite:./registry.db --strict\n  procreg sim --seeds 0..1000\n  procreg serve --listen 127.0.0.1:7070\n  procreg rules --format markdown\n  procreg replay model --seed 7\n  procreg replay sim --seed 42\n  procreg merge-reports a.json b.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -55,16 +71,17 @@ struct Cli {
 enum Command {
     /// Run the scenario suite, the model check and concurrent histories.
     #[command(
-        long_about = "Runs three phases against the backend: 1. the scenario suite, one check at a \
+        long_about = "Runs four phases against the backend: 1. the scenario suite, one check at a \
 time, each on a fresh registry; 2. the model check (--cases generated operation sequences from \
 --seed, compared step by step with the executable model, the first failure shrunk); 3. four \
-seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability. Progress \
+seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability; 4. a \
+simulation sweep over --seeds (the default world of `procreg sim`; not for tcp://). Progress \
 goes to stderr (bars on a terminal, plain lines otherwise, nothing with --quiet); the report \
 goes to stdout or --out. Every failure names its rule and the command that replays it.\n\n\
 Exit codes: 0 all passed, 1 rule failures (a failed check, a model divergence, a \
 non-linearizable history), 2 usage or configuration error (bad --backend, an --only term that \
 matches nothing, an unwritable --out, an unreadable sqlite path), 3 the backend failed to start.",
-        after_help = "Examples:\n  procreg check\n  procreg check --only LEASE --only REG-9 --strict\n  procreg check --only model --cases 4096 --seed 17\n  procreg check --backend sqlite:./registry.db --format junit --out report.xml"
+        after_help = "Examples:\n  procreg check\n  procreg check --only LEASE --only REG-9 --strict\n  procreg check --only model --cases 4096 --seed 17\n  procreg check --only sim --seeds 0..500\n  procreg check --backend sqlite:./registry.db --format junit --out report.xml\n  procreg check --backend tcp://127.0.0.1:7070\n  procreg check --backend mutant:release_ignores_token"
     )]
     Check {
         /// Backend to check (see --help for sqlite's scratch files).
@@ -77,7 +94,7 @@ matches nothing, an unwritable --out, an unreadable sqlite path), 3 the backend 
             long_help = "Run only what matches; repeatable. A term is a check id or id prefix \
 (lease_fencing), an area (LEASE), a rule id (LEASE-7), or `model` / `linearizability` for \
 phases 2 and 3. With --only, phases no term selects are not run. A term that matches nothing is \
-a usage error (exit 2). Example: --only LEASE --only model"
+a usage error (exit 2). `sim` selects phase 4. Example: --only LEASE --only model"
         )]
         only: Vec<String>,
         /// Count SHOULD violations as failures. Example: --strict
@@ -89,6 +106,12 @@ a usage error (exit 2). Example: --only LEASE --only model"
         /// Seed of the model check and of the first history (histories use SEED..SEED+3). Example: --seed 42
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Simulation seeds for phase 4: a count N (0..N) or a range A..B. Example: --seeds 0..1000
+        #[arg(long, default_value = "32", value_name = "N|A..B")]
+        seeds: String,
+        /// Run only the K-th of N disjoint slices of --seeds (for a CI matrix; merge the JSON reports). Example: --shard 2/8
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// Report format. Example: --format junit
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -98,6 +121,73 @@ a usage error (exit 2). Example: --only LEASE --only model"
         /// No progress output on stderr. Example: --quiet
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Run the deterministic simulation only: one line per seed, violations in full.
+    #[command(
+        long_about = "Runs the simulated world of docs/sim.md once per seed: a registry host serving \
+the backend over the framed protocol, worker hosts that sweep, claim, run fenced effects, renew, \
+finish and release, a producer that registers and awaits processes, and faults (crashes, \
+restarts, partitions, held messages, latency, stalls). Six invariants are checked as the run \
+goes and at its end. Same seed and flags, same trace hash. Prints one line per seed on stdout \
+(and stderr unless --quiet) and every failure in full, with its replay command.\n\n\
+Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the backend failed to start.",
+        after_help = "Examples:\n  procreg sim --seed 42\n  procreg sim --seeds 0..1000\n  procreg sim --seeds 0..1000000 --shard 3/16 --format json --out shard3.json\n  procreg sim --seed 7 --faults crash,stall --no-swarm --trace trace.txt\n  procreg sim --seeds 200 --backend mutant:release_ignores_token"
+    )]
+    Sim {
+        /// Run this one seed. Example: --seed 42
+        #[arg(long, conflicts_with = "seeds")]
+        seed: Option<u64>,
+        /// Run these seeds: a count N (0..N) or a range A..B. Example: --seeds 0..1000
+        #[arg(long, value_name = "N|A..B")]
+        seeds: Option<String>,
+        /// Run only the K-th of N disjoint slices of --seeds. Example: --shard 3/16
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Worker hosts. Example: --workers 8
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// Processes the producer registers. Example: --processes 64
+        #[arg(long, default_value_t = 32)]
+        processes: usize,
+        /// Fault kinds (see --help). Example: --faults crash,partition
+        #[arg(long, default_value = "all", long_help = FAULTS_HELP)]
+        faults: String,
+        /// Turn every listed fault kind on in every seed instead of a per-seed subset. Example: --no-swarm
+        #[arg(long)]
+        no_swarm: bool,
+        /// Write the run's full trace to FILE (single seed only). Example: --trace trace.txt
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Backend (not tcp://). Example: --backend sqlite:./registry.db
+        #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
+        backend: String,
+        /// `text` or `json` (mergeable with `merge-reports`). Example: --format json
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the report to FILE instead of stdout. Example: --out sim.json
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// No per-seed lines on stderr. Example: --quiet
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Serve a backend over the framed protocol on TCP (docs/protocol.md).
+    #[command(
+        long_about = "Serves a backend over the framed protocol of docs/protocol.md on real TCP, so \
+`procreg check --backend tcp://HOST:PORT` can check it from another process. Each namespace a \
+client names in its hello gets a fresh registry from the backend, reading the clock its clients \
+send with each request. Runs until killed. Use port 0 to let the system pick; the chosen address \
+is printed on stderr.\n\nExit codes: 2 bad or busy --listen address or bad --backend, 3 the \
+backend failed to start.",
+        after_help = "Examples:\n  procreg serve --listen 127.0.0.1:7070\n  procreg serve --backend sqlite:./registry.db --listen 127.0.0.1:0"
+    )]
+    Serve {
+        /// Backend to serve (memory, sqlite:PATH or mutant:NAME).
+        #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
+        backend: String,
+        /// Address to listen on. Example: --listen 127.0.0.1:7070
+        #[arg(long, default_value = "127.0.0.1:7070")]
+        listen: String,
     },
     /// List the rules of docs/spec.md with their level and the checks covering each.
     #[command(after_help = "Examples:\n  procreg rules\n  procreg rules --format markdown")]
@@ -151,6 +241,72 @@ enum Replay {
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
     },
+    /// Rerun one simulation seed and print its whole trace, then its outcome.
+    #[command(
+        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted"
+    )]
+    Sim {
+        /// The seed printed by the failing run. Example: --seed 42
+        #[arg(long)]
+        seed: u64,
+        /// Worker hosts, as in the failing run. Example: --workers 4
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// Processes, as in the failing run. Example: --processes 32
+        #[arg(long, default_value_t = 32)]
+        processes: usize,
+        /// Fault kinds, as in the failing run. Example: --faults all
+        #[arg(long, default_value = "all", long_help = FAULTS_HELP)]
+        faults: String,
+        /// As in the failing run. Example: --no-swarm
+        #[arg(long)]
+        no_swarm: bool,
+        /// Backend, as in the failing run.
+        #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
+        backend: String,
+    },
+}
+
+/// `--seeds` narrowed by `--shard`.
+fn seed_range(seeds: &str, shard: Option<&str>) -> Result<seeds::SeedRange, exit::CliError> {
+    let range = seeds::SeedRange::parse(seeds)?;
+    match shard {
+        Some(shard) => {
+            let (k, n) = seeds::parse_shard(shard)?;
+            Ok(range.shard(k, n))
+        }
+        None => Ok(range),
+    }
+}
+
+/// The seed range and world of `sim` and `replay sim`.
+fn sim_options(
+    seed: Option<u64>,
+    seeds: Option<String>,
+    shard: Option<String>,
+    workers: usize,
+    processes: usize,
+    faults: &str,
+    no_swarm: bool,
+) -> Result<(seeds::SeedRange, procreg_sim::SimConfig), exit::CliError> {
+    let range = match (seed, seeds) {
+        (Some(seed), _) => seeds::SeedRange::single(seed),
+        (None, Some(seeds)) => seed_range(&seeds, shard.as_deref())?,
+        (None, None) => seeds::SeedRange::single(0),
+    };
+    if workers == 0 || processes == 0 {
+        return Err(exit::CliError::usage(
+            "--workers and --processes must be at least 1",
+        ));
+    }
+    let config = procreg_sim::SimConfig {
+        workers,
+        processes,
+        faults: sim::parse_faults(faults)?,
+        swarm: !no_swarm,
+        ..procreg_sim::SimConfig::default()
+    };
+    Ok((range, config))
 }
 
 fn main() -> ExitCode {
@@ -162,19 +318,54 @@ fn main() -> ExitCode {
             strict,
             cases,
             seed,
+            seeds,
+            shard,
             format,
             out,
             quiet,
-        } => check::run(&check::CheckOptions {
-            backend,
-            only,
-            strict,
-            cases,
-            seed,
-            format,
-            out,
-            quiet,
+        } => seed_range(&seeds, shard.as_deref()).and_then(|seeds| {
+            check::run(&check::CheckOptions {
+                backend,
+                only,
+                strict,
+                cases,
+                seed,
+                seeds,
+                format,
+                out,
+                quiet,
+            })
         }),
+        Command::Sim {
+            seed,
+            seeds,
+            shard,
+            workers,
+            processes,
+            faults,
+            no_swarm,
+            trace,
+            backend,
+            format,
+            out,
+            quiet,
+        } => sim_options(seed, seeds, shard, workers, processes, &faults, no_swarm).and_then(
+            |(range, config)| {
+                if !matches!(format, Format::Text | Format::Json) {
+                    return Err(exit::CliError::usage("sim supports --format text or json"));
+                }
+                sim::run(&sim::SimOptions {
+                    backend,
+                    range,
+                    config,
+                    trace,
+                    json: format == Format::Json,
+                    out,
+                    quiet,
+                })
+            },
+        ),
+        Command::Serve { backend, listen } => serve::run(&backend, &listen),
         Command::Rules { format } => {
             if matches!(format, Format::Text | Format::Markdown) {
                 exit::emit(&rules::render(format), None).map(|()| exit::OK)
@@ -192,6 +383,26 @@ fn main() -> ExitCode {
                     backend,
                 },
         } => check::replay_model(&backend, seed, cases),
+        Command::Replay {
+            what:
+                Replay::Sim {
+                    seed,
+                    workers,
+                    processes,
+                    faults,
+                    no_swarm,
+                    backend,
+                },
+        } => sim_options(
+            Some(seed),
+            None,
+            None,
+            workers,
+            processes,
+            &faults,
+            no_swarm,
+        )
+        .and_then(|(range, config)| sim::replay(&backend, config.with_seed(range.start))),
         Command::MergeReports { files, format, out } => merge::run(&files, format, out.as_deref()),
     };
     match result {

@@ -42,9 +42,11 @@ fn read(path: &PathBuf) -> Result<Map<String, Value>, CliError> {
                 check.get("id").and_then(Value::as_str).is_some() && !outcome_of(check).is_empty()
             })
         });
-    if !checks_ok {
+    let simulation_only =
+        !map.contains_key("checks") && map.get("simulation").is_some_and(Value::is_object);
+    if !checks_ok && !simulation_only {
         return Err(CliError::usage(format!(
-            "`{shown}` is not a procreg JSON report (no `checks` array of {{id, outcome}}); write one with `procreg check --format json --out FILE`"
+            "`{shown}` is not a procreg JSON report (no `checks` array of {{id, outcome}} nor a `simulation` section); write one with `procreg check --format json --out FILE` or `procreg sim --format json --out FILE`"
         )));
     }
     Ok(map)
@@ -202,6 +204,36 @@ pub fn run(
         }
     }
 
+    // Simulation: runs add up, seed ranges and failures collect.
+    let mut simulation: Option<(u64, Vec<Value>, Vec<Value>)> = None;
+    for report in &reports {
+        let Some(section) = report.get("simulation").filter(|value| value.is_object()) else {
+            continue;
+        };
+        let (runs, seeds, failures) = simulation.get_or_insert_with(Default::default);
+        *runs += section.get("runs").and_then(Value::as_u64).unwrap_or(0);
+        seeds.extend(
+            section
+                .get("seeds")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
+        failures.extend(
+            section
+                .get("failures")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    if let Some((_, _, failures)) = &mut simulation {
+        failures.sort_by_key(|failure| failure.get("seed").and_then(Value::as_u64));
+    }
+    let simulation_failed = simulation
+        .as_ref()
+        .is_some_and(|(_, _, failures)| !failures.is_empty());
+
     let checks: Vec<Value> = order
         .iter()
         .filter_map(|id| merged.get(id).map(|(check, _)| check.clone()))
@@ -220,7 +252,7 @@ pub fn run(
             Some("not_linearizable" | "error")
         )
     });
-    let code = if suite.is_success() && !model_failed && !histories_failed {
+    let code = if suite.is_success() && !model_failed && !histories_failed && !simulation_failed {
         exit::OK
     } else {
         exit::RULE_FAILURE
@@ -242,6 +274,12 @@ pub fn run(
                 "linearizability".to_owned(),
                 Value::Array(histories.into_values().collect()),
             );
+            if let Some((runs, seeds, failures)) = &simulation {
+                document.insert(
+                    "simulation".to_owned(),
+                    json!({ "runs": runs, "seeds": seeds, "failures": failures }),
+                );
+            }
             document.insert("merged_from".to_owned(), json!(names));
             document.insert("conflicts".to_owned(), json!(conflicts));
             document.insert("exit_code".to_owned(), json!(code));
@@ -253,6 +291,12 @@ pub fn run(
             let mut text = render_text(&suite);
             if let Some(model) = &model {
                 text.push_str(&format!("model check: {}\n", outcome_of(model)));
+            }
+            if let Some((runs, _, failures)) = &simulation {
+                text.push_str(&format!(
+                    "simulation: {} of {runs} seeds passed\n",
+                    runs - failures.len() as u64
+                ));
             }
             text.push_str(&format!(
                 "merged {} reports, {} conflicts\n",

@@ -31,19 +31,32 @@ impl Mode {
 /// One phase's indicator.
 pub struct Phase {
     bar: Option<ProgressBar>,
+    /// Plain mode on long phases: the label, the length and steps done, for a line every tenth.
+    plain: Option<(String, u64, std::cell::Cell<u64>)>,
 }
+
+/// Plain mode prints a progress line every tenth of a phase this long or longer.
+const PLAIN_PROGRESS_MIN: u64 = 20;
 
 impl Phase {
     /// A bar over `len` steps (`None`: a spinner) labelled `label`.
     pub fn start(mode: Mode, label: &str, len: Option<u64>) -> Self {
         match mode {
-            Mode::Quiet => Self { bar: None },
+            Mode::Quiet => Self {
+                bar: None,
+                plain: None,
+            },
             Mode::Plain => {
                 match len {
                     Some(len) => eprintln!("{label}: {len} steps"),
                     None => eprintln!("{label}: running"),
                 }
-                Self { bar: None }
+                Self {
+                    bar: None,
+                    plain: len
+                        .filter(|len| *len >= PLAIN_PROGRESS_MIN)
+                        .map(|len| (label.to_owned(), len, std::cell::Cell::new(0))),
+                }
             }
             Mode::Bars => {
                 let bar = match len {
@@ -69,7 +82,10 @@ impl Phase {
                     }
                 };
                 bar.set_prefix(label.to_owned());
-                Self { bar: Some(bar) }
+                Self {
+                    bar: Some(bar),
+                    plain: None,
+                }
             }
         }
     }
@@ -85,6 +101,13 @@ impl Phase {
     pub fn tick(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+        if let Some((label, len, done)) = &self.plain {
+            let now = done.get() + 1;
+            done.set(now);
+            if now * 10 / len > (now - 1) * 10 / len {
+                eprintln!("{label}: {now}/{len}");
+            }
         }
     }
 

@@ -35,13 +35,14 @@ fn attribute(xml: &str, tag: &str, name: &str) -> Option<String> {
 
 #[test]
 fn check_on_memory_passes_and_ends_with_the_summary() {
-    let output = procreg(&["check", "--cases", "64"]);
+    let output = procreg(&["check", "--cases", "64", "--seeds", "4"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     for phase in [
-        "phase 1/3 scenario suite:",
-        "phase 2/3 model check: passed",
-        "phase 3/3 concurrent histories: 4 of 4 linearizable",
+        "phase 4/4 simulation: 4 of 4 seeds passed (seeds 0..4,",
+        "phase 1/4 scenario suite:",
+        "phase 2/4 model check: passed",
+        "phase 3/4 concurrent histories: 4 of 4 linearizable",
     ] {
         assert!(text.contains(phase), "missing `{phase}` in:\n{text}");
     }
@@ -54,7 +55,8 @@ fn junit_report_goes_to_the_out_file() {
     let path = scratch("report.xml");
     let path_text = path.to_string_lossy().into_owned();
     let output = procreg(&[
-        "check", "--cases", "64", "--format", "junit", "--out", &path_text, "--quiet",
+        "check", "--cases", "64", "--seeds", "2", "--format", "junit", "--out", &path_text,
+        "--quiet",
     ]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let xml = std::fs::read_to_string(&path).expect("the junit file was written");
@@ -73,7 +75,9 @@ fn junit_report_goes_to_the_out_file() {
 
 #[test]
 fn json_report_has_suite_model_and_histories() {
-    let output = procreg(&["check", "--cases", "64", "--format", "json", "--quiet"]);
+    let output = procreg(&[
+        "check", "--cases", "64", "--seeds", "2", "--format", "json", "--quiet",
+    ]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let report: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
@@ -125,7 +129,15 @@ fn a_backend_that_cannot_start_exits_3() {
     .expect("write the bad file");
     let bad = format!("sqlite:{}", not_a_database.display());
     for backend in ["sqlite:/proc/version", bad.as_str()] {
-        let output = procreg(&["check", "--backend", backend, "--cases", "8"]);
+        let output = procreg(&[
+            "check",
+            "--backend",
+            backend,
+            "--cases",
+            "8",
+            "--seeds",
+            "1",
+        ]);
         assert_eq!(
             output.status.code(),
             Some(3),
@@ -163,7 +175,7 @@ fn sqlite_backend_runs_a_selection_on_fresh_files() {
     let text = stdout(&output);
     assert!(text.contains("0 failed, 0 skipped"), "{text}");
     assert!(
-        text.contains("phase 3/3 concurrent histories: not selected"),
+        text.contains("phase 3/4 concurrent histories: not selected"),
         "{text}"
     );
 }
@@ -207,6 +219,8 @@ fn merge_reports_of_identical_reports_is_clean() {
         "check",
         "--cases",
         "64",
+        "--seeds",
+        "2",
         "--format",
         "json",
         "--out",

@@ -1,0 +1,130 @@
+//! `procreg sim`, `replay sim`, shards and the exit code of a real rule failure.
+
+use std::process::{Command, Output};
+
+fn procreg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_procreg"))
+        .args(args)
+        .output()
+        .expect("the procreg binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn hash_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("seed "))
+        .expect("a seed line");
+    let at = line.find("hash ").expect("a hash") + "hash ".len();
+    line[at..at + 16].to_owned()
+}
+
+#[test]
+fn the_same_seed_in_two_processes_gives_the_same_trace_hash() {
+    let first = procreg(&["sim", "--seed", "5", "--quiet"]);
+    let second = procreg(&["sim", "--seed", "5", "--quiet"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    assert_eq!(hash_of(&stdout(&first)), hash_of(&stdout(&second)));
+    assert_eq!(
+        stdout(&first),
+        stdout(&second),
+        "the whole report is reproducible"
+    );
+    let other = procreg(&["sim", "--seed", "6", "--quiet"]);
+    assert_ne!(hash_of(&stdout(&first)), hash_of(&stdout(&other)));
+}
+
+#[test]
+fn replay_prints_the_full_trace_and_the_hash_it_reproduces() {
+    let run = procreg(&["sim", "--seed", "3", "--quiet"]);
+    let replay = procreg(&["replay", "sim", "--seed", "3"]);
+    assert_eq!(replay.status.code(), Some(0));
+    let text = stdout(&replay);
+    assert!(text.contains("registry     claim p-"), "{text}");
+    assert!(text.contains("producer     awaited p-31"), "{text}");
+    assert!(text.contains(&hash_of(&stdout(&run))), "{text}");
+}
+
+#[test]
+fn a_mutant_backend_fails_with_exit_1_naming_the_invariant_and_the_replay() {
+    let output = procreg(&[
+        "sim",
+        "--seeds",
+        "2",
+        "--backend",
+        "mutant:sweep_lists_terminal",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("FAIL  simulation seed 0"), "{text}");
+    assert!(text.contains("invariant 5"), "{text}");
+    assert!(text.contains("SWEEP-2"), "{text}");
+    assert!(
+        text.contains("replay: procreg replay sim --seed 0 --workers 4 --processes 32 --faults crash,bounce,partition,sink-partition,hold,latency,stall --backend mutant:sweep_lists_terminal"),
+        "{text}"
+    );
+
+    let check = procreg(&[
+        "check",
+        "--backend",
+        "mutant:sweep_lists_terminal",
+        "--only",
+        "SWEEP",
+        "--quiet",
+    ]);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("FAIL  sweep_"),
+        "{}",
+        stdout(&check)
+    );
+}
+
+#[test]
+fn shards_cover_the_range_and_their_reports_merge() {
+    let dir = std::env::temp_dir().join(format!("procreg-sim-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let mut files = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let file = dir.join(format!("shard-{}.json", &shard[..1]));
+        let path = file.to_string_lossy().into_owned();
+        let output = procreg(&[
+            "sim", "--seeds", "10..14", "--shard", shard, "--format", "json", "--out", &path,
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+        assert_eq!(report["simulation"]["runs"], 2);
+        files.push(path);
+    }
+    let merged = procreg(&["merge-reports", &files[0], &files[1]]);
+    assert_eq!(merged.status.code(), Some(0));
+    let merged: serde_json::Value = serde_json::from_slice(&merged.stdout).expect("json");
+    assert_eq!(merged["simulation"]["runs"], 4);
+    assert_eq!(
+        merged["simulation"]["seeds"],
+        serde_json::json!(["10..12", "12..14"])
+    );
+}
+
+#[test]
+fn bad_sim_flags_exit_2() {
+    for args in [
+        &["sim", "--seeds", "9..3"][..],
+        &["sim", "--seeds", "10", "--shard", "0/4"][..],
+        &["sim", "--faults", "meteor"][..],
+        &["sim", "--backend", "tcp://127.0.0.1:1"][..],
+        &["sim", "--seeds", "2", "--trace", "/tmp/procreg-trace.txt"][..],
+        &["sim", "--workers", "0"][..],
+    ] {
+        let output = procreg(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert!(error.starts_with("procreg: error: "), "{args:?}: {error}");
+        assert_eq!(error.trim_end().lines().count(), 1, "{args:?}: {error}");
+    }
+}
