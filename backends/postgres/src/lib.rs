@@ -1,0 +1,473 @@
+//! `PgRegistry`: a PostgreSQL backend for the procreg `ProcessRegistry`
+//! contract, for workers on many machines sharing one registry.
+//!
+//! PostgreSQL only stores; every decision is the contract crate's
+//! ([`procreg::prepare_registration`], [`procreg::prepare_event_append`] and
+//! [`procreg::PersistAppend::apply_to`], [`procreg::check_claimable`] and
+//! [`procreg::LeaseSlot`], [`procreg::session_delete_report`]), so this
+//! backend makes exactly the decisions `MemoryRegistry` makes. Time comes
+//! only from the injected [`Clock`], read inside the transaction after the
+//! row lock; SQL never computes a time (no `now()`).
+//!
+//! # Schema (version [`SCHEMA_VERSION`])
+//!
+//! A registry lives in one PostgreSQL schema ([`PgOptions::schema`], default
+//! `procreg`), put alone on every pooled connection's `search_path`, so
+//! several registries (or test runs) share one database without seeing each
+//! other.
+//!
+//! | table | key | holds | indexes |
+//! |---|---|---|---|
+//! | `schema_version` | `id = 1` | the schema's version | |
+//! | `processes` | `id` | `record_json` (the whole `ProcessRecord`), `registration_hash`, `status` | partial `(id) WHERE status = 'running'`: the sweep |
+//! | `events` | `(process_id, sequence)` | `event_json` (the whole `ProcessEvent`), `event_type`, `replay_key`, `has_wake` | unique partial `(process_id, replay_key)`; `(process_id, event_type, sequence)`: waits; partial `(process_id, sequence) WHERE has_wake`: wakes |
+//! | `wake_acks` | `(process_id, sequence)` | acknowledged wakes | |
+//! | `grants` | `(scope_id, process_id)` | `session_id`, `descriptor_json` | `(process_id, session_id, scope_id)`; `(session_id, scope_id, process_id)` |
+//! | `leases` | `process_id` | the [`procreg::LeaseSlot`] fields: fencing token, holder (owner, token, claimed, expires) | |
+//!
+//! Records and events are JSON text, so they round-trip byte for byte in
+//! JSON (REG-14, EVENT-5). Key columns use the `"C"` collation, which
+//! compares bytes like Rust's `String`, so every list comes back in the
+//! order the contract fixes. `u64` values are stored bit for bit in BIGINT
+//! columns, so `u64::MAX` round-trips (LEASE-21). Foreign keys tie every row
+//! to its process. Migrations are forward only and run on connect; a schema
+//! from a newer version is refused with a `Backend` error naming it.
+//!
+//! # Transactions
+//!
+//! Every method is one transaction. Writes run at READ COMMITTED and lock
+//! the process row (`SELECT ... FOR NO KEY UPDATE`, in its own statement)
+//! before reading what they decide on, so writers of one process, on any
+//! connection of any machine, are serialised: racing claims have one winner
+//! (LEASE-20) and racing appends get consecutive sequences, allocated as
+//! `max + 1` inside the append transaction, never from a sequence object
+//! (EVENT-9). Every read method is a single statement (existence and data
+//! joined), hence one snapshot, run without `BEGIN`/`COMMIT` round trips. A
+//! write commits only when the contract's decision succeeded; any error
+//! rolls back, so an error leaves no trace (ERR-3). Serialization failures
+//! and deadlocks (SQLSTATE 40001, 40P01) are retried up to
+//! [`PgOptions::retries_max`] times, and so is a read that found its pooled
+//! connection closed (a server restart).
+//!
+//! # Bounds
+//!
+//! Nothing waits forever: connecting is bounded by
+//! [`PgOptions::connect_timeout`], every statement by the server-side
+//! `statement_timeout` and `lock_timeout`, and every call (pool wait,
+//! retries and all) by [`PgOptions::call_timeout`]. A call that exceeds a
+//! bound, or finds the server down, fails with a `Backend` error; its
+//! connection is dropped, so the server rolls back whatever was open.
+//!
+//! # Waits
+//!
+//! `wait_event_after` and `await_process` poll: subscribe to this handle's
+//! change notifier, look (a fresh snapshot), then sleep until a
+//! notification or the poll interval ([`PgOptions::poll_interval`], 25 ms by
+//! default) before looking again. A look sees every append committed before
+//! it began, so no concurrent append is missed (WAIT-3); appends through
+//! this handle wake the waiter at once, appends from other handles or
+//! machines are seen within one poll interval. Waits themselves are bounded
+//! by the caller (each look is bounded by the call timeout).
+//!
+//! # Errors
+//!
+//! Every database failure (unreachable server, refused login, server
+//! restart, timeout, a newer schema) is a [`procreg::RegistryError`] of kind
+//! `Backend` whose message names host, database and schema (never the
+//! password) and carries the server's message and SQLSTATE. `get_process`
+//! has no error channel in the trait: a storage failure there reads as
+//! `None`.
+//!
+//! Needs a Tokio runtime with the time driver: each connection's driver
+//! runs as a spawned task.
+
+mod codec;
+mod pool;
+mod schema;
+mod store;
+
+pub use schema::SCHEMA_VERSION;
+
+use codec::{backend_error, Fail, StoreResult};
+use pool::{Pool, PooledConn};
+use procreg::{Clock, RegistryError, RegistryResult};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::sync::watch;
+use tokio_postgres::config::Host;
+use tokio_postgres::Config;
+
+/// Runs `$body` (an expression using `$store: &Store` and returning a
+/// `StoreResult`) as one transaction of `$mode` on `$registry`, committing
+/// only on `Ok`, retrying serialization failures and deadlocks, the whole
+/// call bounded by the call timeout. `$what` names the call in a timeout
+/// error.
+macro_rules! transaction {
+    ($registry:expr, $mode:expr, $what:expr, |$store:ident| $body:expr) => {{
+        let registry: &$crate::PgRegistry = &$registry;
+        registry
+            .bounded($what, async {
+                let mut attempt: u32 = 0;
+                loop {
+                    attempt += 1;
+                    let mut pooled = registry.begin($mode).await?;
+                    let result = {
+                        let $store = registry.store(&pooled)?;
+                        $body
+                    };
+                    match registry.finish($mode, &mut pooled, result).await {
+                        Err(fail)
+                            if fail.is_retryable($mode == $crate::Mode::Read)
+                                && attempt <= registry.inner.options.retries_max =>
+                        {
+                            drop(pooled);
+                            registry.back_off(attempt).await;
+                        }
+                        outcome => break outcome,
+                    }
+                }
+            })
+            .await
+    }};
+}
+
+mod registry;
+
+/// Tuning for [`PgRegistry::connect_with`]; [`Default`] suits production.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgOptions {
+    /// The PostgreSQL schema (namespace) holding this registry's tables,
+    /// created on first connect: lowercase ASCII letters, digits and `_`,
+    /// not starting with a digit, at most 63 bytes (default `procreg`).
+    pub schema: String,
+    /// Connections this handle opens at most, lazily (default 4). Calls
+    /// beyond that wait for a free connection, within the call timeout.
+    pub pool_size: usize,
+    /// Bound on opening one connection (default 5 s).
+    pub connect_timeout: Duration,
+    /// The server-side `statement_timeout`, `lock_timeout` and
+    /// `idle_in_transaction_session_timeout` of every connection (default 10 s).
+    pub statement_timeout: Duration,
+    /// Bound on one whole call (waiting for a connection, every statement,
+    /// every retry; one look of a wait), after which it fails with a
+    /// `Backend` error (default 30 s).
+    pub call_timeout: Duration,
+    /// How often a blocking wait looks again, to see writes made through
+    /// other handles or machines (default 25 ms).
+    pub poll_interval: Duration,
+    /// How many times a transaction that hit a serialization failure or a
+    /// deadlock is run again before the error is returned (default 8).
+    pub retries_max: u32,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            schema: "procreg".to_owned(),
+            pool_size: 4,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(25),
+            retries_max: 8,
+        }
+    }
+}
+
+impl PgOptions {
+    /// The defaults with `schema` as the registry's schema.
+    pub fn with_schema(schema: impl Into<String>) -> Self {
+        Self {
+            schema: schema.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// What kind of transaction a method is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One statement, no writes: its own transaction and snapshot
+    /// (autocommit), so no `BEGIN`/`COMMIT` round trips.
+    Read,
+    /// Read-then-write under row locks, between `BEGIN ISOLATION LEVEL
+    /// READ COMMITTED` and `COMMIT`.
+    Write,
+}
+
+/// What one handle owns: its pool, its clock, its options and its change notifier.
+struct Inner {
+    pool: Pool,
+    /// "postgres <host>:<port>/<database> schema `<schema>`", as every error names it.
+    label: String,
+    clock: Arc<dyn Clock>,
+    options: PgOptions,
+    /// Bumped after every committed append through this handle.
+    changes: watch::Sender<u64>,
+}
+
+/// A durable `ProcessRegistry` in one PostgreSQL schema, shared by every
+/// handle (on any machine) connected to it.
+///
+/// Each handle owns a small pool of [`PgOptions::pool_size`] connections,
+/// opened on demand and reused; a connection that failed, timed out or was
+/// abandoned mid-transaction is dropped instead of reused, and one closed by
+/// a server restart is replaced on the next call. Clone-free sharing: wrap
+/// the handle in an `Arc`.
+pub struct PgRegistry {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PgRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgRegistry")
+            .field("label", &self.inner.label)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// "postgres host:port/database schema `schema`", without the password.
+fn label_of(config: &Config, schema: &str) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config
+        .get_dbname()
+        .or_else(|| config.get_user())
+        .unwrap_or("postgres");
+    format!("postgres {host}:{port}/{database} schema `{schema}`")
+}
+
+impl PgRegistry {
+    /// Connects to the database named by `conninfo` (`host=... port=...
+    /// user=... dbname=...` or a `postgres://` URL) with
+    /// [`PgOptions::default`], creating or migrating the `procreg` schema.
+    ///
+    /// Fails with a `Backend` error when the string does not parse, the
+    /// server cannot be reached within the connect timeout, the login or
+    /// the migration fails, or the schema is newer than [`SCHEMA_VERSION`].
+    pub async fn connect(conninfo: &str, clock: Arc<dyn Clock>) -> RegistryResult<Self> {
+        Self::connect_with(conninfo, clock, PgOptions::default()).await
+    }
+
+    /// [`connect`](Self::connect) with explicit [`PgOptions`] (another
+    /// schema, pool size or bounds).
+    pub async fn connect_with(
+        conninfo: &str,
+        clock: Arc<dyn Clock>,
+        options: PgOptions,
+    ) -> RegistryResult<Self> {
+        if !schema::valid_schema_name(&options.schema) {
+            return Err(RegistryError::backend(format!(
+                "postgres: schema name `{}` is not lowercase ASCII letters, digits and `_` \
+                 (not starting with a digit, at most 63 bytes)",
+                options.schema
+            )));
+        }
+        if options.pool_size == 0 {
+            return Err(RegistryError::backend(
+                "postgres: pool_size must be at least 1",
+            ));
+        }
+        // The parse error never echoes the string, which may hold a password.
+        let mut config: Config = conninfo.parse().map_err(|error| {
+            RegistryError::backend(format!(
+                "postgres: the connection string does not parse: {error}"
+            ))
+        })?;
+        let label = label_of(&config, &options.schema);
+        config.connect_timeout(options.connect_timeout);
+        config.tcp_user_timeout(options.call_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("procreg-postgres");
+        }
+        let statement_ms = options.statement_timeout.as_millis().max(1);
+        let session = format!(
+            "-c search_path={schema} -c statement_timeout={statement_ms} \
+             -c lock_timeout={statement_ms} -c idle_in_transaction_session_timeout={statement_ms}",
+            schema = options.schema
+        );
+        let startup = match config.get_options() {
+            Some(existing) if !existing.trim().is_empty() => format!("{existing} {session}"),
+            _ => session,
+        };
+        config.options(startup);
+        let pool = Pool::new(
+            config,
+            options.pool_size,
+            options.connect_timeout,
+            label.clone(),
+        );
+        let registry = Self {
+            inner: Arc::new(Inner {
+                pool,
+                label,
+                clock,
+                options,
+                changes: watch::channel(0).0,
+            }),
+        };
+        registry
+            .bounded("connecting and migrating", async {
+                let mut pooled = registry.inner.pool.get().await?;
+                schema::migrate(&mut pooled, &registry.inner.options.schema).await
+            })
+            .await?;
+        Ok(registry)
+    }
+
+    /// The schema this handle uses.
+    pub fn schema(&self) -> &str {
+        &self.inner.options.schema
+    }
+
+    /// The options this handle was connected with.
+    pub fn options(&self) -> &PgOptions {
+        &self.inner.options
+    }
+
+    /// How errors name this registry: "postgres host:port/database schema `name`".
+    pub fn label(&self) -> &str {
+        &self.inner.label
+    }
+
+    /// Runs `call` within the call timeout, turning failures into typed errors.
+    async fn bounded<T>(
+        &self,
+        what: &'static str,
+        call: impl Future<Output = StoreResult<T>>,
+    ) -> RegistryResult<T> {
+        let bound = self.inner.options.call_timeout;
+        match tokio::time::timeout(bound, call).await {
+            Ok(result) => result.map_err(|fail| fail.into_registry(&self.inner.label)),
+            Err(_) => Err(backend_error(
+                &self.inner.label,
+                what,
+                format!(
+                    "no answer within the call timeout ({} ms)",
+                    bound.as_millis()
+                ),
+            )),
+        }
+    }
+
+    /// A pooled connection ready for a transaction of `mode`: inside
+    /// `BEGIN` for writes; as is for reads, which are single statements.
+    ///
+    /// A connection that sat in the pool may have been closed by a server
+    /// restart before the driver noticed; `BEGIN` is the first thing sent on
+    /// it, so nothing ran and another connection is taken.
+    async fn begin(&self, mode: Mode) -> StoreResult<PooledConn<'_>> {
+        let attempts_max = self.inner.options.pool_size + 1;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut pooled = self.inner.pool.get().await?;
+            if mode == Mode::Read {
+                return Ok(pooled);
+            }
+            match pooled
+                .conn()?
+                .batch(
+                    "BEGIN ISOLATION LEVEL READ COMMITTED",
+                    "starting a transaction",
+                )
+                .await
+            {
+                Ok(()) => {
+                    pooled.in_transaction = true;
+                    return Ok(pooled);
+                }
+                Err(_) if pooled.reused && attempt < attempts_max => pooled.discard(),
+                Err(fail) => {
+                    pooled.discard();
+                    return Err(fail);
+                }
+            }
+        }
+    }
+
+    /// The store over `pooled`'s open transaction.
+    fn store<'a>(&'a self, pooled: &'a PooledConn<'_>) -> StoreResult<Store<'a>> {
+        Ok(Store {
+            conn: pooled.conn()?,
+            clock: self.inner.clock.as_ref(),
+        })
+    }
+
+    /// Commits a write when `result` is `Ok`, rolls it back otherwise; a
+    /// read (one autocommitted statement) has nothing to end.
+    async fn finish<T>(
+        &self,
+        mode: Mode,
+        pooled: &mut PooledConn<'_>,
+        result: StoreResult<T>,
+    ) -> StoreResult<T> {
+        if mode == Mode::Read {
+            if matches!(result, Err(Fail::Db { .. })) {
+                // Possibly a dead connection: never hand it out again.
+                pooled.discard();
+            }
+            return result;
+        }
+        match result {
+            Ok(value) => {
+                pooled.conn()?.batch("COMMIT", "committing").await?;
+                pooled.in_transaction = false;
+                Ok(value)
+            }
+            Err(fail) => {
+                // A failed rollback leaves `in_transaction` set: the connection is dropped.
+                if pooled
+                    .conn()?
+                    .batch("ROLLBACK", "rolling back")
+                    .await
+                    .is_ok()
+                {
+                    pooled.in_transaction = false;
+                }
+                Err(fail)
+            }
+        }
+    }
+
+    /// A short pause before retrying a serialization failure or deadlock,
+    /// growing with the attempt, so the transactions that collided spread out.
+    async fn back_off(&self, attempt: u32) {
+        tokio::time::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2)).await;
+    }
+
+    /// Wakes this handle's waiters after a committed append.
+    fn notify(&self) {
+        self.inner
+            .changes
+            .send_modify(|version| *version = version.wrapping_add(1));
+    }
+
+    /// Subscribes, looks, and waits for a change or the poll interval before
+    /// looking again: no lost wake-up from this handle (WAIT-3), and writes
+    /// from other handles are seen within one poll interval.
+    async fn wait_until<T, F, Fut>(&self, look: F) -> RegistryResult<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = RegistryResult<Option<T>>>,
+    {
+        loop {
+            let mut changes = self.inner.changes.subscribe();
+            if let Some(found) = look().await? {
+                return Ok(found);
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                () = tokio::time::sleep(self.inner.options.poll_interval) => {}
+            }
+        }
+    }
+}

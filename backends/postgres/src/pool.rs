@@ -1,0 +1,230 @@
+//! A small connection pool: a semaphore of `pool_size` permits over lazily
+//! opened connections, each with its prepared statements.
+//!
+//! A connection goes back to the pool only when it is healthy and outside a
+//! transaction. Anything else (an error mid-transaction, a caller that
+//! dropped the call's future, a timeout) drops the client, which closes the
+//! socket, and the server rolls the open transaction back. So a cancelled
+//! call can never leave a half-done transaction on a pooled connection.
+
+use crate::codec::{backend_error, Db, Fail, StoreResult};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+
+/// One open connection and the statements prepared on it.
+pub(crate) struct Conn {
+    client: Client,
+    /// Prepared once per connection, keyed by the SQL text (a `BTreeMap`:
+    /// nothing iterates it, but no hash order can leak either).
+    statements: Mutex<BTreeMap<&'static str, Statement>>,
+}
+
+impl Conn {
+    /// The prepared statement for `sql`, preparing it on first use.
+    async fn statement(&self, sql: &'static str) -> StoreResult<Statement> {
+        let cached = self
+            .statements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(sql)
+            .cloned();
+        if let Some(statement) = cached {
+            return Ok(statement);
+        }
+        let statement = self.client.prepare(sql).await.db("preparing a statement")?;
+        self.statements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Runs a prepared query and returns its rows.
+    pub(crate) async fn query(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<Vec<Row>> {
+        let statement = self.statement(sql).await?;
+        self.client.query(&statement, params).await.db(what)
+    }
+
+    /// Runs a prepared query that returns at most one row.
+    pub(crate) async fn query_opt(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<Option<Row>> {
+        let statement = self.statement(sql).await?;
+        self.client.query_opt(&statement, params).await.db(what)
+    }
+
+    /// Runs a prepared query that returns exactly one row.
+    pub(crate) async fn query_one(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<Row> {
+        let statement = self.statement(sql).await?;
+        self.client.query_one(&statement, params).await.db(what)
+    }
+
+    /// Runs a prepared statement and returns how many rows it touched.
+    pub(crate) async fn execute(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<u64> {
+        let statement = self.statement(sql).await?;
+        self.client.execute(&statement, params).await.db(what)
+    }
+
+    /// Runs unprepared SQL (transaction control, migrations).
+    pub(crate) async fn batch(&self, sql: &str, what: &'static str) -> StoreResult<()> {
+        self.client.batch_execute(sql).await.db(what)
+    }
+}
+
+/// The pool: at most `pool_size` connections, opened on demand.
+pub(crate) struct Pool {
+    config: Config,
+    connect_timeout: Duration,
+    permits: Semaphore,
+    idle: Mutex<Vec<Conn>>,
+    label: String,
+}
+
+impl Pool {
+    /// A pool of `size` connections made from `config` (nothing is opened yet).
+    pub(crate) fn new(
+        config: Config,
+        size: usize,
+        connect_timeout: Duration,
+        label: String,
+    ) -> Self {
+        Self {
+            config,
+            connect_timeout,
+            permits: Semaphore::new(size),
+            idle: Mutex::new(Vec::with_capacity(size)),
+            label,
+        }
+    }
+
+    /// Waits for a permit, then hands out an idle healthy connection or opens one.
+    ///
+    /// The wait has no bound of its own: callers bound the whole call.
+    pub(crate) async fn get(&self) -> StoreResult<PooledConn<'_>> {
+        let permit = self.permits.acquire().await.map_err(|_| {
+            Fail::Registry(backend_error(
+                &self.label,
+                "taking a connection",
+                "the pool is closed",
+            ))
+        })?;
+        let reused = loop {
+            let next = self
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
+            match next {
+                // A server restart closes every pooled socket: skip the dead ones.
+                Some(conn) if conn.client.is_closed() => continue,
+                other => break other,
+            }
+        };
+        let (conn, reused) = match reused {
+            Some(conn) => (conn, true),
+            None => (self.connect().await?, false),
+        };
+        Ok(PooledConn {
+            pool: self,
+            conn: Some(conn),
+            reused,
+            in_transaction: false,
+            _permit: permit,
+        })
+    }
+
+    /// Opens a connection, bounded by the connect timeout, and spawns its driver task.
+    async fn connect(&self) -> StoreResult<Conn> {
+        let connecting = tokio::time::timeout(self.connect_timeout, self.config.connect(NoTls));
+        let (client, connection) = match connecting.await {
+            Ok(result) => result.db("connecting")?,
+            Err(_) => {
+                return Err(Fail::Registry(backend_error(
+                    &self.label,
+                    "connecting",
+                    format!(
+                        "no connection within the connect timeout ({} ms)",
+                        self.connect_timeout.as_millis()
+                    ),
+                )))
+            }
+        };
+        // The driver task ends when the client is dropped or the socket
+        // closes; its error has no one to go to, and the next call on this
+        // client fails with its own error.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Conn {
+            client,
+            statements: Mutex::new(BTreeMap::new()),
+        })
+    }
+}
+
+/// A connection taken from the pool; returned on drop when healthy and idle.
+pub(crate) struct PooledConn<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+    /// Whether it was idle in the pool before (so possibly closed by a server restart).
+    pub(crate) reused: bool,
+    /// Set between `BEGIN` and the end of the transaction: such a connection is never reused.
+    pub(crate) in_transaction: bool,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl PooledConn<'_> {
+    /// The connection (present until drop).
+    pub(crate) fn conn(&self) -> StoreResult<&Conn> {
+        self.conn.as_ref().ok_or_else(|| {
+            Fail::Registry(backend_error(
+                &self.pool.label,
+                "using a connection",
+                "the connection was already returned",
+            ))
+        })
+    }
+
+    /// Drops the connection instead of returning it to the pool.
+    pub(crate) fn discard(&mut self) {
+        self.conn = None;
+    }
+}
+
+impl Drop for PooledConn<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.in_transaction || conn.client.is_closed() {
+            return; // Dropping the client closes the socket; the server rolls back.
+        }
+        self.pool
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(conn);
+    }
+}

@@ -1,0 +1,192 @@
+//! The event log: appends, replays, cursor reads, the awaited output and wake acks.
+
+use super::Store;
+use crate::codec::{
+    cursor_to_sql, decode, encode, sequence_from_sql, sequence_to_sql, u64_to_sql, Db, StoreResult,
+};
+use procreg::{
+    prepare_event_append, AppendDecision, ProcessAwaitOutput, ProcessEvent,
+    ProcessEventAppendRequest, ProcessEventAppendResult, ProcessRecord, RegistryError,
+};
+use tokio_postgres::Row;
+
+impl Store<'_> {
+    /// EVENT, REPLAY, WAKE, TERM: `prepare_event_append` decides, this stores.
+    /// Returns the result and the record as it is after the call.
+    ///
+    /// The sequence is `max + 1` read under the process row lock, inside
+    /// this transaction: no sequence object, so no value can be taken by a
+    /// transaction that later rolls back, and no reader can see `n + 1`
+    /// committed before `n` (EVENT-9).
+    pub(crate) async fn append(
+        &self,
+        process_id: &str,
+        request: &ProcessEventAppendRequest,
+    ) -> StoreResult<(ProcessEventAppendResult, ProcessRecord)> {
+        let mut record = self
+            .lock_record(process_id)
+            .await?
+            .ok_or_else(|| RegistryError::unknown_process(process_id))?;
+        let now_ms = self.now_ms();
+        let row = self
+            .conn
+            .query_one(
+                "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE process_id = $1),
+                        (SELECT event_json FROM events WHERE process_id = $1 AND replay_key = $2)",
+                &[&process_id, &request.replay_key],
+                "reading the last sequence and the replay key",
+            )
+            .await?;
+        let last: i64 = row.try_get(0).db("reading the last sequence")?;
+        let replay_text: Option<String> = row.try_get(1).db("looking up a replay key")?;
+        let replay_match: Option<ProcessEvent> = replay_text
+            .map(|text| decode("decoding an event", &text))
+            .transpose()?;
+        let next_sequence = sequence_from_sql(last)
+            .checked_add(1)
+            .ok_or_else(|| RegistryError::backend(format!("process `{process_id}` log is full")))?;
+        let persist = match prepare_event_append(
+            &record,
+            request,
+            replay_match.as_ref(),
+            next_sequence,
+            now_ms,
+        )? {
+            AppendDecision::Replay(result) => return Ok((result, record)),
+            AppendDecision::Persist(persist) => persist,
+        };
+        persist.apply_to(&mut record);
+        let event = &persist.event;
+        let event_text = encode("encoding an event", event)?;
+        let record_text = encode("encoding a process record", &record)?;
+        let sequence = sequence_to_sql(event.sequence)?;
+        self.conn
+            .execute(
+                "WITH appended AS (
+                     INSERT INTO events (process_id, sequence, event_type, replay_key, has_wake, event_json)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                 )
+                 UPDATE processes SET status = $7, record_json = $8 WHERE id = $1",
+                &[
+                    &process_id,
+                    &sequence,
+                    &event.event_type,
+                    &event.replay_key,
+                    &event.semantics.wake.is_some(),
+                    &event_text,
+                    &record.status.label(),
+                    &record_text,
+                ],
+                "inserting an event",
+            )
+            .await?;
+        Ok((persist.result(), record))
+    }
+
+    /// Rows of `(process exists, event_json)`: none for an unknown process,
+    /// one `(id, NULL)` row for a known process without matching events.
+    /// One statement, so one snapshot: existence and events agree.
+    fn events_from(rows: &[Row], process_id: &str) -> StoreResult<Vec<ProcessEvent>> {
+        if rows.is_empty() {
+            return Err(RegistryError::unknown_process(process_id).into());
+        }
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let text: Option<String> = row.try_get(0).db("reading an event")?;
+            if let Some(text) = text {
+                events.push(decode("decoding an event", &text)?);
+            }
+        }
+        Ok(events)
+    }
+
+    /// EVENT-7.
+    pub(crate) async fn events_after(
+        &self,
+        process_id: &str,
+        after: u64,
+    ) -> StoreResult<Vec<ProcessEvent>> {
+        let rows = self
+            .conn
+            .query(
+                "SELECT e.event_json FROM processes p
+                 LEFT JOIN events e ON e.process_id = p.id AND e.sequence > $2
+                 WHERE p.id = $1 ORDER BY e.sequence",
+                &[&process_id, &cursor_to_sql(after)],
+                "reading events",
+            )
+            .await?;
+        Self::events_from(&rows, process_id)
+    }
+
+    /// WAKE-9, WAKE-10: through the partial index `events_wakes`.
+    pub(crate) async fn wake_events_after(
+        &self,
+        process_id: &str,
+        after: u64,
+    ) -> StoreResult<Vec<ProcessEvent>> {
+        let rows = self
+            .conn
+            .query(
+                "SELECT e.event_json FROM processes p
+                 LEFT JOIN events e ON e.process_id = p.id AND e.has_wake AND e.sequence > $2
+                   AND NOT EXISTS (SELECT 1 FROM wake_acks a
+                                   WHERE a.process_id = e.process_id AND a.sequence = e.sequence)
+                 WHERE p.id = $1 ORDER BY e.sequence",
+                &[&process_id, &cursor_to_sql(after)],
+                "reading wake events",
+            )
+            .await?;
+        Self::events_from(&rows, process_id)
+    }
+
+    /// WAIT-1: the first event of `event_type` after the cursor, through `events_by_type`.
+    pub(crate) async fn first_event_after(
+        &self,
+        process_id: &str,
+        event_type: &str,
+        after: u64,
+    ) -> StoreResult<Option<ProcessEvent>> {
+        let row = self
+            .conn
+            .query_opt(
+                "SELECT (SELECT event_json FROM events
+                         WHERE process_id = p.id AND event_type = $2 AND sequence > $3
+                         ORDER BY sequence LIMIT 1)
+                 FROM processes p WHERE p.id = $1",
+                &[&process_id, &event_type, &cursor_to_sql(after)],
+                "reading events",
+            )
+            .await?
+            .ok_or_else(|| RegistryError::unknown_process(process_id))?;
+        let text: Option<String> = row.try_get(0).db("reading an event")?;
+        text.map(|text| decode("decoding an event", &text))
+            .transpose()
+    }
+
+    /// WAIT-5: the await output once terminal.
+    pub(crate) async fn await_output(
+        &self,
+        process_id: &str,
+    ) -> StoreResult<Option<ProcessAwaitOutput>> {
+        let record = self
+            .record(process_id)
+            .await?
+            .ok_or_else(|| RegistryError::unknown_process(process_id))?;
+        Ok(record.status.await_output().cloned())
+    }
+
+    /// WAKE-10: idempotent; needs no lock (the ack set only grows).
+    pub(crate) async fn ack_wake(&self, process_id: &str, sequence: u64) -> StoreResult<()> {
+        self.require_exists(process_id).await?;
+        self.conn
+            .execute(
+                "INSERT INTO wake_acks (process_id, sequence) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                &[&process_id, &u64_to_sql(sequence)],
+                "writing a wake ack",
+            )
+            .await?;
+        Ok(())
+    }
+}
