@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end checks of the release `procreg` binary, as a CI job would use it:
+# reports parsed and asserted, serve + check over TCP, the exit codes, and the
+# 1,000-seed simulation sweep of the reference registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+procreg=target/release/procreg
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
+expect_exit() { # expected-code description command...
+  local want=$1 what=$2; shift 2
+  local got=0
+  "$@" >"$work/out.txt" 2>"$work/err.txt" || got=$?
+  [ "$got" = "$want" ] || { cat "$work/out.txt" "$work/err.txt" >&2; fail "$what: exit $got, expected $want"; }
+  echo "e2e: ok: $what (exit $got)"
+}
+
+cargo build --release -q -p procreg-cli
+
+# 1. check: text and JUnit outputs, parsed.
+expect_exit 0 "check, text report" "$procreg" check --quiet --seeds 8
+grep -q '^result: all passed$' "$work/out.txt" || fail "text report lacks the verdict"
+grep -q '^phase 4/4 simulation: 8 of 8 seeds passed' "$work/out.txt" || fail "text report lacks the simulation phase"
+expect_exit 0 "check, JUnit report" "$procreg" check --quiet --seeds 2 --format junit --out "$work/report.xml"
+python3 - "$work/report.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot()
+assert suite.tag == "testsuite", suite.tag
+cases = suite.findall("testcase")
+assert len(cases) == int(suite.get("tests")) >= 181, (len(cases), suite.get("tests"))
+assert suite.get("failures") == "0" and not any(case.find("failure") is not None for case in cases)
+print(f"e2e: ok: JUnit report parsed: {len(cases)} test cases, 0 failures")
+PY
+
+# 2. serve in one process, check --backend tcp:// in another.
+"$procreg" serve --listen 127.0.0.1:0 2>"$work/serve.txt" &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q 'tcp://' "$work/serve.txt" 2>/dev/null && break; sleep 0.1; done
+address=$(grep -o 'tcp://[0-9.]*:[0-9]*' "$work/serve.txt" | head -1)
+[ -n "$address" ] || fail "serve did not announce its address: $(cat "$work/serve.txt")"
+expect_exit 0 "check --backend $address --strict" "$procreg" check --backend "$address" --strict --quiet
+grep -q '0 failed, 0 skipped' "$work/out.txt" || fail "tcp check report: $(cat "$work/out.txt")"
+
+# 3. exit codes.
+expect_exit 1 "a mutant fails the suite" "$procreg" check --backend mutant:release_ignores_token --only LEASE --quiet
+expect_exit 1 "a mutant fails the simulation" "$procreg" sim --seeds 2 --backend mutant:sweep_lists_terminal --quiet
+expect_exit 2 "an unknown backend scheme" "$procreg" check --backend redis://localhost
+expect_exit 2 "a busy port" "$procreg" serve --listen "${address#tcp://}"
+expect_exit 3 "nobody listening" "$procreg" check --backend tcp://127.0.0.1:9
+kill "$server_pid"; server_pid=""
+
+# 4. the reference registry through 1,000 seeds of the simulation.
+expect_exit 0 "1,000 simulation seeds" "$procreg" sim --seeds 0..1000 --quiet
+tail -1 "$work/out.txt"
