@@ -30,15 +30,15 @@ expect_exit 0 "check, text report" "$procreg" check --quiet --seeds 8
 grep -q '^result: all passed$' "$work/out.txt" || fail "text report lacks the verdict"
 grep -q '^phase 4/4 simulation: 8 of 8 seeds passed' "$work/out.txt" || fail "text report lacks the simulation phase"
 expect_exit 0 "check, JUnit report" "$procreg" check --quiet --seeds 2 --format junit --out "$work/report.xml"
-python3 - "$work/report.xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-suite = ET.parse(sys.argv[1]).getroot()
-assert suite.tag == "testsuite", suite.tag
-cases = suite.findall("testcase")
-assert len(cases) == int(suite.get("tests")) >= 181, (len(cases), suite.get("tests"))
-assert suite.get("failures") == "0" and not any(case.find("failure") is not None for case in cases)
-print(f"e2e: ok: JUnit report parsed: {len(cases)} test cases, 0 failures")
-PY
+report="$work/report.xml"
+suite=$(grep -o '<testsuite [^>]*>' "$report" | head -1)
+[ -n "$suite" ] || fail "JUnit report has no <testsuite>"
+declared=$(printf '%s' "$suite" | sed -n 's/.* tests="\([0-9]*\)".*/\1/p')
+failures=$(printf '%s' "$suite" | sed -n 's/.* failures="\([0-9]*\)".*/\1/p')
+cases=$(grep -o '<testcase ' "$report" | wc -l)
+[ "$cases" -ge 181 ] && [ "$cases" = "$declared" ] || fail "JUnit: $cases test cases, tests=\"$declared\""
+[ "$failures" = "0" ] && ! grep -q '<failure' "$report" || fail "JUnit report has failures"
+echo "e2e: ok: JUnit report parsed: $cases test cases, 0 failures"
 
 # 2. serve in one process, check --backend tcp:// in another.
 "$procreg" serve --listen 127.0.0.1:0 2>"$work/serve.txt" &

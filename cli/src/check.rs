@@ -190,10 +190,8 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     });
     let simulation = if !run_sim {
         SimulationResult::NotSelected
-    } else if let BackendSpec::Tcp(_) = backend {
-        SimulationResult::Skipped(
-            "the simulation hosts the registry in-process; not run for a tcp:// backend".to_owned(),
-        )
+    } else if let Some(reason) = sim::unsupported_reason(&backend) {
+        SimulationResult::Skipped(reason.to_owned())
     } else {
         SimulationResult::Ran(sim::run_phase(
             &factory,
@@ -497,7 +495,7 @@ fn render_json_all(result: &RunResult) -> String {
         };
         map.insert("linearizability".to_owned(), histories);
         let simulation = match &result.simulation {
-            SimulationResult::Ran(phase) => phase.to_json(),
+            SimulationResult::Ran(phase) => phase.to_json(&result.backend),
             SimulationResult::Skipped(reason) => json!({ "skipped": reason }),
             SimulationResult::NotSelected => Value::Null,
         };

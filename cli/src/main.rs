@@ -75,7 +75,8 @@ enum Command {
 time, each on a fresh registry; 2. the model check (--cases generated operation sequences from \
 --seed, compared step by step with the executable model, the first failure shrunk); 3. four \
 seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability; 4. a \
-simulation sweep over --seeds (the default world of `procreg sim`; not for tcp://). Progress \
+simulation sweep over --seeds (the default world of `procreg sim`; memory and mutant backends \
+only, skipped with the reason otherwise). Progress \
 goes to stderr (bars on a terminal, plain lines otherwise, nothing with --quiet); the report \
 goes to stdout or --out. Every failure names its rule and the command that replays it.\n\n\
 Exit codes: 0 all passed, 1 rule failures (a failed check, a model divergence, a \
@@ -158,7 +159,7 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
         /// Write the run's full trace to FILE (single seed only). Example: --trace trace.txt
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
-        /// Backend (not tcp://). Example: --backend sqlite:./registry.db
+        /// Backend: memory or mutant:NAME (the registry must run on the simulated host's thread). Example: --backend mutant:racy_claims
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
         /// `text` or `json` (mergeable with `merge-reports`). Example: --format json
@@ -289,6 +290,11 @@ fn sim_options(
     faults: &str,
     no_swarm: bool,
 ) -> Result<(seeds::SeedRange, procreg_sim::SimConfig), exit::CliError> {
+    if shard.is_some() && seeds.is_none() {
+        return Err(exit::CliError::usage(
+            "--shard K/N splits a --seeds range: give --seeds A..B too",
+        ));
+    }
     let range = match (seed, seeds) {
         (Some(seed), _) => seeds::SeedRange::single(seed),
         (None, Some(seeds)) => seed_range(&seeds, shard.as_deref())?,

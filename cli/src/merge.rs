@@ -295,7 +295,7 @@ pub fn run(
             if let Some((runs, _, failures)) = &simulation {
                 text.push_str(&format!(
                     "simulation: {} of {runs} seeds passed\n",
-                    runs - failures.len() as u64
+                    runs.saturating_sub(failures.len() as u64)
                 ));
             }
             text.push_str(&format!(

@@ -50,12 +50,9 @@ impl SimPhase {
         for failure in &self.failures {
             let _ = writeln!(out, "FAIL  simulation seed {}", failure.config.seed);
             let replay = failure.config.replay_command();
-            let text = match backend {
-                BackendSpec::Memory => failure.to_string(),
-                _ => failure
-                    .to_string()
-                    .replace(&replay, &format!("{replay} --backend {}", backend.flag())),
-            };
+            let text = failure
+                .to_string()
+                .replace(&replay, &replay_command(failure, backend));
             for line in text.lines() {
                 let _ = writeln!(out, "      {line}");
             }
@@ -64,7 +61,7 @@ impl SimPhase {
     }
 
     /// The JSON section `merge-reports` understands.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, backend: &BackendSpec) -> Value {
         json!({
             "runs": self.runs,
             "seeds": [self.range.to_string()],
@@ -78,9 +75,18 @@ impl SimPhase {
                 "seed": failure.config.seed,
                 "trace_hash": failure.trace_hash,
                 "violations": failure.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "replay": failure.config.replay_command(),
+                "replay": replay_command(failure, backend),
             })).collect::<Vec<_>>(),
         })
+    }
+}
+
+/// The command that reruns `failure` on `backend`.
+pub fn replay_command(failure: &SimOutcome, backend: &BackendSpec) -> String {
+    let replay = failure.config.replay_command();
+    match backend {
+        BackendSpec::Memory => replay,
+        _ => format!("{replay} --backend {}", backend.flag()),
     }
 }
 
@@ -125,12 +131,28 @@ pub struct SimOptions {
     pub quiet: bool,
 }
 
+/// Why `backend` cannot take part in the simulation, if it cannot: the
+/// registry must run inside the simulated host, on its thread, or runs
+/// stop being reproducible.
+pub fn unsupported_reason(backend: &BackendSpec) -> Option<&'static str> {
+    match backend {
+        BackendSpec::Tcp(_) => Some(
+            "the simulation hosts the registry in-process; a tcp:// registry cannot take part",
+        ),
+        BackendSpec::Sqlite(_) => Some(
+            "SqliteRegistry runs its transactions on tokio's blocking thread pool, outside simulated time, so runs would not be reproducible",
+        ),
+        BackendSpec::Memory | BackendSpec::Mutant(_) => None,
+    }
+}
+
 /// Makes sure the backend can run inside the simulated world.
 pub fn sim_factory(backend: &BackendSpec) -> Result<Factory, CliError> {
-    if let BackendSpec::Tcp(_) = backend {
-        return Err(CliError::usage(
-            "the simulation hosts the registry in-process; a tcp:// backend cannot take part (use `procreg check --backend tcp://...` for the suite)",
-        ));
+    if let Some(reason) = unsupported_reason(backend) {
+        return Err(CliError::usage(format!(
+            "--backend {}: {reason}",
+            backend.flag()
+        )));
     }
     backend.factory()
 }
@@ -148,28 +170,36 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     }
     let factory = sim_factory(&backend)?;
     let mut lines = String::new();
-    let mut failures = Vec::new();
     let mode = Mode::detect(options.quiet);
-    let mut runs = 0;
-    for seed in options.range.iter() {
-        let config = SimConfig {
-            keep_trace: options.trace.is_some(),
-            ..options.config.with_seed(seed)
-        };
-        let outcome =
-            run_seed(&config, &factory).map_err(|error| CliError::backend(error.to_string()))?;
-        runs += 1;
+    let mut report_line = |outcome: &SimOutcome| {
         if mode != Mode::Quiet && !options.json {
             eprintln!("{}", outcome.summary_line());
         }
         let _ = writeln!(lines, "{}", outcome.summary_line());
-        if let Some(path) = &options.trace {
+    };
+    let (runs, failures) = match &options.trace {
+        Some(path) => {
+            let config = SimConfig {
+                keep_trace: true,
+                ..options.config.with_seed(options.range.start)
+            };
+            let outcome = run_seed(&config, &factory)
+                .map_err(|error| CliError::backend(error.to_string()))?;
+            report_line(&outcome);
             write_trace(path, &outcome)?;
+            let failures = if outcome.passed() {
+                Vec::new()
+            } else {
+                vec![outcome]
+            };
+            (1, failures)
         }
-        if !outcome.passed() {
-            failures.push(outcome);
+        None => {
+            let report = sweep(&options.config, options.range.iter(), &factory, report_line)
+                .map_err(|error| CliError::backend(error.to_string()))?;
+            (report.runs, report.failures)
         }
-    }
+    };
     let phase = SimPhase {
         range: options.range,
         config: options.config.with_seed(options.range.start),
@@ -182,7 +212,8 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         exit::RULE_FAILURE
     };
     let text = if options.json {
-        let mut document = json!({ "backend": backend.flag(), "simulation": phase.to_json() });
+        let mut document =
+            json!({ "backend": backend.flag(), "simulation": phase.to_json(&backend) });
         document["exit_code"] = json!(code);
         serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
     } else {

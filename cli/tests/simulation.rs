@@ -118,6 +118,7 @@ fn bad_sim_flags_exit_2() {
         &["sim", "--seeds", "10", "--shard", "0/4"][..],
         &["sim", "--faults", "meteor"][..],
         &["sim", "--backend", "tcp://127.0.0.1:1"][..],
+        &["sim", "--backend", "sqlite:/tmp/procreg-sim.db"][..],
         &["sim", "--seeds", "2", "--trace", "/tmp/procreg-trace.txt"][..],
         &["sim", "--workers", "0"][..],
     ] {
@@ -127,4 +128,18 @@ fn bad_sim_flags_exit_2() {
         assert!(error.starts_with("procreg: error: "), "{args:?}: {error}");
         assert_eq!(error.trim_end().lines().count(), 1, "{args:?}: {error}");
     }
+}
+
+#[test]
+fn check_skips_the_simulation_for_a_backend_off_simulated_time() {
+    let dir = std::env::temp_dir().join(format!("procreg-sim-sqlite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let backend = format!("sqlite:{}", dir.join("registry.db").display());
+    let output = procreg(&["check", "--backend", &backend, "--only", "sim", "--quiet"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains("phase 4/4 simulation: skipped: SqliteRegistry runs its transactions on tokio's blocking thread pool"),
+        "{text}"
+    );
 }

@@ -188,6 +188,15 @@ impl<C: Connector> RemoteRegistry<C> {
             .exchange(&mut stream, &request)
             .await
             .map_err(|error| self.transport_error("hello", error))?;
+        if reply.id != request.id {
+            return Err(self.transport_error(
+                "hello",
+                format!(
+                    "reply id {} does not answer request {}",
+                    reply.id, request.id
+                ),
+            ));
+        }
         let hello = match reply.outcome {
             Outcome::Ok(value) => serde_json::from_value::<Hello>(value).map_err(|error| {
                 self.transport_error("hello", format!("undecodable hello: {error}"))

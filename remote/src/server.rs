@@ -103,17 +103,25 @@ where
             Err(error) => malformed_reply(&body, &error),
             Ok(request) => {
                 let id = request.id;
+                let may_block = request.call.may_block();
                 let call = answer(registries.as_ref(), &mut bound, request);
                 tokio::pin!(call);
-                let result = tokio::select! {
-                    biased;
-                    result = &mut call => result,
-                    peer = reader.fill_buf() => match peer {
-                        // More bytes before the reply: the client pipelines;
-                        // finish the call and read them afterwards.
-                        Ok(bytes) if !bytes.is_empty() => call.await,
-                        _ => return ConnectionEnd::PeerLeftDuringCall,
-                    },
+                // Only a wait may outlive its caller: a peer that hangs up
+                // during one drops it (WAIT-7). Every other call completes,
+                // so a client that half-closes still gets its reply.
+                let result = if may_block {
+                    tokio::select! {
+                        biased;
+                        result = &mut call => result,
+                        peer = reader.fill_buf() => match peer {
+                            // More bytes before the reply: the client
+                            // pipelines; finish the call, read them after.
+                            Ok(bytes) if !bytes.is_empty() => call.await,
+                            _ => return ConnectionEnd::PeerLeftDuringCall,
+                        },
+                    }
+                } else {
+                    call.await
                 };
                 ReplyFrame {
                     id,

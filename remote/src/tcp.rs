@@ -37,14 +37,22 @@ impl Connector for TcpConnector {
     }
 }
 
-/// Accepts connections forever, serving each on its own task. Returns only
-/// when accepting fails.
+/// Accepts connections forever, serving each on its own task. A failed
+/// accept (too many open files, a connection reset before it was taken) is
+/// reported on stderr and retried after a short pause; it never ends the server.
 pub async fn serve_tcp(
     listener: TcpListener,
     registries: Arc<dyn Registries>,
 ) -> std::io::Result<()> {
     loop {
-        let (stream, _) = listener.accept().await?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                eprintln!("procreg-remote: accepting a connection failed: {error}; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let registries = registries.clone();
         tokio::spawn(async move {

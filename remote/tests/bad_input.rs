@@ -211,3 +211,21 @@ async fn calls_over_tcp_keep_their_error_kinds() {
     assert!(remote.get_process("ghost").await.is_none());
     assert!(remote.list_non_terminal().await.expect("listed").is_empty());
 }
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_reply() {
+    let address = served_address().await;
+    let mut stream = TcpStream::connect(&address).await.expect("connect");
+    write_frame(
+        &mut stream,
+        &json!({"id": 5, "call": {"method": "list_non_terminal"}}),
+    )
+    .await
+    .expect("write");
+    stream.shutdown().await.expect("half-close");
+    let reply: Value = tokio::time::timeout(Duration::from_secs(5), read_frame(&mut stream))
+        .await
+        .expect("a reply, not a hang")
+        .expect("a reply frame");
+    assert_eq!(reply, json!({"id": 5, "ok": []}));
+}

@@ -22,8 +22,37 @@ pub async fn audit(
         let id = script.process_id.as_str();
         let events = match registry.events_after(id, 0).await {
             Ok(events) => events,
-            Err(_) => continue,
+            Err(error) => {
+                journal.violate(
+                    Invariant::EventLog,
+                    now_ms,
+                    Some(id),
+                    Vec::new(),
+                    format!(
+                        "the log cannot be read after the run: {error} ({})",
+                        error.kind
+                    ),
+                );
+                continue;
+            }
         };
+        if let Some(acknowledged) = journal.oracle.acknowledged_appends(id).cloned() {
+            for (sequence, key) in acknowledged {
+                let stored = events.iter().find(|event| event.sequence == sequence);
+                if stored.is_none_or(|event| event.replay_key != key) {
+                    journal.violate(
+                        Invariant::EventLog,
+                        now_ms,
+                        Some(id),
+                        Vec::new(),
+                        format!(
+                            "the append acknowledged at sequence {sequence} (key {}) is not in the log",
+                            key.as_deref().unwrap_or("-")
+                        ),
+                    );
+                }
+            }
+        }
         let mut keys = BTreeSet::new();
         let mut terminal = Vec::new();
         for (position, event) in events.iter().enumerate() {
@@ -58,6 +87,15 @@ pub async fn audit(
             if let Some(semantics) = &event.semantics.terminal {
                 terminal.push((event.sequence, semantics.await_output.clone()));
             }
+        }
+        if terminal.is_empty() {
+            journal.violate(
+                Invariant::EventLog,
+                now_ms,
+                Some(id),
+                Vec::new(),
+                "the process was awaited as finished but its log has no terminal event".to_owned(),
+            );
         }
         if terminal.len() > 1 {
             let sequences: Vec<String> = terminal

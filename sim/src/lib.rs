@@ -37,4 +37,4 @@ mod worker;
 
 pub use config::{FaultKind, FaultSet, SimConfig};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
-pub use run::{run_seed, sweep, SimError, SweepReport, TICK_MS};
+pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};

@@ -6,6 +6,7 @@ use crate::clock::SimClock;
 use crate::journal::{lock, SharedJournal};
 use crate::oracle::Finding;
 use async_trait::async_trait;
+use procreg::ErrorKind;
 use procreg::{
     Clock, DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
     ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
@@ -257,6 +258,11 @@ impl ProcessRegistry for ObservedRegistry {
         let result = self.inner.append_event(process_id, request).await;
         let mut findings = Vec::new();
         if let Ok(appended) = &result {
+            lock(&self.journal).oracle.append_acknowledged(
+                process_id,
+                replay_key.as_deref(),
+                appended.event.sequence,
+            );
             if may_end {
                 findings.extend(lock(&self.journal).oracle.terminal_acknowledged(
                     process_id,
@@ -349,6 +355,8 @@ impl ProcessRegistry for ObservedRegistry {
                     ));
                 }
             }
+            // A storage failure is not an answer; any contract error is.
+            Err(error) if error.kind == ErrorKind::Backend => {}
             Err(error) => findings.push((
                 crate::outcome::Invariant::ExactlyOnce,
                 Vec::new(),
@@ -464,13 +472,17 @@ impl ProcessRegistry for ObservedRegistry {
                     .renew_granted(lease, renewed, now_ms)
                     .into_iter()
                     .collect(),
-                Err(_) => {
+                Err(error) => {
                     journal.stats.leases_lost += 1;
-                    journal
-                        .oracle
-                        .renew_refused(lease, now_ms)
-                        .into_iter()
-                        .collect()
+                    if error.kind == ErrorKind::Backend {
+                        Vec::new()
+                    } else {
+                        journal
+                            .oracle
+                            .renew_refused(lease, now_ms)
+                            .into_iter()
+                            .collect()
+                    }
                 }
             }
         };

@@ -39,6 +39,7 @@ pub struct Oracle {
     registered: BTreeSet<String>,
     terminal_attempted: BTreeSet<String>,
     terminal_sequence: BTreeMap<String, (Option<String>, u64)>,
+    acknowledged: BTreeMap<String, BTreeMap<u64, Option<String>>>,
 }
 
 impl Oracle {
@@ -50,6 +51,24 @@ impl Oracle {
     /// Processes whose registration was acknowledged.
     pub fn registered_ids(&self) -> BTreeSet<String> {
         self.registered.clone()
+    }
+
+    /// The registry acknowledged an append of `process_id` at `sequence`.
+    pub fn append_acknowledged(
+        &mut self,
+        process_id: &str,
+        replay_key: Option<&str>,
+        sequence: u64,
+    ) {
+        self.acknowledged
+            .entry(process_id.to_owned())
+            .or_default()
+            .insert(sequence, replay_key.map(str::to_owned));
+    }
+
+    /// Every acknowledged append of `process_id`: sequence to replay key.
+    pub fn acknowledged_appends(&self, process_id: &str) -> Option<&BTreeMap<u64, Option<String>>> {
+        self.acknowledged.get(process_id)
     }
 
     /// A call that may end the process was sent.
@@ -158,6 +177,19 @@ impl Oracle {
         renewed: &ProcessLease,
         now_ms: u64,
     ) -> Option<Finding> {
+        if renewed.lease_token != presented.lease_token
+            || renewed.fencing_token != presented.fencing_token
+            || renewed.owner_id != presented.owner_id
+        {
+            return Some((
+                Invariant::SingleHolder,
+                vec![presented.owner_id.clone()],
+                format!(
+                    "renewing the lease of {} (fence {}) changed more than its expiry: it came back as {} with fence {} (LEASE-10)",
+                    presented.owner_id, presented.fencing_token, renewed.owner_id, renewed.fencing_token
+                ),
+            ));
+        }
         let current = self.leases.get_mut(&presented.process_id);
         let finding =
             match &current {
@@ -234,6 +266,17 @@ impl Oracle {
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         let listed_ids: BTreeSet<&str> = listed.iter().map(|record| record.id.as_str()).collect();
+        if listed.windows(2).any(|pair| pair[0].id >= pair[1].id) {
+            let order: Vec<&str> = listed.iter().map(|record| record.id.as_str()).collect();
+            findings.push((
+                Invariant::Sweep,
+                Vec::new(),
+                format!(
+                    "list_non_terminal is not in ascending id order: {}",
+                    order.join(", ")
+                ),
+            ));
+        }
         for record in listed {
             if record.is_terminal() || terminal_before.contains(&record.id) {
                 findings.push((

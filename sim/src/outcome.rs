@@ -15,7 +15,7 @@ pub enum Invariant {
     Fencing,
     /// 3. Exactly one terminal event per process; awaits return its output; completion is idempotent.
     ExactlyOnce,
-    /// 4. Logs are 1..n without gaps, replay keys are unique, nothing terminal after the first terminal.
+    /// 4. Logs are 1..n without gaps and hold every acknowledged append; replay keys are unique; one terminal event.
     EventLog,
     /// 5. `list_non_terminal` lists every running process and no terminal one.
     Sweep,
@@ -44,7 +44,9 @@ impl Invariant {
             ],
             Invariant::Fencing => &["LEASE-3", "LEASE-7"],
             Invariant::ExactlyOnce => &["TERM-3", "TERM-5", "TERM-11", "WAIT-5"],
-            Invariant::EventLog => &["EVENT-2", "EVENT-9", "REPLAY-1", "TERM-3"],
+            Invariant::EventLog => &[
+                "EVENT-2", "EVENT-5", "EVENT-9", "REPLAY-1", "TERM-3", "TERM-4",
+            ],
             Invariant::Sweep => &["SWEEP-1", "SWEEP-2", "SWEEP-3"],
             Invariant::Liveness => &["LEASE-6", "SWEEP-1", "WAIT-5"],
         }
@@ -57,7 +59,7 @@ impl Invariant {
             Invariant::Fencing => "fencing tokens strictly increase and stay with their holder",
             Invariant::ExactlyOnce => "exactly one terminal event, awaited output equals it",
             Invariant::EventLog => {
-                "gap-free logs, unique replay keys, nothing after the terminal event"
+                "gap-free logs holding every acknowledged append, unique keys, one terminal event"
             }
             Invariant::Sweep => "the sweep lists every running process and no terminal one",
             Invariant::Liveness => "every process terminal within the bound once faults stop",

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Simulated time per turmoil step.
-pub const TICK_MS: u64 = 10;
+pub const TICK_MS: u64 = 20;
 
 /// Why a run could not take place at all (as opposed to failing an invariant).
 #[derive(Debug)]
@@ -52,6 +52,7 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
     factory: &F,
 ) -> Result<SimOutcome, SimError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .map_err(|error| SimError::Harness(error.to_string()))?;
     let clock = Arc::new(SimClock::new());
@@ -208,22 +209,90 @@ pub struct SweepReport {
     pub failures: Vec<SimOutcome>,
 }
 
-/// Runs every seed in `seeds` with `config` otherwise unchanged, calling
-/// `each` after every run (for progress output), and collects the failures.
-pub fn sweep<F: RegistryFactory + ?Sized>(
+/// Runs every seed in `seeds` with `config` otherwise unchanged on as many
+/// threads as the machine has cores, calling `each` for every outcome in
+/// seed order (for progress output), and collects the failures. Seeds are
+/// independent worlds, so the outcomes are the same as one by one.
+pub fn sweep<F: RegistryFactory + ?Sized, S>(
     config: &SimConfig,
-    seeds: impl IntoIterator<Item = u64>,
+    seeds: S,
     factory: &F,
+    each: impl FnMut(&SimOutcome),
+) -> Result<SweepReport, SimError>
+where
+    S: IntoIterator<Item = u64>,
+    S::IntoIter: Send,
+{
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    sweep_on(config, seeds, factory, threads, each)
+}
+
+/// [`sweep`] on exactly `threads` threads (at least one).
+pub fn sweep_on<F: RegistryFactory + ?Sized, S>(
+    config: &SimConfig,
+    seeds: S,
+    factory: &F,
+    threads: usize,
     mut each: impl FnMut(&SimOutcome),
-) -> Result<SweepReport, SimError> {
+) -> Result<SweepReport, SimError>
+where
+    S: IntoIterator<Item = u64>,
+    S::IntoIter: Send,
+{
+    // Seeds are handed out lazily: a range of billions costs nothing up front.
+    let seeds = Mutex::new(seeds.into_iter().enumerate());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, Result<SimOutcome, SimError>)>();
     let mut report = SweepReport::default();
-    for seed in seeds {
-        let outcome = run_seed(&config.with_seed(seed), factory)?;
-        report.runs += 1;
-        each(&outcome);
-        if !outcome.passed() {
-            report.failures.push(outcome);
+    let mut first_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            let sender = sender.clone();
+            let (seeds, stop) = (&seeds, &stop);
+            scope.spawn(move || loop {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let next = seeds
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .next();
+                let Some((index, seed)) = next else {
+                    break;
+                };
+                let outcome = run_seed(&config.with_seed(seed), factory);
+                let failed = outcome.is_err();
+                if sender.send((index, outcome)).is_err() || failed {
+                    break;
+                }
+            });
         }
+        drop(sender);
+        // Deliver in seed order whatever order the threads finish in.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (index, outcome) in receiver {
+            pending.insert(index, outcome);
+            while let Some(outcome) = pending.remove(&due) {
+                due += 1;
+                match outcome {
+                    Ok(outcome) => {
+                        report.runs += 1;
+                        each(&outcome);
+                        if !outcome.passed() {
+                            report.failures.push(outcome);
+                        }
+                    }
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    });
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(report),
     }
-    Ok(report)
 }

@@ -105,7 +105,9 @@ impl Worker<'_> {
     }
 
     async fn sweep_and_claim(&mut self) -> Option<ProcessLease> {
-        let running = self.registry.list_non_terminal().await.ok()?;
+        let mut running = self.registry.list_non_terminal().await.ok()?;
+        // The pick must not depend on the order a backend happens to return.
+        running.sort_by(|a, b| a.id.cmp(&b.id));
         if running.is_empty() {
             return None;
         }

@@ -17,6 +17,8 @@ const MARKER: &str = "<!-- procreg-sim:begin -->";
 
 /// The mutants whose bugs the world's workload reaches; the first five are
 /// the ones the simulation issue requires.
+/// (`wall_clock_timestamps` is left to the CLOCK checks: against a registry
+/// that reads the wall clock, a run's outcome depends on real time.)
 const REACHED: [&str; 13] = [
     "fence_reset_on_release",
     "stale_renew_accepted",
@@ -30,8 +32,30 @@ const REACHED: [&str; 13] = [
     "complete_requires_lease",
     "await_returns_before_terminal",
     "await_raw_terminal_payload",
-    "wall_clock_timestamps",
+    "sweep_unsorted",
 ];
+
+/// The detail with epoch timestamps (13 digits) masked: the wall-clock
+/// mutant's are different on every run, and the table must not be.
+fn epoch_free(detail: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for character in detail.chars().chain(std::iter::once(' ')) {
+        if character.is_ascii_digit() {
+            digits.push(character);
+            continue;
+        }
+        if digits.len() >= 13 {
+            out.push_str("<epoch-ms>");
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        out.push(character);
+    }
+    out.pop();
+    out
+}
 
 fn first_failure(id: &str) -> Option<SimOutcome> {
     let mutant = by_id(id).unwrap_or_else(|| panic!("no mutant {id}"));
@@ -61,7 +85,7 @@ fn the_world_kills_every_reached_mutant_and_the_table_records_where() {
         match first_failure(id) {
             Some(outcome) => {
                 let violation = &outcome.violations[0];
-                let detail = violation.detail.replace('|', "\\|");
+                let detail = epoch_free(&violation.detail).replace('|', "\\|");
                 let _ = writeln!(
                     table,
                     "| `{id}` | {} | {} ({}) | {} |",

@@ -373,6 +373,9 @@ impl PgRegistry {
             if mode == Mode::Read {
                 return Ok(pooled);
             }
+            // Marked before BEGIN is sent: a call dropped while BEGIN is in
+            // flight must not hand a connection in a transaction back to the pool.
+            pooled.in_transaction = true;
             match pooled
                 .conn()?
                 .batch(
@@ -381,10 +384,7 @@ impl PgRegistry {
                 )
                 .await
             {
-                Ok(()) => {
-                    pooled.in_transaction = true;
-                    return Ok(pooled);
-                }
+                Ok(()) => return Ok(pooled),
                 Err(_) if pooled.reused && attempt < attempts_max => pooled.discard(),
                 Err(fail) => {
                     pooled.discard();
