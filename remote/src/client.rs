@@ -198,7 +198,7 @@ impl<C: Connector> RemoteRegistry<C> {
             ));
         }
         let hello = match reply.outcome {
-            Outcome::Ok(value) => serde_json::from_value::<Hello>(value).map_err(|error| {
+            Outcome::Ok(raw) => serde_json::from_str::<Hello>(raw.get()).map_err(|error| {
                 self.transport_error("hello", format!("undecodable hello: {error}"))
             })?,
             Outcome::Err(error) => return Err(error),
@@ -256,7 +256,7 @@ impl<C: Connector> RemoteRegistry<C> {
             }
             self.put_idle(stream);
             match reply.outcome {
-                Outcome::Ok(value) => serde_json::from_value(value).map_err(|error| {
+                Outcome::Ok(raw) => serde_json::from_str(raw.get()).map_err(|error| {
                     self.transport_error(method, format!("undecodable result: {error}"))
                 }),
                 Outcome::Err(error) => Err(error),

@@ -3,11 +3,14 @@
 use crate::protocol::{Call, Hello, DEFAULT_NAMESPACE, PROTOCOL_VERSION};
 use procreg::{ProcessRegistry, RegistryError, RegistryResult};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
-fn to_value<T: Serialize>(result: RegistryResult<T>) -> RegistryResult<Value> {
+/// A result, encoded once as raw JSON text.
+pub type RawResult = RegistryResult<Box<RawValue>>;
+
+fn to_value<T: Serialize>(result: RegistryResult<T>) -> RawResult {
     let value = result?;
-    serde_json::to_value(value)
+    serde_json::value::to_raw_value(&value)
         .map_err(|error| RegistryError::backend(format!("could not encode the result: {error}")))
 }
 
@@ -18,7 +21,7 @@ pub fn hello(
     namespace: &str,
     registry: &dyn ProcessRegistry,
     client_clock: bool,
-) -> RegistryResult<Value> {
+) -> RawResult {
     if protocol != PROTOCOL_VERSION {
         return Err(RegistryError::unsupported(format!(
             "protocol revision {protocol} (this server speaks {PROTOCOL_VERSION})"
@@ -35,7 +38,7 @@ pub fn hello(
 /// Calls the trait method `call` names with its arguments; the result is
 /// the method's return value in its serde shape, or its error unchanged.
 /// `hello` is answered for the default namespace with a server-side clock.
-pub async fn dispatch(registry: &dyn ProcessRegistry, call: Call) -> RegistryResult<Value> {
+pub async fn dispatch(registry: &dyn ProcessRegistry, call: Call) -> RawResult {
     match call {
         Call::Hello { protocol, .. } => hello(protocol, DEFAULT_NAMESPACE, registry, false),
         Call::RegisterProcess { registration } => {

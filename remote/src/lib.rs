@@ -18,7 +18,7 @@ mod server;
 mod tcp;
 
 pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
-pub use dispatch::dispatch;
+pub use dispatch::{dispatch, RawResult};
 pub use pipe::PipeConnector;
 pub use protocol::{
     Call, Hello, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE, PROTOCOL_VERSION,

@@ -11,6 +11,7 @@ use procreg::{
     ProcessScope, RegistryError,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// The protocol revision this crate speaks; `hello` refuses any other.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -30,23 +31,80 @@ pub struct RequestFrame {
 }
 
 /// One reply frame: the request id and either a result or a registry error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// On the wire: `{"id": N, "ok": <result>}` or `{"id": N, "err": {...}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "WireReply", into = "WireReply")]
 pub struct ReplyFrame {
     /// The id of the request answered; 0 when the request could not be read.
     pub id: u64,
     /// The outcome.
-    #[serde(flatten)]
     pub outcome: Outcome,
 }
 
 /// The outcome of one call: the method's JSON result, or its error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum Outcome {
-    /// The method's return value, serialised as the contract's serde shape.
-    Ok(serde_json::Value),
+    /// The method's return value, serialised as the contract's serde shape
+    /// and kept as raw JSON text, so it is decoded once, straight into its type.
+    Ok(Box<RawValue>),
     /// The registry's (or the server's) error, with its stable kind.
     Err(RegistryError),
+}
+
+impl Outcome {
+    /// The result as a JSON value (for inspection and tests).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            Outcome::Ok(raw) => serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
+            Outcome::Err(error) => serde_json::json!({ "err": error }),
+        }
+    }
+}
+
+/// The reply's shape on the wire.
+#[derive(Serialize, Deserialize)]
+struct WireReply {
+    id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ok: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    err: Option<RegistryError>,
+}
+
+/// JSON `null` as a raw value: the result of methods that return nothing.
+fn raw_null() -> Box<RawValue> {
+    Box::<RawValue>::default()
+}
+
+impl From<WireReply> for ReplyFrame {
+    fn from(wire: WireReply) -> Self {
+        // `"ok": null` reads as an absent field: both mean a `null` result.
+        let outcome = match (wire.err, wire.ok) {
+            (Some(error), _) => Outcome::Err(error),
+            (None, ok) => Outcome::Ok(ok.unwrap_or_else(raw_null)),
+        };
+        Self {
+            id: wire.id,
+            outcome,
+        }
+    }
+}
+
+impl From<ReplyFrame> for WireReply {
+    fn from(reply: ReplyFrame) -> Self {
+        match reply.outcome {
+            Outcome::Ok(raw) => Self {
+                id: reply.id,
+                ok: Some(raw),
+                err: None,
+            },
+            Outcome::Err(error) => Self {
+                id: reply.id,
+                ok: None,
+                err: Some(error),
+            },
+        }
+    }
 }
 
 /// What `hello` answers: the server's protocol revision, the namespace the
@@ -233,7 +291,7 @@ mod tests {
     fn replies_carry_ok_or_err_beside_the_id() {
         let ok = ReplyFrame {
             id: 3,
-            outcome: Outcome::Ok(json!(null)),
+            outcome: Outcome::Ok(raw_null()),
         };
         assert_eq!(
             serde_json::to_value(&ok).expect("serialises"),
@@ -247,7 +305,12 @@ mod tests {
         assert_eq!(value["id"], json!(4));
         assert_eq!(value["err"]["kind"], json!("not_found"));
         let back: ReplyFrame = serde_json::from_value(value).expect("round trip");
-        assert_eq!(back, err);
+        assert_eq!(back.id, 4);
+        assert_eq!(back.outcome.to_value()["err"]["kind"], json!("not_found"));
+        let null: ReplyFrame =
+            serde_json::from_str(r#"{"id": 6, "ok": null}"#).expect("null result");
+        assert_eq!(null.outcome.to_value(), json!(null));
+        assert!(matches!(null.outcome, Outcome::Ok(_)));
     }
 
     #[test]

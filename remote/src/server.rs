@@ -1,11 +1,11 @@
 //! The serving side: answers request frames on one connection, in order.
 
+use crate::dispatch::RawResult;
 use crate::dispatch::{dispatch, hello};
 use crate::frame::{decode, read_frame_bytes, write_frame, FrameError};
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
-use procreg::{RegistryError, RegistryResult};
-use serde_json::Value;
+use procreg::RegistryError;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 
@@ -43,7 +43,7 @@ async fn answer(
     registries: &dyn Registries,
     bound: &mut Option<(String, Served)>,
     request: RequestFrame,
-) -> RegistryResult<Value> {
+) -> RawResult {
     if let Call::Hello {
         protocol,
         namespace,

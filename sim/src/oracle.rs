@@ -177,19 +177,6 @@ impl Oracle {
         renewed: &ProcessLease,
         now_ms: u64,
     ) -> Option<Finding> {
-        if renewed.lease_token != presented.lease_token
-            || renewed.fencing_token != presented.fencing_token
-            || renewed.owner_id != presented.owner_id
-        {
-            return Some((
-                Invariant::SingleHolder,
-                vec![presented.owner_id.clone()],
-                format!(
-                    "renewing the lease of {} (fence {}) changed more than its expiry: it came back as {} with fence {} (LEASE-10)",
-                    presented.owner_id, presented.fencing_token, renewed.owner_id, renewed.fencing_token
-                ),
-            ));
-        }
         let current = self.leases.get_mut(&presented.process_id);
         let finding =
             match &current {
@@ -210,6 +197,22 @@ impl Oracle {
                 )),
                 Some(_) => None,
             };
+        // Only when the presented lease was the current one: a changed
+        // identity then means the renewal changed more than the expiry.
+        if finding.is_none()
+            && (renewed.lease_token != presented.lease_token
+                || renewed.fencing_token != presented.fencing_token
+                || renewed.owner_id != presented.owner_id)
+        {
+            return Some((
+                Invariant::SingleHolder,
+                vec![presented.owner_id.clone()],
+                format!(
+                    "renewing the lease of {} (fence {}) changed more than its expiry: it came back as {} with fence {} (LEASE-10)",
+                    presented.owner_id, presented.fencing_token, renewed.owner_id, renewed.fencing_token
+                ),
+            ));
+        }
         if let Some(view) = current {
             if finding.is_none() {
                 view.expires_at_ms = renewed.expires_at_epoch_ms;
