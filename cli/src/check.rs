@@ -219,7 +219,7 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     if options.out.is_some() || options.format != Format::Text {
         // Keep the verdict visible when the report went elsewhere.
         if !options.quiet {
-            eprint!("{}", summary(&result));
+            crate::exit::note(summary(&result).trim_end());
         }
     }
     Ok(result.exit_code())

@@ -40,7 +40,10 @@ impl CliError {
 
     /// Prints the message on stderr and returns the exit code.
     pub fn report(&self) -> ExitCode {
-        eprintln!("procreg: error: {}", self.message.replace('\n', " "));
+        note(&format!(
+            "procreg: error: {}",
+            self.message.replace('\n', " ")
+        ));
         ExitCode::from(self.code)
     }
 }
@@ -49,6 +52,14 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// Writes one line to stderr. A closed or broken stderr (`2>&1 | head`)
+/// loses the line but never turns into a panic.
+pub fn note(line: &str) {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
 }
 
 /// Writes `text` to `out` (a file) or stdout.

@@ -258,7 +258,7 @@ pub fn run(
         exit::RULE_FAILURE
     };
     for conflict in &conflicts {
-        eprintln!("procreg: conflict: {conflict}");
+        exit::note(&format!("procreg: conflict: {conflict}"));
     }
     let text = match format {
         Format::Json => {

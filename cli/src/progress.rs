@@ -1,5 +1,6 @@
 //! Progress on stderr: indicatif bars on a terminal, plain lines otherwise, nothing with `--quiet`.
 
+use crate::exit::note;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -48,8 +49,8 @@ impl Phase {
             },
             Mode::Plain => {
                 match len {
-                    Some(len) => eprintln!("{label}: {len} steps"),
-                    None => eprintln!("{label}: running"),
+                    Some(len) => note(&format!("{label}: {len} steps")),
+                    None => note(&format!("{label}: running")),
                 }
                 Self {
                     bar: None,
@@ -106,7 +107,7 @@ impl Phase {
             let now = done.get() + 1;
             done.set(now);
             if now * 10 / len > (now - 1) * 10 / len {
-                eprintln!("{label}: {now}/{len}");
+                note(&format!("{label}: {now}/{len}"));
             }
         }
     }

@@ -35,7 +35,25 @@ impl Registries for PerNamespace {
     }
 }
 
-/// Serves until killed. Exit 2 when the address is bad or in use, 3 when
+/// Resolves on Ctrl-C or SIGTERM, so the command returns and the backend's
+/// scratch storage (sqlite's directory) is removed.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                biased;
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Serves until Ctrl-C or SIGTERM (exit 0). Exit 2 when the address is bad or in use, 3 when
 /// the backend cannot start.
 pub fn run(backend: &str, listen: &str) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(backend)?;
@@ -65,13 +83,19 @@ pub fn run(backend: &str, listen: &str) -> Result<u8, CliError> {
             .open("default")
             .await
             .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))?;
-        eprintln!(
+        crate::exit::note(&format!(
             "procreg serve: {} on tcp://{address} (protocol {PROTOCOL_VERSION}, one registry per namespace, client-driven clock); stop with Ctrl-C",
             backend.flag()
-        );
-        serve_tcp(listener, registries)
-            .await
-            .map_err(|error| CliError::backend(format!("accepting connections failed: {error}")))?;
-        Ok(0)
+        ));
+        tokio::select! {
+            biased;
+            () = shutdown_signal() => {
+                crate::exit::note("procreg serve: stopping");
+                Ok(0)
+            }
+            result = serve_tcp(listener, registries) => result
+                .map(|()| 0)
+                .map_err(|error| CliError::backend(format!("accepting connections failed: {error}"))),
+        }
     })
 }

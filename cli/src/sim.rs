@@ -173,7 +173,7 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     let mode = Mode::detect(options.quiet);
     let mut report_line = |outcome: &SimOutcome| {
         if mode != Mode::Quiet && !options.json {
-            eprintln!("{}", outcome.summary_line());
+            exit::note(&outcome.summary_line());
         }
         let _ = writeln!(lines, "{}", outcome.summary_line());
     };

@@ -175,3 +175,35 @@ fn bad_tcp_addresses_are_usage_errors() {
     let output = procreg(&["serve", "--listen", "not-an-address"]);
     one_line_error(&output, 2, "cannot listen");
 }
+
+#[test]
+fn sigterm_stops_serve_cleanly_and_removes_its_scratch_directory() {
+    let dir = std::env::temp_dir().join(format!("procreg-serve-term-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let mut server = Server::start(&format!("sqlite:{}", dir.join("registry.db").display()));
+    let scratch = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .expect("list")
+            .flatten()
+            .filter(|entry| entry.file_name().to_string_lossy().contains(".procreg-"))
+            .count()
+    };
+    assert_eq!(
+        scratch(&dir),
+        1,
+        "serve keeps its registries in a scratch directory"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = server.child.wait().expect("serve exits");
+    assert_eq!(exit.code(), Some(0));
+    assert_eq!(
+        scratch(&dir),
+        0,
+        "the scratch directory is removed on SIGTERM"
+    );
+    server.address.clear();
+}

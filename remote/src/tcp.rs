@@ -4,6 +4,7 @@ use crate::client::Connector;
 use crate::registries::Registries;
 use crate::server::serve_connection;
 use async_trait::async_trait;
+use std::io::Write as _;
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -48,7 +49,10 @@ pub async fn serve_tcp(
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(error) => {
-                eprintln!("procreg-remote: accepting a connection failed: {error}; retrying");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "procreg-remote: accepting a connection failed: {error}; retrying"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
