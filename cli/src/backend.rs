@@ -3,9 +3,9 @@
 use crate::exit::CliError;
 use async_trait::async_trait;
 use procreg::{Clock, ManualClock, ProcessRegistry, RegistryError, RegistryResult};
-use procreg_conformance::mutants::{self, Mutant};
 use procreg_conformance::{Capabilities, ClockControl, RegistryFactory, StoreMap};
 use procreg_memory::MemoryRegistry;
+use procreg_mutants::{self as mutants, Mutant};
 use procreg_remote::{RemoteOptions, RemoteRegistry, Session, TcpConnector};
 use procreg_sqlite::SqliteRegistry;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,14 @@
 //! Speed of the instruments against the reference registry, and how fast the
 //! model check finds the fencing mutants. Prints numbers; asserts nothing about time.
 //!
-//! Run: `cargo bench -p procreg-conformance --features mutants --bench suite_speed`
+//! Run: `cargo bench -p procreg-conformance --bench suite_speed`
 
 use async_trait::async_trait;
 use procreg::{Clock, ProcessRegistry, RegistryResult};
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
-use procreg_conformance::mutants::zoo;
 use procreg_conformance::{all_checks, run_suite, RegistryFactory, SuiteConfig};
 use procreg_memory::MemoryRegistry;
+use procreg_mutants::zoo;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

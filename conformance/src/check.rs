@@ -1,7 +1,7 @@
 //! What a check is: a stable id, the rules it covers, its level and needs, and an async body.
 
 use crate::context::CheckContext;
-use crate::factory::{Capabilities, ClockControl, ErrorTyping};
+use procreg::{Capabilities, ClockControl, ErrorTyping};
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;

@@ -2,7 +2,7 @@
 
 use crate::check::CheckFailure;
 use crate::diff::first_difference;
-use crate::factory::{Capabilities, RegistryFactory};
+use procreg::{Capabilities, RegistryFactory};
 use procreg::{
     Clock, ErrorKind, ManualClock, ProcessRegistry, RegistryError, RegistryResult, SystemClock,
 };
@@ -21,8 +21,7 @@ pub enum CheckClock {
     Wall,
 }
 
-/// The clock reading every check starts at under an injected clock.
-pub const CHECK_START_MS: u64 = 1_700_000_000_000;
+pub use procreg_model::CHECK_START_MS;
 
 impl CheckClock {
     /// The clock to hand to the backend.
@@ -309,7 +308,7 @@ impl<'a> CheckContext<'a> {
     }
 
     fn typed(&self) -> bool {
-        self.capabilities.errors == crate::factory::ErrorTyping::Typed
+        self.capabilities.errors == procreg::ErrorTyping::Typed
     }
 }
 

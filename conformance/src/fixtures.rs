@@ -38,3 +38,8 @@ pub fn wake(message: &str, target: &ProcessScope) -> ProcessEventAppendRequest {
 pub fn session(id: &str) -> ProcessScope {
     ProcessScope::session(id)
 }
+
+/// Owned process ids, as `transfer_handle_grants` takes them.
+pub fn ids(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}

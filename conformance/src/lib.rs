@@ -11,14 +11,8 @@ mod check;
 mod checks;
 mod context;
 mod diff;
-mod factory;
 pub mod fixtures;
-pub mod linearizability;
-pub mod machine;
 mod macros;
-pub mod model;
-#[cfg(feature = "mutants")]
-pub mod mutants;
 pub mod render;
 mod report;
 mod runner;
@@ -28,8 +22,9 @@ mod unwind;
 pub use catalogue::all_checks;
 pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};
 pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
-pub use factory::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
 pub use macros::{__run_check_test, __run_linearizability_test, __run_model_check_test};
+pub use procreg::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
+pub use procreg_model::{linearizability, machine, model};
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
 pub use runner::{run_check, run_check_by_id, run_suite, SuiteConfig};
 

@@ -1,8 +1,8 @@
 //! `registry_conformance_tests!`: one `#[test]` per check in the caller's crate.
 
-use crate::factory::RegistryFactory;
 use crate::report::Outcome;
 use crate::runner::{run_check_by_id, SuiteConfig};
+use procreg::RegistryFactory;
 
 /// Expands one `#[test]` per conformance check, plus
 /// `model_check_agrees_with_the_model` and

@@ -1,7 +1,7 @@
 //! The suite's results: one outcome per check, and counts CI can gate on.
 
 use crate::check::Level;
-use crate::factory::Capabilities;
+use procreg::Capabilities;
 use serde::Serialize;
 
 /// How one check ended.

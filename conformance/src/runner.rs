@@ -3,9 +3,9 @@
 use crate::catalogue::all_checks;
 use crate::check::{Check, Level};
 use crate::context::{failure, CheckClock, CheckContext, CHECK_START_MS};
-use crate::factory::{ClockControl, RegistryFactory};
 use crate::report::{CheckReport, Outcome, SuiteReport};
 use crate::unwind::catch_unwind;
+use procreg::{ClockControl, RegistryFactory};
 use procreg::{ManualClock, RegistryResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -178,7 +178,7 @@ impl<F: RegistryFactory> RegistryFactory for ByRef<'_, F> {
         self.0.reopen(previous, clock).await
     }
 
-    fn capabilities(&self) -> crate::factory::Capabilities {
+    fn capabilities(&self) -> procreg::Capabilities {
         self.0.capabilities()
     }
 }

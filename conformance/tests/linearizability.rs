@@ -395,12 +395,11 @@ fn a_renew_needs_the_token_its_claim_returned() {
     assert_eq!(check_history(&renamed).verdict, Verdict::NotLinearizable);
 }
 
-#[cfg(feature = "mutants")]
 mod mutants {
     use super::*;
     use procreg::{Clock, ProcessRegistry, RegistryResult};
-    use procreg_conformance::mutants::zoo;
     use procreg_conformance::RegistryFactory;
+    use procreg_mutants::zoo;
     use std::sync::Arc;
 
     struct MutantFactory(fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>);

@@ -2,13 +2,12 @@
 //! that cover it: each zoo mutant below fails the transcript check of the
 //! scenario exercising its bug and passes an unrelated one.
 //!
-//! Run with `cargo test -p procreg-conformance --features mutants --test transcript_mutants`.
-#![cfg(feature = "mutants")]
+//! Run with `cargo test -p procreg-conformance --test transcript_mutants`.
 
 use async_trait::async_trait;
 use procreg::{Clock, ProcessRegistry, RegistryResult};
-use procreg_conformance::mutants::zoo;
 use procreg_conformance::{run_check_by_id, Outcome, RegistryFactory, SuiteConfig};
+use procreg_mutants::zoo;
 use std::sync::Arc;
 
 /// A factory building registries through a plain constructor function.

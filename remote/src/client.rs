@@ -1,18 +1,13 @@
-//! The client side: `RemoteRegistry` implements `ProcessRegistry` by sending
-//! each call as a request frame and waiting, bounded, for its reply.
+//! The client side: `RemoteRegistry` is a `ProcessRegistry` (through the
+//! contract's `CallHandler`) that sends each call as a request frame and
+//! waits, bounded, for its reply.
 
 use crate::frame::{read_frame, write_frame, FrameError};
 use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
 use async_trait::async_trait;
-use procreg::Clock;
 use procreg::{
-    DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
-    ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
-    ProcessHandleGrantEntry, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
-    ProcessRegistration, ProcessRegistry, ProcessScope, ProcessSessionDeleteReport, RegistryError,
-    RegistryResult,
+    CallHandler, CallResult, Clock, DurabilityTier, RegistryCall, RegistryError, RegistryResult,
 };
-use serde::de::DeserializeOwned;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -222,8 +217,8 @@ impl<C: Connector> RemoteRegistry<C> {
         read_frame(stream).await
     }
 
-    /// Sends `call` and decodes its result as `T`.
-    async fn call<T: DeserializeOwned>(&self, call: Call) -> RegistryResult<T> {
+    /// Sends `call` and decodes its result as the answer the method returns.
+    async fn call(&self, call: RegistryCall) -> CallResult {
         let method = call.method();
         let limit = if call.may_block() {
             self.options.wait_timeout
@@ -237,7 +232,7 @@ impl<C: Connector> RemoteRegistry<C> {
         let request = RequestFrame {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             now_ms,
-            call,
+            call: Call::Registry(call),
         };
         let attempt = async {
             let mut stream = self.open(method).await?;
@@ -256,9 +251,12 @@ impl<C: Connector> RemoteRegistry<C> {
             }
             self.put_idle(stream);
             match reply.outcome {
-                Outcome::Ok(raw) => serde_json::from_str(raw.get()).map_err(|error| {
-                    self.transport_error(method, format!("undecodable result: {error}"))
-                }),
+                Outcome::Ok(raw) => match &request.call {
+                    Call::Registry(call) => call.decode_answer(raw.get()).map_err(|error| {
+                        self.transport_error(method, format!("undecodable result: {error}"))
+                    }),
+                    Call::Hello { .. } => Err(self.transport_error(method, "not a registry call")),
+                },
                 Outcome::Err(error) => Err(error),
             }
         };
@@ -273,245 +271,12 @@ impl<C: Connector> RemoteRegistry<C> {
 }
 
 #[async_trait]
-impl<C: Connector> ProcessRegistry for RemoteRegistry<C> {
+impl<C: Connector> CallHandler for RemoteRegistry<C> {
     fn durability_tier(&self) -> DurabilityTier {
         self.tier
     }
 
-    async fn register_process(
-        &self,
-        registration: ProcessRegistration,
-    ) -> RegistryResult<ProcessRecord> {
-        self.call(Call::RegisterProcess { registration }).await
-    }
-
-    async fn set_external_ref(
-        &self,
-        process_id: &str,
-        external_ref: ProcessExternalRef,
-    ) -> RegistryResult<ProcessRecord> {
-        self.call(Call::SetExternalRef {
-            process_id: process_id.to_owned(),
-            external_ref,
-        })
-        .await
-    }
-
-    async fn grant_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-        descriptor: ProcessHandleDescriptor,
-    ) -> RegistryResult<ProcessHandleGrant> {
-        self.call(Call::GrantHandle {
-            owner_scope: owner_scope.clone(),
-            process_id: process_id.to_owned(),
-            descriptor,
-        })
-        .await
-    }
-
-    async fn revoke_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<()> {
-        self.call(Call::RevokeHandle {
-            owner_scope: owner_scope.clone(),
-            process_id: process_id.to_owned(),
-        })
-        .await
-    }
-
-    async fn transfer_handle_grants(
-        &self,
-        from_scope: &ProcessScope,
-        to_scope: &ProcessScope,
-        process_ids: &[String],
-    ) -> RegistryResult<()> {
-        self.call(Call::TransferHandleGrants {
-            from_scope: from_scope.clone(),
-            to_scope: to_scope.clone(),
-            process_ids: process_ids.to_vec(),
-        })
-        .await
-    }
-
-    async fn list_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        self.call(Call::ListHandleGrants {
-            owner_scope: owner_scope.clone(),
-        })
-        .await
-    }
-
-    async fn list_live_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        self.call(Call::ListLiveHandleGrants {
-            owner_scope: owner_scope.clone(),
-        })
-        .await
-    }
-
-    async fn has_handle_grant(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<bool> {
-        self.call(Call::HasHandleGrant {
-            owner_scope: owner_scope.clone(),
-            process_id: process_id.to_owned(),
-        })
-        .await
-    }
-
-    async fn handle_grants_for_process(
-        &self,
-        process_id: &str,
-    ) -> RegistryResult<Vec<ProcessHandleGrant>> {
-        self.call(Call::HandleGrantsForProcess {
-            process_id: process_id.to_owned(),
-        })
-        .await
-    }
-
-    async fn delete_session_process_state(
-        &self,
-        session_id: &str,
-    ) -> RegistryResult<ProcessSessionDeleteReport> {
-        self.call(Call::DeleteSessionProcessState {
-            session_id: session_id.to_owned(),
-        })
-        .await
-    }
-
-    async fn append_event(
-        &self,
-        process_id: &str,
-        request: ProcessEventAppendRequest,
-    ) -> RegistryResult<ProcessEventAppendResult> {
-        self.call(Call::AppendEvent {
-            process_id: process_id.to_owned(),
-            request,
-        })
-        .await
-    }
-
-    async fn events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        self.call(Call::EventsAfter {
-            process_id: process_id.to_owned(),
-            after_sequence,
-        })
-        .await
-    }
-
-    async fn wake_events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        self.call(Call::WakeEventsAfter {
-            process_id: process_id.to_owned(),
-            after_sequence,
-        })
-        .await
-    }
-
-    async fn wait_event_after(
-        &self,
-        process_id: &str,
-        event_type: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<ProcessEvent> {
-        self.call(Call::WaitEventAfter {
-            process_id: process_id.to_owned(),
-            event_type: event_type.to_owned(),
-            after_sequence,
-        })
-        .await
-    }
-
-    async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
-        self.call(Call::AwaitProcess {
-            process_id: process_id.to_owned(),
-        })
-        .await
-    }
-
-    async fn complete_process(
-        &self,
-        process_id: &str,
-        await_output: ProcessAwaitOutput,
-    ) -> RegistryResult<ProcessRecord> {
-        self.call(Call::CompleteProcess {
-            process_id: process_id.to_owned(),
-            await_output,
-        })
-        .await
-    }
-
-    async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {
-        self.call::<Option<ProcessRecord>>(Call::GetProcess {
-            process_id: process_id.to_owned(),
-        })
-        .await
-        .ok()
-        .flatten()
-    }
-
-    async fn ack_wake(&self, process_id: &str, sequence: u64) -> RegistryResult<()> {
-        self.call(Call::AckWake {
-            process_id: process_id.to_owned(),
-            sequence,
-        })
-        .await
-    }
-
-    async fn list_non_terminal(&self) -> RegistryResult<Vec<ProcessRecord>> {
-        self.call(Call::ListNonTerminal).await
-    }
-
-    async fn claim_process_lease(
-        &self,
-        process_id: &str,
-        owner_id: &str,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.call(Call::ClaimProcessLease {
-            process_id: process_id.to_owned(),
-            owner_id: owner_id.to_owned(),
-            lease_ttl_ms,
-        })
-        .await
-    }
-
-    async fn renew_process_lease(
-        &self,
-        lease: &ProcessLease,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.call(Call::RenewProcessLease {
-            lease: lease.clone(),
-            lease_ttl_ms,
-        })
-        .await
-    }
-
-    async fn complete_process_lease(
-        &self,
-        completion: &ProcessLeaseCompletion,
-    ) -> RegistryResult<()> {
-        self.call(Call::CompleteProcessLease {
-            completion: completion.clone(),
-        })
-        .await
+    async fn handle(&self, call: RegistryCall) -> CallResult {
+        self.call(call).await
     }
 }

@@ -5,11 +5,7 @@
 //! its reply is `{"id": N, "ok": <result>}` or `{"id": N, "err": {"kind", "message"}}`.
 //! `docs/protocol.md` lists every method with an example.
 
-use procreg::{
-    DurabilityTier, ProcessAwaitOutput, ProcessEventAppendRequest, ProcessExternalRef,
-    ProcessHandleDescriptor, ProcessLease, ProcessLeaseCompletion, ProcessRegistration,
-    ProcessScope, RegistryError,
-};
+use procreg::{DurabilityTier, RegistryCall, RegistryError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -124,103 +120,80 @@ pub struct Hello {
 /// The namespace a connection addresses until its hello names another.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
-/// Every call the protocol carries: `hello` plus one variant per
-/// `ProcessRegistry` method, with the method's arguments as named fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(missing_docs)] // The fields are the trait method's parameters, documented there.
+/// Every call the protocol carries: `hello`, or one call of a
+/// `ProcessRegistry` method (the contract's [`RegistryCall`], whose serde
+/// shape is the request shape: `{"method": "<snake_case method>", ...arguments}`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     /// Handshake: the client's protocol revision and, optionally, the
     /// namespace (registry) to address; answered with [`Hello`].
+    Hello {
+        /// The client's protocol revision.
+        protocol: u32,
+        /// The namespace to address; `None` is [`DEFAULT_NAMESPACE`].
+        namespace: Option<String>,
+    },
+    /// A trait method with its arguments.
+    Registry(RegistryCall),
+}
+
+/// The wire shape of `hello`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+enum HelloCall {
     Hello {
         protocol: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         namespace: Option<String>,
     },
-    /// `register_process`.
-    RegisterProcess { registration: ProcessRegistration },
-    /// `set_external_ref`.
-    SetExternalRef {
-        process_id: String,
-        external_ref: ProcessExternalRef,
-    },
-    /// `grant_handle`.
-    GrantHandle {
-        owner_scope: ProcessScope,
-        process_id: String,
-        descriptor: ProcessHandleDescriptor,
-    },
-    /// `revoke_handle`.
-    RevokeHandle {
-        owner_scope: ProcessScope,
-        process_id: String,
-    },
-    /// `transfer_handle_grants`.
-    TransferHandleGrants {
-        from_scope: ProcessScope,
-        to_scope: ProcessScope,
-        process_ids: Vec<String>,
-    },
-    /// `list_handle_grants`.
-    ListHandleGrants { owner_scope: ProcessScope },
-    /// `list_live_handle_grants`.
-    ListLiveHandleGrants { owner_scope: ProcessScope },
-    /// `has_handle_grant`.
-    HasHandleGrant {
-        owner_scope: ProcessScope,
-        process_id: String,
-    },
-    /// `handle_grants_for_process`.
-    HandleGrantsForProcess { process_id: String },
-    /// `delete_session_process_state`.
-    DeleteSessionProcessState { session_id: String },
-    /// `append_event`.
-    AppendEvent {
-        process_id: String,
-        request: ProcessEventAppendRequest,
-    },
-    /// `events_after`.
-    EventsAfter {
-        process_id: String,
-        after_sequence: u64,
-    },
-    /// `wake_events_after`.
-    WakeEventsAfter {
-        process_id: String,
-        after_sequence: u64,
-    },
-    /// `wait_event_after`: may block until the event exists.
-    WaitEventAfter {
-        process_id: String,
-        event_type: String,
-        after_sequence: u64,
-    },
-    /// `await_process`: may block until the process is terminal.
-    AwaitProcess { process_id: String },
-    /// `complete_process`.
-    CompleteProcess {
-        process_id: String,
-        await_output: ProcessAwaitOutput,
-    },
-    /// `get_process`: answers the record or `null`.
-    GetProcess { process_id: String },
-    /// `ack_wake`.
-    AckWake { process_id: String, sequence: u64 },
-    /// `list_non_terminal`.
-    ListNonTerminal,
-    /// `claim_process_lease`.
-    ClaimProcessLease {
-        process_id: String,
-        owner_id: String,
-        lease_ttl_ms: u64,
-    },
-    /// `renew_process_lease`.
-    RenewProcessLease {
-        lease: ProcessLease,
-        lease_ttl_ms: u64,
-    },
-    /// `complete_process_lease`.
-    CompleteProcessLease { completion: ProcessLeaseCompletion },
+}
+
+impl Serialize for Call {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Call::Hello {
+                protocol,
+                namespace,
+            } => HelloCall::Hello {
+                protocol: *protocol,
+                namespace: namespace.clone(),
+            }
+            .serialize(serializer),
+            Call::Registry(call) => call.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Call {
+    /// A registry call, or else `hello`; the error is the registry call's
+    /// (unknown method, missing or unknown field) unless the method is `hello`.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let registry_error = match serde_json::from_str::<RegistryCall>(raw.get()) {
+            Ok(call) => return Ok(Call::Registry(call)),
+            Err(error) => error,
+        };
+        let is_hello =
+            serde_json::from_str::<MethodName>(raw.get()).is_ok_and(|name| name.method == "hello");
+        if !is_hello {
+            return Err(serde::de::Error::custom(registry_error));
+        }
+        let HelloCall::Hello {
+            protocol,
+            namespace,
+        } = serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+        Ok(Call::Hello {
+            protocol,
+            namespace,
+        })
+    }
+}
+
+/// Just the method name of a call, to tell `hello` from a registry call.
+#[derive(Deserialize)]
+struct MethodName<'a> {
+    #[serde(borrow)]
+    method: std::borrow::Cow<'a, str>,
 }
 
 impl Call {
@@ -228,38 +201,14 @@ impl Call {
     pub fn method(&self) -> &'static str {
         match self {
             Call::Hello { .. } => "hello",
-            Call::RegisterProcess { .. } => "register_process",
-            Call::SetExternalRef { .. } => "set_external_ref",
-            Call::GrantHandle { .. } => "grant_handle",
-            Call::RevokeHandle { .. } => "revoke_handle",
-            Call::TransferHandleGrants { .. } => "transfer_handle_grants",
-            Call::ListHandleGrants { .. } => "list_handle_grants",
-            Call::ListLiveHandleGrants { .. } => "list_live_handle_grants",
-            Call::HasHandleGrant { .. } => "has_handle_grant",
-            Call::HandleGrantsForProcess { .. } => "handle_grants_for_process",
-            Call::DeleteSessionProcessState { .. } => "delete_session_process_state",
-            Call::AppendEvent { .. } => "append_event",
-            Call::EventsAfter { .. } => "events_after",
-            Call::WakeEventsAfter { .. } => "wake_events_after",
-            Call::WaitEventAfter { .. } => "wait_event_after",
-            Call::AwaitProcess { .. } => "await_process",
-            Call::CompleteProcess { .. } => "complete_process",
-            Call::GetProcess { .. } => "get_process",
-            Call::AckWake { .. } => "ack_wake",
-            Call::ListNonTerminal => "list_non_terminal",
-            Call::ClaimProcessLease { .. } => "claim_process_lease",
-            Call::RenewProcessLease { .. } => "renew_process_lease",
-            Call::CompleteProcessLease { .. } => "complete_process_lease",
+            Call::Registry(call) => call.method(),
         }
     }
 
     /// Whether the call may block on the registry (a wait), so clients bound
     /// it with their wait timeout rather than the call timeout.
     pub fn may_block(&self) -> bool {
-        matches!(
-            self,
-            Call::WaitEventAfter { .. } | Call::AwaitProcess { .. }
-        )
+        matches!(self, Call::Registry(call) if call.may_block())
     }
 }
 
@@ -279,11 +228,11 @@ mod tests {
         assert_eq!(frame.call.method(), "claim_process_lease");
         assert_eq!(
             frame.call,
-            Call::ClaimProcessLease {
+            Call::Registry(RegistryCall::ClaimProcessLease {
                 process_id: "p".into(),
                 owner_id: "w".into(),
                 lease_ttl_ms: 500
-            }
+            })
         );
     }
 

@@ -1,5 +1,5 @@
 //! Simulation speed and power, measured in one run:
-//! `cargo bench -p procreg-sim --features mutants --bench sim_speed`.
+//! `cargo bench -p procreg-sim --bench sim_speed`.
 //!
 //! Prints seeds per second for the default world (4 workers, 32 processes,
 //! every fault kind in the swarm) against `MemoryRegistry`, the ratio of
@@ -51,9 +51,8 @@ fn main() {
         report.failures.len()
     );
 
-    #[cfg(feature = "mutants")]
     for id in MUTANTS {
-        let Some(mutant) = procreg_conformance::mutants::by_id(id) else {
+        let Some(mutant) = procreg_mutants::by_id(id) else {
             continue;
         };
         let mut counts = Vec::new();
@@ -87,15 +86,5 @@ fn main() {
             counts.len(),
             counts
         );
-    }
-    #[cfg(not(feature = "mutants"))]
-    {
-        let _ = (
-            MUTANTS,
-            STARTS,
-            CAP,
-            run_seed::<fn(std::sync::Arc<dyn procreg::Clock>) -> MemoryRegistry>,
-        );
-        println!("(run with --features mutants for seeds-to-failure per mutant)");
     }
 }

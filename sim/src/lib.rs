@@ -22,6 +22,7 @@
 mod audit;
 pub mod clock;
 pub mod config;
+mod describe;
 mod faults;
 mod journal;
 pub mod network;

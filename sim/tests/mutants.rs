@@ -4,7 +4,7 @@
 //! an invariant within the first seeds; the seed that caught it goes into
 //! the simulation section of `docs/kill-matrix.md`.
 
-use procreg_conformance::mutants::by_id;
+use procreg_mutants::by_id;
 use procreg_sim::{run_seed, SimConfig, SimOutcome};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -73,7 +73,7 @@ fn the_world_kills_every_reached_mutant_and_the_table_records_where() {
     let _ = writeln!(table, "## Simulation (`procreg-sim`)\n");
     let _ = writeln!(
         table,
-        "Written by `sim/tests/mutants.rs`: the first failing seed (default world: 4 workers, 32 processes, swarm over every fault kind) and the first invariant broken. Median seeds-to-failure over several ranges: `cargo bench -p procreg-sim --features mutants --bench sim_speed`.\n"
+        "Written by `sim/tests/mutants.rs`: the first failing seed (default world: 4 workers, 32 processes, swarm over every fault kind) and the first invariant broken. Median seeds-to-failure over several ranges: `cargo bench -p procreg-sim --bench sim_speed`.\n"
     );
     let _ = writeln!(
         table,

@@ -23,17 +23,12 @@
 
 use async_trait::async_trait;
 use procreg::{
-    Clock, DurabilityTier, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
-    ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
-    ProcessHandleGrantEntry, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
-    ProcessRegistration, ProcessRegistry, ProcessScope, ProcessSessionDeleteReport, RegistryResult,
+    CallAnswer, CallHandler, CallResult, Clock, DurabilityTier, ProcessEvent,
+    ProcessHandleGrantEntry, ProcessLease, ProcessRecord, ProcessRegistry, RegistryCall,
+    RegistryResult,
 };
-use procreg_conformance::machine::{
-    run_sequence, sequence_strategy, ModelConfig, ModelFailure, ModelOutcome, ModelReport, Op,
-};
+use procreg_conformance::machine::{model_check_with, ModelConfig, ModelReport, Op};
 use procreg_conformance::{Capabilities, ClockControl, RegistryFactory};
-use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -144,209 +139,80 @@ impl PinnedRegistry {
     }
 }
 
+impl PinnedRegistry {
+    /// Pins every timestamp and hash in `answer` (leases are pinned by the
+    /// caller, which knows the TTL asked for).
+    fn pin(&self, answer: CallAnswer) -> CallAnswer {
+        match answer {
+            CallAnswer::Record(record) => CallAnswer::Record(self.record(record)),
+            CallAnswer::MaybeRecord(record) => {
+                CallAnswer::MaybeRecord(record.map(|record| self.record(record)))
+            }
+            CallAnswer::Records(records) => CallAnswer::Records(self.records(records)),
+            CallAnswer::GrantEntries(entries) => CallAnswer::GrantEntries(self.entries(entries)),
+            CallAnswer::Appended(mut result) => {
+                result.event = self.event(result.event);
+                if let Some(delivery) = result.wake_delivery.as_mut() {
+                    delivery.created_at_ms = self.now_ms();
+                }
+                CallAnswer::Appended(result)
+            }
+            CallAnswer::Event(event) => CallAnswer::Event(self.event(event)),
+            CallAnswer::Events(events) => CallAnswer::Events(self.events(events)),
+            other => other,
+        }
+    }
+}
+
 #[async_trait]
-impl ProcessRegistry for PinnedRegistry {
+impl CallHandler for PinnedRegistry {
     fn durability_tier(&self) -> DurabilityTier {
         self.inner.durability_tier()
     }
 
-    async fn register_process(
-        &self,
-        registration: ProcessRegistration,
-    ) -> RegistryResult<ProcessRecord> {
-        let kit_hash = procreg::prepare_registration(registration.clone())
-            .map(|prepared| prepared.registration_hash)
-            .ok();
-        let record = self.inner.register_process(registration).await?;
-        if let Some(kit_hash) = kit_hash {
-            self.hashes
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert(record.registration_hash.clone(), kit_hash);
+    async fn handle(&self, call: RegistryCall) -> CallResult {
+        let inner = self.inner.as_ref();
+        match call {
+            RegistryCall::RegisterProcess { registration } => {
+                let kit_hash = procreg::prepare_registration(registration.clone())
+                    .map(|prepared| prepared.registration_hash)
+                    .ok();
+                let record = inner.register_process(registration).await?;
+                if let Some(kit_hash) = kit_hash {
+                    self.hashes
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .insert(record.registration_hash.clone(), kit_hash);
+                }
+                Ok(CallAnswer::Record(self.record(record)))
+            }
+            RegistryCall::ClaimProcessLease {
+                process_id,
+                owner_id,
+                lease_ttl_ms,
+            } => {
+                let lease = inner
+                    .claim_process_lease(&process_id, &owner_id, lease_ttl_ms)
+                    .await?;
+                Ok(CallAnswer::Lease(self.lease(
+                    lease,
+                    self.now_ms(),
+                    lease_ttl_ms,
+                )))
+            }
+            RegistryCall::RenewProcessLease {
+                lease,
+                lease_ttl_ms,
+            } => {
+                let renewed = inner.renew_process_lease(&lease, lease_ttl_ms).await?;
+                Ok(CallAnswer::Lease(self.lease(
+                    renewed,
+                    lease.claimed_at_epoch_ms,
+                    lease_ttl_ms,
+                )))
+            }
+            other => Ok(self.pin(other.dispatch(inner).await?)),
         }
-        Ok(self.record(record))
-    }
-
-    async fn set_external_ref(
-        &self,
-        process_id: &str,
-        external_ref: ProcessExternalRef,
-    ) -> RegistryResult<ProcessRecord> {
-        let record = self
-            .inner
-            .set_external_ref(process_id, external_ref)
-            .await?;
-        Ok(self.record(record))
-    }
-
-    async fn grant_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-        descriptor: ProcessHandleDescriptor,
-    ) -> RegistryResult<ProcessHandleGrant> {
-        self.inner
-            .grant_handle(owner_scope, process_id, descriptor)
-            .await
-    }
-
-    async fn revoke_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<()> {
-        self.inner.revoke_handle(owner_scope, process_id).await
-    }
-
-    async fn transfer_handle_grants(
-        &self,
-        from_scope: &ProcessScope,
-        to_scope: &ProcessScope,
-        process_ids: &[String],
-    ) -> RegistryResult<()> {
-        self.inner
-            .transfer_handle_grants(from_scope, to_scope, process_ids)
-            .await
-    }
-
-    async fn list_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        Ok(self.entries(self.inner.list_handle_grants(owner_scope).await?))
-    }
-
-    async fn list_live_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        Ok(self.entries(self.inner.list_live_handle_grants(owner_scope).await?))
-    }
-
-    async fn has_handle_grant(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<bool> {
-        self.inner.has_handle_grant(owner_scope, process_id).await
-    }
-
-    async fn handle_grants_for_process(
-        &self,
-        process_id: &str,
-    ) -> RegistryResult<Vec<ProcessHandleGrant>> {
-        self.inner.handle_grants_for_process(process_id).await
-    }
-
-    async fn delete_session_process_state(
-        &self,
-        session_id: &str,
-    ) -> RegistryResult<ProcessSessionDeleteReport> {
-        self.inner.delete_session_process_state(session_id).await
-    }
-
-    async fn append_event(
-        &self,
-        process_id: &str,
-        request: ProcessEventAppendRequest,
-    ) -> RegistryResult<ProcessEventAppendResult> {
-        let mut result = self.inner.append_event(process_id, request).await?;
-        result.event = self.event(result.event);
-        if let Some(delivery) = result.wake_delivery.as_mut() {
-            delivery.created_at_ms = self.now_ms();
-        }
-        Ok(result)
-    }
-
-    async fn events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        Ok(self.events(self.inner.events_after(process_id, after_sequence).await?))
-    }
-
-    async fn wake_events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        Ok(self.events(
-            self.inner
-                .wake_events_after(process_id, after_sequence)
-                .await?,
-        ))
-    }
-
-    async fn wait_event_after(
-        &self,
-        process_id: &str,
-        event_type: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<ProcessEvent> {
-        let event = self
-            .inner
-            .wait_event_after(process_id, event_type, after_sequence)
-            .await?;
-        Ok(self.event(event))
-    }
-
-    async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
-        self.inner.await_process(process_id).await
-    }
-
-    async fn complete_process(
-        &self,
-        process_id: &str,
-        await_output: ProcessAwaitOutput,
-    ) -> RegistryResult<ProcessRecord> {
-        let record = self
-            .inner
-            .complete_process(process_id, await_output)
-            .await?;
-        Ok(self.record(record))
-    }
-
-    async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {
-        let record = self.inner.get_process(process_id).await?;
-        Some(self.record(record))
-    }
-
-    async fn ack_wake(&self, process_id: &str, sequence: u64) -> RegistryResult<()> {
-        self.inner.ack_wake(process_id, sequence).await
-    }
-
-    async fn list_non_terminal(&self) -> RegistryResult<Vec<ProcessRecord>> {
-        Ok(self.records(self.inner.list_non_terminal().await?))
-    }
-
-    async fn claim_process_lease(
-        &self,
-        process_id: &str,
-        owner_id: &str,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        let lease = self
-            .inner
-            .claim_process_lease(process_id, owner_id, lease_ttl_ms)
-            .await?;
-        Ok(self.lease(lease, self.now_ms(), lease_ttl_ms))
-    }
-
-    async fn renew_process_lease(
-        &self,
-        lease: &ProcessLease,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        let renewed = self.inner.renew_process_lease(lease, lease_ttl_ms).await?;
-        Ok(self.lease(renewed, lease.claimed_at_epoch_ms, lease_ttl_ms))
-    }
-
-    async fn complete_process_lease(
-        &self,
-        completion: &ProcessLeaseCompletion,
-    ) -> RegistryResult<()> {
-        self.inner.complete_process_lease(completion).await
     }
 }
 
@@ -378,12 +244,6 @@ impl<F: RegistryFactory> RegistryFactory for PinnedFactory<F> {
     }
 }
 
-fn seeded_rng(seed: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
 /// The model check of `factory`'s (wall-clock) registries with time held
 /// still: `config.cases` generated sequences passed through [`pin_ops`] and
 /// then `adapt` (pass `std::convert::identity` for none; an adapter can
@@ -396,72 +256,10 @@ where
     F: RegistryFactory,
     A: Fn(Vec<Op>) -> Vec<Op>,
 {
-    let factory = PinnedFactory::new(factory);
-    let mut report = ModelReport {
-        seed: config.seed,
-        cases_run: 0,
-        ops_run: 0,
-        cases_to_failure: None,
-        outcome: ModelOutcome::Passed,
+    let config = ModelConfig {
+        regressions: None,
+        ..config.clone()
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            report.outcome = ModelOutcome::Skipped {
-                reason: format!("could not start a runtime: {error}"),
-            };
-            return report;
-        }
-    };
-    let proptest_config = Config {
-        cases: config.cases,
-        failure_persistence: None,
-        max_shrink_iters: 4_096,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(proptest_config, seeded_rng(config.seed));
-    let counters = std::cell::Cell::new((0u64, 0u64));
-    let first_failure = std::cell::Cell::new(None);
-    let strategy = sequence_strategy(config.max_ops).prop_map(move |ops| adapt(pin_ops(ops)));
-    let result = runner.run(&strategy, |ops| {
-        let (cases, steps) = counters.get();
-        counters.set((cases + 1, steps + ops.len() as u64));
-        let verdict = match run_sequence(&runtime, &factory, &ops, config.compare_state) {
-            Ok(None) => Ok(()),
-            Ok(Some(divergence)) => Err(TestCaseError::fail(divergence.what)),
-            Err(message) => Err(TestCaseError::fail(message)),
-        };
-        if verdict.is_err() && first_failure.get().is_none() {
-            first_failure.set(Some(cases + 1));
-        }
-        verdict
-    });
-    report.cases_to_failure = first_failure.get();
-    let (cases, steps) = counters.get();
-    report.cases_run = cases;
-    report.ops_run = steps;
-    match result {
-        Ok(()) => {}
-        Err(TestError::Fail(reason, ops)) => {
-            report.outcome = match run_sequence(&runtime, &factory, &ops, config.compare_state) {
-                Ok(Some(divergence)) => ModelOutcome::Failed(Box::new(ModelFailure {
-                    seed: config.seed,
-                    ops,
-                    divergence,
-                })),
-                _ => ModelOutcome::Skipped {
-                    reason: format!("a failure did not reproduce on replay: {reason}"),
-                },
-            }
-        }
-        Err(TestError::Abort(reason)) => {
-            report.outcome = ModelOutcome::Skipped {
-                reason: format!("the search aborted: {reason}"),
-            }
-        }
-    }
-    report
+    let pinned = PinnedFactory::new(factory);
+    model_check_with(&pinned, &config, &|ops| adapt(pin_ops(ops)))
 }

@@ -22,7 +22,7 @@ pub mod scenarios;
 pub mod yaml;
 
 use crate::context::CHECK_START_MS;
-use crate::factory::RegistryFactory;
+use procreg::RegistryFactory;
 use procreg::{ManualClock, ProcessRegistry, RegistryResult};
 use recorder::Recorder;
 pub use scenarios::{all_scenarios, scenario, Scenario};

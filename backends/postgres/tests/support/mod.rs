@@ -6,10 +6,7 @@
 
 use async_trait::async_trait;
 use procreg::{
-    Clock, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult,
-    ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant, ProcessHandleGrantEntry,
-    ProcessLease, ProcessLeaseCompletion, ProcessRecord, ProcessRegistration, ProcessRegistry,
-    ProcessScope, ProcessSessionDeleteReport, RegistryError, RegistryResult,
+    CallHandler, CallResult, Clock, ProcessRegistry, RegistryCall, RegistryError, RegistryResult,
 };
 use procreg_conformance::{Capabilities, RegistryFactory, StoreMap};
 use procreg_postgres::{PgOptions, PgRegistry};
@@ -375,176 +372,12 @@ impl Machines {
 }
 
 #[async_trait]
-impl ProcessRegistry for Machines {
+impl CallHandler for Machines {
     fn durability_tier(&self) -> procreg::DurabilityTier {
         self.handles[0].durability_tier()
     }
 
-    async fn register_process(
-        &self,
-        registration: ProcessRegistration,
-    ) -> RegistryResult<ProcessRecord> {
-        self.pick().register_process(registration).await
-    }
-
-    async fn set_external_ref(
-        &self,
-        process_id: &str,
-        external_ref: ProcessExternalRef,
-    ) -> RegistryResult<ProcessRecord> {
-        self.pick().set_external_ref(process_id, external_ref).await
-    }
-
-    async fn grant_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-        descriptor: ProcessHandleDescriptor,
-    ) -> RegistryResult<ProcessHandleGrant> {
-        self.pick()
-            .grant_handle(owner_scope, process_id, descriptor)
-            .await
-    }
-
-    async fn revoke_handle(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<()> {
-        self.pick().revoke_handle(owner_scope, process_id).await
-    }
-
-    async fn transfer_handle_grants(
-        &self,
-        from_scope: &ProcessScope,
-        to_scope: &ProcessScope,
-        process_ids: &[String],
-    ) -> RegistryResult<()> {
-        self.pick()
-            .transfer_handle_grants(from_scope, to_scope, process_ids)
-            .await
-    }
-
-    async fn list_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        self.pick().list_handle_grants(owner_scope).await
-    }
-
-    async fn list_live_handle_grants(
-        &self,
-        owner_scope: &ProcessScope,
-    ) -> RegistryResult<Vec<ProcessHandleGrantEntry>> {
-        self.pick().list_live_handle_grants(owner_scope).await
-    }
-
-    async fn has_handle_grant(
-        &self,
-        owner_scope: &ProcessScope,
-        process_id: &str,
-    ) -> RegistryResult<bool> {
-        self.pick().has_handle_grant(owner_scope, process_id).await
-    }
-
-    async fn handle_grants_for_process(
-        &self,
-        process_id: &str,
-    ) -> RegistryResult<Vec<ProcessHandleGrant>> {
-        self.pick().handle_grants_for_process(process_id).await
-    }
-
-    async fn delete_session_process_state(
-        &self,
-        session_id: &str,
-    ) -> RegistryResult<ProcessSessionDeleteReport> {
-        self.pick().delete_session_process_state(session_id).await
-    }
-
-    async fn append_event(
-        &self,
-        process_id: &str,
-        request: ProcessEventAppendRequest,
-    ) -> RegistryResult<ProcessEventAppendResult> {
-        self.pick().append_event(process_id, request).await
-    }
-
-    async fn events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        self.pick().events_after(process_id, after_sequence).await
-    }
-
-    async fn wake_events_after(
-        &self,
-        process_id: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<Vec<ProcessEvent>> {
-        self.pick()
-            .wake_events_after(process_id, after_sequence)
-            .await
-    }
-
-    async fn wait_event_after(
-        &self,
-        process_id: &str,
-        event_type: &str,
-        after_sequence: u64,
-    ) -> RegistryResult<ProcessEvent> {
-        self.pick()
-            .wait_event_after(process_id, event_type, after_sequence)
-            .await
-    }
-
-    async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
-        self.pick().await_process(process_id).await
-    }
-
-    async fn complete_process(
-        &self,
-        process_id: &str,
-        await_output: ProcessAwaitOutput,
-    ) -> RegistryResult<ProcessRecord> {
-        self.pick().complete_process(process_id, await_output).await
-    }
-
-    async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {
-        self.pick().get_process(process_id).await
-    }
-
-    async fn ack_wake(&self, process_id: &str, sequence: u64) -> RegistryResult<()> {
-        self.pick().ack_wake(process_id, sequence).await
-    }
-
-    async fn list_non_terminal(&self) -> RegistryResult<Vec<ProcessRecord>> {
-        self.pick().list_non_terminal().await
-    }
-
-    async fn claim_process_lease(
-        &self,
-        process_id: &str,
-        owner_id: &str,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.pick()
-            .claim_process_lease(process_id, owner_id, lease_ttl_ms)
-            .await
-    }
-
-    async fn renew_process_lease(
-        &self,
-        lease: &ProcessLease,
-        lease_ttl_ms: u64,
-    ) -> RegistryResult<ProcessLease> {
-        self.pick().renew_process_lease(lease, lease_ttl_ms).await
-    }
-
-    async fn complete_process_lease(
-        &self,
-        completion: &ProcessLeaseCompletion,
-    ) -> RegistryResult<()> {
-        self.pick().complete_process_lease(completion).await
+    async fn handle(&self, call: RegistryCall) -> CallResult {
+        call.dispatch(self.pick()).await
     }
 }

@@ -4,8 +4,8 @@
 use super::support::register;
 use crate::check::CheckResult;
 use crate::context::CheckContext;
-use crate::factory::ErrorTyping;
 use crate::fixtures::registration;
+use procreg::ErrorTyping;
 use procreg::{
     core_event_types, ErrorKind, ProcessEventAppendRequest, ProcessEventType, ProcessInput,
     ProcessRecord, ProcessRegistration, ProcessScope, ProcessStatus, ProcessTerminalState,

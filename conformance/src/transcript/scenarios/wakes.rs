@@ -2,6 +2,7 @@
 
 use crate::fixtures::{note, registration, session, wake, WAKE};
 use crate::transcript::recorder::{Recorder, Stopped};
+use procreg::ProcessRegistry as _;
 use procreg::{
     ProcessEventAppendRequest, ProcessEventType, ProcessValueSelector, ProcessWakeDedupeKey,
     ProcessWakeSpec,
@@ -21,7 +22,7 @@ pub(super) async fn wakes_and_acks(rec: &mut Recorder) -> Result<(), Stopped> {
         ProcessWakeSpec::new(ProcessValueSelector::Payload)
             .with_dedupe_key(ProcessWakeDedupeKey::Const("daily".to_owned())),
     );
-    rec.register(
+    rec.register_process(
         registration("job-1")
             .with_extra_event_types([urgent, digest])
             .with_caused_by(json!({"type": "turn", "turn_id": "t-7"})),
@@ -29,33 +30,35 @@ pub(super) async fn wakes_and_acks(rec: &mut Recorder) -> Result<(), Stopped> {
     .await?;
     rec.advance(5);
     rec.note("WAKE-1, WAKE-4..WAKE-6: a wake type stores the wake and returns a delivery");
-    let _ = rec.append("job-1", wake("hello", &s1)).await;
+    let _ = rec.append_event("job-1", wake("hello", &s1)).await;
     rec.note("WAKE-7: a wake without a target is rejected and not persisted");
     let _ = rec
-        .append(
+        .append_event(
             "job-1",
             ProcessEventAppendRequest::new(WAKE, json!({"message": "lost"})),
         )
         .await;
     rec.note("WAKE-2: a falsy when suppresses the wake; WAKE-11: plain events are never wakes");
     let _ = rec
-        .append(
+        .append_event(
             "job-1",
             ProcessEventAppendRequest::new("urgent", json!({"message": "later", "urgent": false}))
                 .with_wake_target(s1.clone()),
         )
         .await;
-    let _ = rec.append("job-1", note(json!({"plain": true}))).await;
+    let _ = rec
+        .append_event("job-1", note(json!({"plain": true})))
+        .await;
     rec.note("WAKE-8: the registry does not dedupe: one dedupe key, two events, one wake id");
     let _ = rec
-        .append(
+        .append_event(
             "job-1",
             ProcessEventAppendRequest::new("digest", json!({"day": 1}))
                 .with_wake_target(s1.clone()),
         )
         .await;
     let _ = rec
-        .append(
+        .append_event(
             "job-1",
             ProcessEventAppendRequest::new("digest", json!({"day": 2}))
                 .with_wake_target(s1.clone()),
@@ -63,10 +66,10 @@ pub(super) async fn wakes_and_acks(rec: &mut Recorder) -> Result<(), Stopped> {
         .await;
     rec.note("REPLAY-8: a keyed wake replays with a delivery for the request's target");
     let _ = rec
-        .append("job-1", wake("keyed", &s1).with_replay_key("wake-1"))
+        .append_event("job-1", wake("keyed", &s1).with_replay_key("wake-1"))
         .await;
     let _ = rec
-        .append(
+        .append_event(
             "job-1",
             wake("keyed", &session("s2")).with_replay_key("wake-1"),
         )
@@ -75,11 +78,11 @@ pub(super) async fn wakes_and_acks(rec: &mut Recorder) -> Result<(), Stopped> {
     let _ = rec.wake_events_after("job-1", 0).await;
     let _ = rec.wake_events_after("job-1", 1).await;
     rec.note("WAKE-10: acks hide wakes only, are idempotent, may name future sequences");
-    let _ = rec.ack("job-1", 1).await;
-    let _ = rec.ack("job-1", 1).await;
-    let _ = rec.ack("job-1", 5).await;
-    let _ = rec.ack("job-1", 99).await;
-    let _ = rec.ack("ghost", 1).await;
+    let _ = rec.ack_wake("job-1", 1).await;
+    let _ = rec.ack_wake("job-1", 1).await;
+    let _ = rec.ack_wake("job-1", 5).await;
+    let _ = rec.ack_wake("job-1", 99).await;
+    let _ = rec.ack_wake("ghost", 1).await;
     let _ = rec.wake_events_after("job-1", 0).await;
     Ok(())
 }

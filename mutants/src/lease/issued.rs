@@ -1,8 +1,8 @@
 //! [`IssuedLeases`]: the leases the wrapped registry issued, and the tracking mutants built on it.
 
-use crate::mutants::{lock, Delegate};
+use crate::lock;
 use async_trait::async_trait;
-use procreg::{ProcessLease, ProcessLeaseCompletion, ProcessRegistry as _, RegistryResult};
+use procreg::{ProcessLease, ProcessLeaseCompletion, RegistryResult};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -38,7 +38,7 @@ impl IssuedLeases {
 }
 
 /// A mutant that tracks the leases its wrapped registry issues.
-pub trait Tracking: Delegate {
+pub trait Tracking: procreg::ForwardRegistry {
     /// The leases issued so far.
     fn issued(&self) -> &IssuedLeases;
 }
@@ -85,14 +85,15 @@ pub trait TrackedLeases: Tracking {
 
 /// Declares a tracking mutant: the wrapped registry and the [`IssuedLeases`]
 /// (and, with `clock`, the clock to judge their liveness). The mutant
-/// implements [`Delegate`] and [`TrackedLeases`]; the lease methods of
-/// `ProcessRegistry` go through [`TrackedLeases`].
+/// implements [`TrackedLeases`] and declares its `ForwardRegistry` with
+/// `forward_with_leases!(Name, TrackedLeases, { overrides })`, so the lease
+/// methods go through [`TrackedLeases`].
 macro_rules! tracking_mutant {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         pub struct $name {
             inner: procreg_memory::MemoryRegistry,
-            issued: $crate::mutants::lease::IssuedLeases,
+            issued: $crate::lease::IssuedLeases,
         }
 
         impl $name {
@@ -100,7 +101,7 @@ macro_rules! tracking_mutant {
             pub fn new(clock: std::sync::Arc<dyn procreg::Clock>) -> Self {
                 Self {
                     inner: procreg_memory::MemoryRegistry::new(clock),
-                    issued: $crate::mutants::lease::IssuedLeases::default(),
+                    issued: $crate::lease::IssuedLeases::default(),
                 }
             }
         }
@@ -112,7 +113,7 @@ macro_rules! tracking_mutant {
         pub struct $name {
             inner: procreg_memory::MemoryRegistry,
             clock: std::sync::Arc<dyn procreg::Clock>,
-            issued: $crate::mutants::lease::IssuedLeases,
+            issued: $crate::lease::IssuedLeases,
         }
 
         impl $name {
@@ -121,7 +122,7 @@ macro_rules! tracking_mutant {
                 Self {
                     inner: procreg_memory::MemoryRegistry::new(std::sync::Arc::clone(&clock)),
                     clock,
-                    issued: $crate::mutants::lease::IssuedLeases::default(),
+                    issued: $crate::lease::IssuedLeases::default(),
                 }
             }
         }
@@ -129,12 +130,11 @@ macro_rules! tracking_mutant {
         tracking_mutant!(@tracking $name);
     };
     (@tracking $name:ident) => {
-        impl $crate::mutants::lease::Tracking for $name {
-            fn issued(&self) -> &$crate::mutants::lease::IssuedLeases {
+        impl $crate::lease::Tracking for $name {
+            fn issued(&self) -> &$crate::lease::IssuedLeases {
                 &self.issued
             }
         }
 
-        delegate_registry!($name, $crate::mutants::lease::TrackedLeases);
     };
 }

@@ -1,7 +1,8 @@
 //! CLOCK mutants, and the clock wrappers other mutants use to bend time for one call.
 
-use super::{lock, Delegate};
+use super::lock;
 use procreg::{Clock, SystemClock};
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::sync::{Arc, Mutex};
 
@@ -60,13 +61,11 @@ impl WallClock {
     }
 }
 
-impl Delegate for WallClock {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for WallClock {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 }
-
-delegate_registry!(WallClock);
 
 /// The highest reading seen so far: time never goes back.
 struct NeverBack {
@@ -105,10 +104,8 @@ impl MonotonicGuard {
     }
 }
 
-impl Delegate for MonotonicGuard {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for MonotonicGuard {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 }
-
-delegate_registry!(MonotonicGuard);

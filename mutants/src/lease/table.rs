@@ -1,12 +1,11 @@
 //! [`LeaseTable`]: leases kept beside the wrapped registry, and the table-backed mutants built on it.
 
-use crate::mutants::{lock, Delegate};
+use crate::lock;
 use async_trait::async_trait;
 use procreg::{
     check_claimable, lease_token_for, LeaseHolder, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
-    ProcessRegistry as _, RegistryError, RegistryResult,
+    RegistryError, RegistryResult,
 };
-use procreg_memory::MemoryRegistry;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -41,7 +40,7 @@ impl LeaseTable {
     /// A correct claim: unknown is `NotFound`, terminal is `AlreadyTerminal`, then the slot claim.
     pub async fn claim(
         &self,
-        inner: &MemoryRegistry,
+        inner: &dyn procreg::ProcessRegistry,
         now_ms: u64,
         process_id: &str,
         owner_id: &str,
@@ -118,7 +117,7 @@ pub async fn guarded_claim<M: TableBacked + ?Sized>(
 }
 
 /// A mutant that keeps its leases in a [`LeaseTable`].
-pub trait TableBacked: Delegate {
+pub trait TableBacked: procreg::ForwardRegistry {
     /// The lease table.
     fn table(&self) -> &LeaseTable;
 
@@ -176,7 +175,7 @@ macro_rules! table_mutant {
         pub struct $name {
             inner: procreg_memory::MemoryRegistry,
             clock: std::sync::Arc<dyn procreg::Clock>,
-            table: $crate::mutants::lease::LeaseTable,
+            table: $crate::lease::LeaseTable,
         }
 
         impl $name {
@@ -185,19 +184,13 @@ macro_rules! table_mutant {
                 Self {
                     inner: procreg_memory::MemoryRegistry::new(std::sync::Arc::clone(&clock)),
                     clock,
-                    table: $crate::mutants::lease::LeaseTable::default(),
+                    table: $crate::lease::LeaseTable::default(),
                 }
             }
         }
 
-        impl $crate::mutants::Delegate for $name {
-            fn inner(&self) -> &procreg_memory::MemoryRegistry {
-                &self.inner
-            }
-        }
-
-        impl $crate::mutants::lease::TableBacked for $name {
-            fn table(&self) -> &$crate::mutants::lease::LeaseTable {
+        impl $crate::lease::TableBacked for $name {
+            fn table(&self) -> &$crate::lease::LeaseTable {
                 &self.table
             }
 
@@ -206,6 +199,6 @@ macro_rules! table_mutant {
             }
         }
 
-        delegate_registry!($name, $crate::mutants::lease::TableLeases);
+        forward_with_leases!($name, $crate::lease::TableLeases);
     };
 }

@@ -1,7 +1,10 @@
 //! The plug-in point: how the suite gets fresh registries from a backend, and what the backend can do.
 
+use crate::clock::Clock;
+use crate::durability::DurabilityTier;
+use crate::error::{RegistryError, RegistryResult};
+use crate::registry::ProcessRegistry;
 use async_trait::async_trait;
-use procreg::{Clock, DurabilityTier, ProcessRegistry, RegistryError, RegistryResult};
 use std::sync::{Arc, Mutex, Weak};
 
 /// How the backend reads time.

@@ -1,23 +1,19 @@
 //! The mutant zoo: deliberately broken registries the suite must kill.
 //!
 //! Every mutant wraps the reference [`MemoryRegistry`](procreg_memory::MemoryRegistry),
-//! forwards every call to
-//! it through [`Delegate`], and changes exactly one behaviour into a realistic
+//! forwards every call to it through the contract's
+//! [`ForwardRegistry`](procreg::ForwardRegistry), and changes exactly one behaviour into a realistic
 //! bug: most come from the upstream bug classes of CONTRACT-NOTES section 9,
 //! the rest from the rules of docs/spec.md that are easiest to get subtly
 //! wrong. A suite run "kills" a mutant when at least one check fails against
-//! it; `tests/mutant_zoo.rs` runs the strict suite against every mutant and
-//! writes `docs/kill-matrix.md`.
-//!
-//! Compiled only with the cargo feature `mutants`.
+//! it; `procreg-conformance`'s `tests/mutant_zoo.rs` runs the strict suite
+//! against every mutant and checks `docs/kill-matrix.md`.
 
 use procreg::{Clock, ProcessRegistry};
 use std::sync::Arc;
 
 #[macro_use]
-mod delegate;
-
-pub use delegate::Delegate;
+mod declare;
 
 pub mod clock;
 pub mod events;
@@ -45,11 +41,10 @@ pub struct Mutant {
     pub make: fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>,
 }
 
-/// Locks a std mutex, ignoring poisoning (a mutant never leaves its own state half-written).
 /// A mutant is a backend like any other: the suite, the model check and
 /// the simulation take it as a factory.
 #[async_trait::async_trait]
-impl crate::factory::RegistryFactory for Mutant {
+impl procreg::RegistryFactory for Mutant {
     async fn create(
         &self,
         clock: Arc<dyn Clock>,
@@ -63,6 +58,7 @@ pub fn by_id(id: &str) -> Option<Mutant> {
     zoo().into_iter().find(|mutant| mutant.id == id)
 }
 
+/// Locks a std mutex, ignoring poisoning (a mutant never leaves its own state half-written).
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -75,7 +71,7 @@ macro_rules! mutant {
             id: $id,
             description: $description,
             violates: &[$($rule),*],
-            make: |clock| Arc::new(<$ty>::new(clock)),
+            make: |clock| Arc::new(procreg::Forward(<$ty>::new(clock))),
         }
     };
 }

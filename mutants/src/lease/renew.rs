@@ -1,10 +1,9 @@
 //! LEASE mutants whose renewal or expiry is broken: stale, expired, re-claiming and wrapping renews.
 
 use super::{TableBacked, TableLeases, TrackedLeases};
-use crate::mutants::Delegate;
 use async_trait::async_trait;
-use procreg::{ProcessLease, ProcessRegistry as _, RegistryError, RegistryResult};
-use procreg_memory::MemoryRegistry;
+use procreg::{ForwardRegistry, ProcessRegistry};
+use procreg::{ProcessLease, RegistryError, RegistryResult};
 
 tracking_mutant! {
     /// Renew looks the lease up by process id only and extends whatever lease
@@ -17,11 +16,7 @@ tracking_mutant! {
     StaleRenewAccepted
 }
 
-impl Delegate for StaleRenewAccepted {
-    fn inner(&self) -> &MemoryRegistry {
-        &self.inner
-    }
-}
+forward_with_leases!(StaleRenewAccepted, TrackedLeases);
 
 #[async_trait]
 impl TrackedLeases for StaleRenewAccepted {
@@ -86,8 +81,8 @@ plain_mutant! {
 }
 
 #[async_trait]
-impl Delegate for RenewReclaims {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for RenewReclaims {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

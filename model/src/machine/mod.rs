@@ -13,10 +13,11 @@ pub use ops::{
 };
 pub use render::{render_rust_test, render_yaml};
 
-use crate::context::CHECK_START_MS;
-use crate::factory::{ClockControl, ErrorTyping, RegistryFactory};
+use crate::CHECK_START_MS;
 use execute::Execution;
 use procreg::ManualClock;
+use procreg::{ClockControl, ErrorTyping, RegistryFactory};
+use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -240,6 +241,17 @@ fn save_regression(config: &ModelConfig, failure: &ModelFailure) {
 /// shrunk to a minimal sequence. Runs its own current-thread runtime, so
 /// call it outside any async context.
 pub fn model_check<F: RegistryFactory>(factory: &F, config: &ModelConfig) -> ModelReport {
+    model_check_with(factory, config, &|ops| ops)
+}
+
+/// [`model_check`] with every generated sequence passed through `adapt`
+/// before it runs (and while it shrinks): a bridge drops the operations its
+/// backend cannot honour, or steers away from divergences already known.
+pub fn model_check_with<F: RegistryFactory>(
+    factory: &F,
+    config: &ModelConfig,
+    adapt: &dyn Fn(Vec<Op>) -> Vec<Op>,
+) -> ModelReport {
     let mut report = ModelReport {
         seed: config.seed,
         cases_run: 0,
@@ -293,7 +305,8 @@ pub fn model_check<F: RegistryFactory>(factory: &F, config: &ModelConfig) -> Mod
     let mut runner = TestRunner::new_with_rng(proptest_config, seeded_rng(config.seed));
     let counters = std::cell::Cell::new((0u64, 0u64));
     let first_failure = std::cell::Cell::new(None);
-    let result = runner.run(&sequence_strategy(config.max_ops), |ops| {
+    let strategy = sequence_strategy(config.max_ops).prop_map(adapt);
+    let result = runner.run(&strategy, |ops| {
         let (cases, steps) = counters.get();
         counters.set((cases + 1, steps + ops.len() as u64));
         let verdict = match run_sequence(&runtime, factory, &ops, config.compare_state) {

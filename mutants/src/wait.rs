@@ -1,8 +1,7 @@
 //! WAIT mutants: blocking reads that never wake.
 
-use super::Delegate;
-use procreg::{ProcessEvent, ProcessRegistry as _, RegistryResult};
-use procreg_memory::MemoryRegistry;
+use procreg::{ForwardRegistry, ProcessRegistry};
+use procreg::{ProcessEvent, RegistryResult};
 
 plain_mutant! {
     /// `wait_event_after` looks once and, when nothing matches, creates its
@@ -15,8 +14,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for LostWakeup {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for LostWakeup {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

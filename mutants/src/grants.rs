@@ -1,11 +1,11 @@
 //! GRANT mutants: scope namespaces and transfer atomicity.
 
 use super::session::ScopeLog;
-use super::Delegate;
 use procreg::{
     Clock, ErrorKind, ProcessHandleDescriptor, ProcessHandleGrant, ProcessHandleGrantEntry,
-    ProcessRegistry as _, ProcessScope, RegistryResult,
+    ProcessScope, RegistryResult,
 };
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::sync::Arc;
 
@@ -28,8 +28,8 @@ impl HasGrantIgnoresFrame {
 }
 
 #[async_trait::async_trait]
-impl Delegate for HasGrantIgnoresFrame {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for HasGrantIgnoresFrame {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -52,8 +52,6 @@ impl Delegate for HasGrantIgnoresFrame {
     }
 }
 
-delegate_registry!(HasGrantIgnoresFrame);
-
 /// `transfer_handle_grants` moves the ids one by one and stops at the first
 /// one not granted to the source, keeping the moves made before it.
 ///
@@ -74,8 +72,8 @@ impl NonAtomicTransfer {
 }
 
 #[async_trait::async_trait]
-impl Delegate for NonAtomicTransfer {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for NonAtomicTransfer {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -95,8 +93,6 @@ impl Delegate for NonAtomicTransfer {
     }
 }
 
-delegate_registry!(NonAtomicTransfer);
-
 plain_mutant! {
     /// Granting an unknown process succeeds (no foreign-key check): the grant
     /// is reported as written for a process that does not exist.
@@ -106,8 +102,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for GrantUnknownProcess {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for GrantUnknownProcess {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -155,8 +151,8 @@ impl RevokeBySession {
 }
 
 #[async_trait::async_trait]
-impl Delegate for RevokeBySession {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for RevokeBySession {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -197,8 +193,6 @@ impl Delegate for RevokeBySession {
     }
 }
 
-delegate_registry!(RevokeBySession);
-
 plain_mutant! {
     /// `list_live_handle_grants` forgets the status filter and lists terminal
     /// processes too.
@@ -209,8 +203,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for LiveGrantsIncludeTerminal {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for LiveGrantsIncludeTerminal {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

@@ -1,12 +1,11 @@
 //! TERM mutants: terminal writes and the awaited output.
 
 use super::lease::TrackedLeases;
-use super::Delegate;
 use procreg::{
     Clock, ErrorKind, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
-    ProcessEventAppendResult, ProcessLeaseCompletion, ProcessRecord, ProcessRegistry as _,
-    RegistryError, RegistryResult,
+    ProcessEventAppendResult, ProcessLeaseCompletion, ProcessRecord, RegistryError, RegistryResult,
 };
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use serde_json::Value;
 use std::sync::Arc;
@@ -33,8 +32,8 @@ impl DuplicateTerminalAccepted {
 }
 
 #[async_trait::async_trait]
-impl Delegate for DuplicateTerminalAccepted {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for DuplicateTerminalAccepted {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -65,8 +64,6 @@ impl Delegate for DuplicateTerminalAccepted {
     }
 }
 
-delegate_registry!(DuplicateTerminalAccepted);
-
 plain_mutant! {
     /// `complete_process` refuses any terminal process up front, before the
     /// replay lookup, so an identical repeat fails with `AlreadyTerminal`
@@ -78,8 +75,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for CompleteNotIdempotent {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for CompleteNotIdempotent {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -113,8 +110,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for AwaitRawPayload {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for AwaitRawPayload {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -144,8 +141,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for AwaitReturnsEarly {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for AwaitReturnsEarly {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -169,12 +166,7 @@ tracking_mutant! {
     CompleteRequiresLease with clock
 }
 
-#[async_trait::async_trait]
-impl Delegate for CompleteRequiresLease {
-    fn inner(&self) -> &MemoryRegistry {
-        &self.inner
-    }
-
+forward_with_leases!(CompleteRequiresLease, TrackedLeases, {
     async fn complete_process(
         &self,
         process_id: &str,
@@ -192,7 +184,7 @@ impl Delegate for CompleteRequiresLease {
         }
         self.inner.complete_process(process_id, await_output).await
     }
-}
+});
 
 impl TrackedLeases for CompleteRequiresLease {}
 
@@ -205,12 +197,7 @@ tracking_mutant! {
     CompletionReleasesLease
 }
 
-#[async_trait::async_trait]
-impl Delegate for CompletionReleasesLease {
-    fn inner(&self) -> &MemoryRegistry {
-        &self.inner
-    }
-
+forward_with_leases!(CompletionReleasesLease, TrackedLeases, {
     async fn complete_process(
         &self,
         process_id: &str,
@@ -227,6 +214,6 @@ impl Delegate for CompletionReleasesLease {
         }
         Ok(record)
     }
-}
+});
 
 impl TrackedLeases for CompletionReleasesLease {}

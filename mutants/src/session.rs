@@ -1,11 +1,11 @@
 //! SESSION mutants: session deletion revoking too little, or reaching into process state.
 
-use super::{lock, Delegate};
+use super::lock;
 use procreg::{
     session_delete_report, Clock, ProcessEvent, ProcessHandleDescriptor, ProcessHandleGrant,
-    ProcessRegistry as _, ProcessScope, ProcessSessionDeleteReport, RegistryError, RegistryResult,
-    RevokedProcess,
+    ProcessScope, ProcessSessionDeleteReport, RegistryError, RegistryResult, RevokedProcess,
 };
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -79,7 +79,7 @@ macro_rules! logging_mutant {
             }
         }
 
-        delegate_registry!($name);
+
     };
 }
 
@@ -95,8 +95,8 @@ logging_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for FrameGrantsSurviveDeletion {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for FrameGrantsSurviveDeletion {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -176,8 +176,8 @@ impl SharedProcessCancelled {
 }
 
 #[async_trait::async_trait]
-impl Delegate for SharedProcessCancelled {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for SharedProcessCancelled {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -194,8 +194,6 @@ impl Delegate for SharedProcessCancelled {
     }
 }
 
-delegate_registry!(SharedProcessCancelled);
-
 logging_mutant! {
     /// Session deletion "cleans up" the wake acks of the processes whose
     /// grants it revoked, so wakes the session had acknowledged are delivered
@@ -209,8 +207,8 @@ logging_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for DeletionPurgesAcks {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for DeletionPurgesAcks {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

@@ -1,10 +1,11 @@
 //! EVENT mutants: cursors and sequences.
 
-use super::{lock, Delegate};
+use super::lock;
 use procreg::{
     Clock, ErrorKind, ProcessAwaitOutput, ProcessEvent, ProcessEventAppendRequest,
-    ProcessEventAppendResult, ProcessRecord, ProcessRegistry as _, RegistryResult,
+    ProcessEventAppendResult, ProcessRecord, RegistryResult,
 };
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -19,8 +20,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for CursorOffByOne {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for CursorOffByOne {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -47,8 +48,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for UnknownProcessReadsEmpty {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for UnknownProcessReadsEmpty {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -171,8 +172,8 @@ impl FailedAppendConsumesSequence {
 }
 
 #[async_trait::async_trait]
-impl Delegate for FailedAppendConsumesSequence {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for FailedAppendConsumesSequence {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -244,5 +245,3 @@ impl Delegate for FailedAppendConsumesSequence {
         self.inner.ack_wake(process_id, stored).await
     }
 }
-
-delegate_registry!(FailedAppendConsumesSequence);

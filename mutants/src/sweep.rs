@@ -1,7 +1,8 @@
 //! SWEEP mutants: the crash-recovery worklist listing too much or out of order.
 
-use super::{lock, Delegate};
-use procreg::{Clock, ProcessRecord, ProcessRegistration, ProcessRegistry as _, RegistryResult};
+use super::lock;
+use procreg::{Clock, ProcessRecord, ProcessRegistration, RegistryResult};
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -27,8 +28,8 @@ impl ListsTerminal {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ListsTerminal {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ListsTerminal {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -54,8 +55,6 @@ impl Delegate for ListsTerminal {
     }
 }
 
-delegate_registry!(ListsTerminal);
-
 plain_mutant! {
     /// `list_non_terminal` returns the running processes in descending id
     /// order (`ORDER BY id DESC`).
@@ -66,8 +65,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for Unsorted {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for Unsorted {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

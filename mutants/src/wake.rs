@@ -1,12 +1,11 @@
 //! WAKE mutants: deliveries dropped or misaddressed, acks lost, partial writes, plain events listed.
 
-use super::Delegate;
 use procreg::hash::wake_id;
 use procreg::{
-    ErrorKind, ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult,
-    ProcessRegistry as _, ProcessScope, RegistryError, RegistryResult,
+    ErrorKind, ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult, ProcessScope,
+    RegistryError, RegistryResult,
 };
-use procreg_memory::MemoryRegistry;
+use procreg::{ForwardRegistry, ProcessRegistry};
 
 plain_mutant! {
     /// A wake event appended with a target is persisted with its wake, but no
@@ -18,8 +17,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for DeliveryDropped {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for DeliveryDropped {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -46,8 +45,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for MissingTargetPersists {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for MissingTargetPersists {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -79,8 +78,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for TargetFromRecord {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for TargetFromRecord {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -113,8 +112,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for AcksIgnored {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for AcksIgnored {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -137,8 +136,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for PlainEventsListedAsWakes {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for PlainEventsListedAsWakes {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

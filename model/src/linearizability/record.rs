@@ -3,9 +3,9 @@
 
 use super::history::{await_output, History, HistoryOp, OpValue, Operation, Outcome, OWNERS};
 use super::rng::Rng;
-use crate::context::CHECK_START_MS;
-use crate::factory::{ClockControl, ErrorTyping, RegistryFactory};
 use crate::machine::EventKind;
+use crate::CHECK_START_MS;
+use procreg::{ClockControl, ErrorTyping, RegistryFactory};
 use procreg::{
     ErrorKind, ManualClock, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryError,
     RegistryResult,

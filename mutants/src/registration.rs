@@ -1,11 +1,11 @@
 //! REG and XREF mutants: registration idempotence and external refs.
 
 use super::clock::PinnableClock;
-use super::Delegate;
 use procreg::{
     Clock, ErrorKind, ProcessExternalRef, ProcessHandleDescriptor, ProcessRecord,
-    ProcessRegistration, ProcessRegistry as _, RegistryError, RegistryResult,
+    ProcessRegistration, RegistryError, RegistryResult,
 };
+use procreg::{ForwardRegistry, ProcessRegistry};
 use procreg_memory::MemoryRegistry;
 use std::sync::Arc;
 
@@ -28,8 +28,8 @@ impl ConflictAccepted {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ConflictAccepted {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ConflictAccepted {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -47,8 +47,6 @@ impl Delegate for ConflictAccepted {
         }
     }
 }
-
-delegate_registry!(ConflictAccepted);
 
 /// An identical re-registration returns the record re-stamped with
 /// `created_at_ms = updated_at_ms = now` (an upsert that rewrites the
@@ -72,8 +70,8 @@ impl ReregistrationResetsTimestamps {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ReregistrationResetsTimestamps {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ReregistrationResetsTimestamps {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -92,8 +90,6 @@ impl Delegate for ReregistrationResetsTimestamps {
         Ok(record)
     }
 }
-
-delegate_registry!(ReregistrationResetsTimestamps);
 
 /// An identical re-registration fails with `RegistrationConflict`: the
 /// registry does a plain insert and reports the primary-key clash.
@@ -114,8 +110,8 @@ impl IdenticalReregistrationConflicts {
 }
 
 #[async_trait::async_trait]
-impl Delegate for IdenticalReregistrationConflicts {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for IdenticalReregistrationConflicts {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -136,8 +132,6 @@ impl Delegate for IdenticalReregistrationConflicts {
         }
     }
 }
-
-delegate_registry!(IdenticalReregistrationConflicts);
 
 /// `set_external_ref` writes the ref but not `updated_at_ms` (an `UPDATE`
 /// that forgets the timestamp column).
@@ -160,8 +154,8 @@ impl ExternalRefKeepsUpdatedAt {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ExternalRefKeepsUpdatedAt {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ExternalRefKeepsUpdatedAt {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -180,8 +174,6 @@ impl Delegate for ExternalRefKeepsUpdatedAt {
         result
     }
 }
-
-delegate_registry!(ExternalRefKeepsUpdatedAt);
 
 /// `set_external_ref` is write-once: a different later ref is silently
 /// ignored and the record keeps the first (HEAD's semantics, wrong for alpha.38).
@@ -202,8 +194,8 @@ impl ExternalRefWriteOnce {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ExternalRefWriteOnce {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ExternalRefWriteOnce {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -226,8 +218,6 @@ impl Delegate for ExternalRefWriteOnce {
     }
 }
 
-delegate_registry!(ExternalRefWriteOnce);
-
 /// A first registration also grants the owner scope a handle on the new
 /// process ("the creator can obviously address it").
 ///
@@ -246,8 +236,8 @@ impl RegistrationGrantsOwner {
 }
 
 #[async_trait::async_trait]
-impl Delegate for RegistrationGrantsOwner {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for RegistrationGrantsOwner {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -270,5 +260,3 @@ impl Delegate for RegistrationGrantsOwner {
         Ok(record)
     }
 }
-
-delegate_registry!(RegistrationGrantsOwner);

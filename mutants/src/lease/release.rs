@@ -1,10 +1,9 @@
 //! LEASE mutants whose release is broken: fence reset and unfenced release.
 
 use super::{TableLeases, TrackedLeases};
-use crate::mutants::Delegate;
 use async_trait::async_trait;
-use procreg::{ProcessLeaseCompletion, ProcessRegistry as _, RegistryResult};
-use procreg_memory::MemoryRegistry;
+use procreg::ProcessRegistry;
+use procreg::{ProcessLeaseCompletion, RegistryResult};
 
 table_mutant! {
     /// Releasing deletes the lease row instead of clearing its holder, so the
@@ -44,11 +43,7 @@ tracking_mutant! {
     ReleaseIgnoresToken
 }
 
-impl Delegate for ReleaseIgnoresToken {
-    fn inner(&self) -> &MemoryRegistry {
-        &self.inner
-    }
-}
+forward_with_leases!(ReleaseIgnoresToken, TrackedLeases);
 
 #[async_trait]
 impl TrackedLeases for ReleaseIgnoresToken {

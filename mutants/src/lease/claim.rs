@@ -3,13 +3,10 @@
 use super::{guarded_claim, TableBacked, TableLeases};
 use async_trait::async_trait;
 use procreg::{
-    check_claimable, ErrorKind, LeaseHolder, ProcessLease, ProcessRegistry as _, RegistryError,
-    RegistryResult,
+    check_claimable, ErrorKind, LeaseHolder, ProcessLease, RegistryError, RegistryResult,
 };
-use procreg_memory::MemoryRegistry;
+use procreg::{ForwardRegistry, ProcessRegistry};
 use std::time::Duration;
-
-use crate::mutants::Delegate;
 
 table_mutant! {
     /// Claiming an unknown process creates a lease instead of failing with
@@ -198,8 +195,8 @@ plain_mutant! {
 }
 
 #[async_trait]
-impl Delegate for ClaimErrorsReportedBusy {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ClaimErrorsReportedBusy {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 

@@ -1,12 +1,8 @@
 //! REPLAY mutants: replay keys judged on the wrong content, or replays answered wrongly.
 
-use super::Delegate;
 use procreg::hash::{payload_hash, wake_id};
-use procreg::{
-    ErrorKind, ProcessEventAppendRequest, ProcessEventAppendResult, ProcessRegistry as _,
-    RegistryResult,
-};
-use procreg_memory::MemoryRegistry;
+use procreg::{ErrorKind, ProcessEventAppendRequest, ProcessEventAppendResult, RegistryResult};
+use procreg::{ForwardRegistry, ProcessRegistry};
 
 plain_mutant! {
     /// The replay lookup compares the key only: an append whose key is held
@@ -19,8 +15,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ReplayByKeyOnly {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ReplayByKeyOnly {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -59,8 +55,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ReplayMintsSequence {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ReplayMintsSequence {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -99,8 +95,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for TerminalKeyAutofilled {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for TerminalKeyAutofilled {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
@@ -136,8 +132,8 @@ plain_mutant! {
 }
 
 #[async_trait::async_trait]
-impl Delegate for ReplayWakeIdUnstable {
-    fn inner(&self) -> &MemoryRegistry {
+impl ForwardRegistry for ReplayWakeIdUnstable {
+    fn inner(&self) -> &dyn ProcessRegistry {
         &self.inner
     }
 
