@@ -2,16 +2,16 @@
 
 use crate::exit::CliError;
 use async_trait::async_trait;
-use procreg::{Clock, ManualClock, ProcessRegistry, RegistryError, RegistryResult};
-use procreg_conformance::{Capabilities, ClockControl, RegistryFactory, StoreMap};
+use procreg::{
+    Capabilities, Clock, DurableFactory, ManualClock, ProcessRegistry, RegistryFactory,
+    RegistryResult,
+};
 use procreg_memory::MemoryRegistry;
 use procreg_mutants::{self as mutants, Mutant};
-use procreg_remote::{RemoteOptions, RemoteRegistry, Session, TcpConnector};
-use procreg_sqlite::SqliteRegistry;
+use procreg_remote::{RemoteNamespaces, RemoteOptions, TcpConnector};
+use procreg_sqlite::{SqliteFiles, SqliteOptions, SqliteRegistry};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use tempfile::TempDir;
 
 /// A parsed `--backend` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +82,8 @@ impl BackendSpec {
     pub fn factory(&self) -> Result<Factory, CliError> {
         match self {
             Self::Memory => Ok(Factory::Memory),
-            Self::Sqlite(path) => Ok(Factory::Sqlite(SqliteFactory::new(path)?)),
-            Self::Tcp(address) => Ok(Factory::Tcp(TcpFactory::connect(address)?)),
+            Self::Sqlite(path) => Ok(Factory::Sqlite(sqlite_factory(path)?)),
+            Self::Tcp(address) => Ok(Factory::Tcp(tcp_factory(address)?)),
             Self::Mutant(name) => mutants::by_id(name)
                 .map(Factory::Mutant)
                 .ok_or_else(|| CliError::usage(format!("unknown mutant `{name}`"))),
@@ -146,187 +146,66 @@ impl RegistryFactory for Factory {
 /// `PATH` is a database file (created when missing) that must open as a
 /// registry: that is the start-up probe. Every check, model case and
 /// history then gets a fresh, empty file `registry-<n>.db` in a scratch
-/// directory created beside `PATH` (`.<file name>.procreg-XXXXXX/`) and
-/// removed when the command ends; `PATH` itself is never written to by the
-/// checks.
-pub struct SqliteFactory {
-    dir: TempDir,
-    next: AtomicU64,
-    created: StoreMap<PathBuf>,
-}
+/// directory under the system temp dir, removed when the command ends;
+/// `PATH` itself is never written to by the checks.
+pub type SqliteFactory = DurableFactory<SqliteFiles>;
 
-impl SqliteFactory {
-    /// Validates `path`, probes it, and creates the scratch directory.
-    pub fn new(path: &Path) -> Result<Self, CliError> {
-        let shown = path.display();
-        if path.is_dir() {
+/// Validates `path`, probes it, and creates the scratch directory.
+pub fn sqlite_factory(path: &Path) -> Result<SqliteFactory, CliError> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "sqlite:{shown} is a directory; expected a database file path"
+        )));
+    }
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(CliError::usage(format!(
+            "sqlite:{shown}: directory `{}` does not exist",
+            parent.display()
+        )));
+    }
+    if path.exists() {
+        if let Err(error) = std::fs::File::open(path) {
             return Err(CliError::usage(format!(
-                "sqlite:{shown} is a directory; expected a database file path"
+                "sqlite:{shown} cannot be read: {error}"
             )));
         }
-        let parent = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !parent.is_dir() {
-            return Err(CliError::usage(format!(
-                "sqlite:{shown}: directory `{}` does not exist",
-                parent.display()
-            )));
-        }
-        if path.exists() {
-            if let Err(error) = std::fs::File::open(path) {
-                return Err(CliError::usage(format!(
-                    "sqlite:{shown} cannot be read: {error}"
-                )));
-            }
-        }
-        let probe = SqliteRegistry::open(path, Arc::new(ManualClock::new(0)));
-        if let Err(error) = probe {
-            return Err(CliError::backend(format!(
-                "the sqlite backend failed to start on `{shown}`: {error}"
-            )));
-        }
-        let name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "registry".to_owned());
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.procreg-"))
-            .tempdir_in(&parent)
-            .map_err(|error| {
-                CliError::backend(format!(
-                    "could not create a scratch directory beside `{shown}`: {error}"
-                ))
-            })?;
-        Ok(Self {
-            dir,
-            next: AtomicU64::new(0),
-            created: StoreMap::default(),
-        })
     }
-}
-
-#[async_trait]
-impl RegistryFactory for SqliteFactory {
-    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let path = self.dir.path().join(format!("registry-{n}.db"));
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
-        self.created.remember(&registry, path);
-        Ok(registry)
+    let probe = SqliteRegistry::open(path, Arc::new(ManualClock::new(0)));
+    if let Err(error) = probe {
+        return Err(CliError::backend(format!(
+            "the sqlite backend failed to start on `{shown}`: {error}"
+        )));
     }
-
-    async fn reopen(
-        &self,
-        previous: &Arc<dyn ProcessRegistry>,
-        clock: Arc<dyn Clock>,
-    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let path = self.created.lookup(previous).ok_or_else(|| {
-            RegistryError::backend("reopen: this factory did not create that registry")
+    let files =
+        SqliteFiles::scratch("procreg-scratch-", SqliteOptions::default()).map_err(|error| {
+            CliError::backend(format!("could not create a scratch directory: {error}"))
         })?;
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
-        self.created.remember(&registry, path);
-        Ok(registry)
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::durable()
-    }
+    Ok(DurableFactory::new(files))
 }
 
-/// Factory for `tcp://HOST:PORT`: each registry is a fresh namespace on the
-/// server (`procreg-<pid>-<n>`), reading the checker's clock when the server
-/// lets clients drive time; `reopen` connects to the same namespace again.
-pub struct TcpFactory {
-    address: String,
-    hello: (procreg::DurabilityTier, bool),
-    next: AtomicU64,
-    created: StoreMap<String>,
-}
+/// The factory for `tcp://HOST:PORT`: a fresh namespace of the served
+/// registry per check, model case and history (see [`RemoteNamespaces`]).
+pub type TcpFactory = DurableFactory<RemoteNamespaces<TcpConnector>>;
 
-impl TcpFactory {
-    /// Connects once (exit 3 when the server cannot be reached or is no registry server).
-    pub fn connect(address: &str) -> Result<Self, CliError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| {
-                CliError::backend(format!("could not start a tokio runtime: {error}"))
-            })?;
-        let session = Session {
-            namespace: Some(format!("procreg-{}-probe", std::process::id())),
-            clock: None,
-        };
-        let probe = runtime.block_on(RemoteRegistry::connect_session(
-            TcpConnector::new(address),
-            RemoteOptions::default(),
-            session,
-        ));
-        match probe {
-            Ok(remote) => Ok(Self {
-                address: address.to_owned(),
-                hello: (remote.durability_tier(), remote.client_clock()),
-                next: AtomicU64::new(0),
-                created: StoreMap::default(),
-            }),
-            Err(error) => Err(CliError::backend(format!(
-                "the tcp backend failed to start: {error}"
-            ))),
-        }
-    }
-
-    async fn open(
-        &self,
-        namespace: String,
-        clock: Arc<dyn Clock>,
-    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let session = Session {
-            namespace: Some(namespace.clone()),
-            clock: Some(clock),
-        };
-        let remote = RemoteRegistry::connect_session(
-            TcpConnector::new(&self.address),
-            RemoteOptions::default(),
-            session,
-        )
-        .await?;
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(remote);
-        self.created.remember(&registry, namespace);
-        Ok(registry)
-    }
-}
-
-#[async_trait]
-impl RegistryFactory for TcpFactory {
-    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        self.open(format!("procreg-{}-{n}", std::process::id()), clock)
-            .await
-    }
-
-    async fn reopen(
-        &self,
-        previous: &Arc<dyn ProcessRegistry>,
-        clock: Arc<dyn Clock>,
-    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let namespace = self.created.lookup(previous).ok_or_else(|| {
-            RegistryError::backend("reopen: this factory did not create that registry")
-        })?;
-        self.open(namespace, clock).await
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        let (durability_tier, client_clock) = self.hello;
-        Capabilities {
-            durability_tier,
-            clock: if client_clock {
-                ClockControl::Injected
-            } else {
-                ClockControl::WallOnly
-            },
-            reopen: true,
-            ..Capabilities::default()
-        }
+/// Connects once (exit 3 when the server cannot be reached or is no registry server).
+pub fn tcp_factory(address: &str) -> Result<TcpFactory, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
+    let probe = runtime.block_on(RemoteNamespaces::probe(
+        TcpConnector::new(address),
+        RemoteOptions::default(),
+    ));
+    match probe {
+        Ok(namespaces) => Ok(DurableFactory::new(namespaces)),
+        Err(error) => Err(CliError::backend(format!(
+            "the tcp backend failed to start: {error}"
+        ))),
     }
 }

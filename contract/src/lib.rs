@@ -17,6 +17,7 @@ pub mod await_output;
 pub mod call;
 pub mod clock;
 pub mod durability;
+pub mod durable;
 pub mod error;
 pub mod event;
 pub mod event_type;
@@ -40,6 +41,7 @@ pub use await_output::ProcessAwaitOutput;
 pub use call::{expect_answer, CallAnswer, CallResult, FromAnswer, RegistryCall};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use durability::DurabilityTier;
+pub use durable::{DurableFactory, StoreOpener};
 pub use error::{ErrorKind, RegistryError, RegistryResult};
 pub use event::{
     ProcessEvent, ProcessEventAppendRequest, ProcessEventAppendResult, ProcessEventSemantics,

@@ -11,6 +11,7 @@
 mod client;
 mod dispatch;
 pub mod frame;
+mod namespaces;
 mod pipe;
 pub mod protocol;
 mod registries;
@@ -19,6 +20,7 @@ mod tcp;
 
 pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
 pub use dispatch::{dispatch, RawResult};
+pub use namespaces::RemoteNamespaces;
 pub use pipe::PipeConnector;
 pub use protocol::{
     Call, Hello, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE, PROTOCOL_VERSION,

@@ -23,7 +23,7 @@ use procreg_postgres::PgRegistry;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::PgFactory;
+use support::{pg_factory, PgFactory};
 
 fn registration(id: &str) -> ProcessRegistration {
     ProcessRegistration::new(id, ProcessInput::external(json!({"bench": true})))
@@ -70,6 +70,7 @@ async fn machines(
     processes: usize,
 ) -> Vec<Arc<PgRegistry>> {
     let handles = factory
+        .opener()
         .handles(connections, 1, Arc::new(ManualClock::new(1_000)))
         .await
         .expect("connect");
@@ -155,7 +156,7 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let factory = PgFactory::new(&url);
+        let factory = pg_factory(&url);
         let admin = support::admin(&url).await.expect("admin connection");
         let mut settings = Vec::new();
         for setting in ["server_version", "fsync", "synchronous_commit"] {

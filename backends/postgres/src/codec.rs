@@ -2,15 +2,14 @@
 //! retry), and values into columns and back.
 
 use procreg::{RegistryError, RegistryResult};
+pub(crate) use procreg_storage::columns::{
+    cursor_to_sql, sequence_from_sql, u64_from_sql, u64_to_sql,
+};
+use procreg_storage::json::{decode_json, encode_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Display;
 use tokio_postgres::error::SqlState;
-
-/// serde_json refuses to read text nested deeper than this, so nothing
-/// deeper is ever written: a value that could not be read back is refused
-/// at write time with a `Backend` error instead of poisoning later reads.
-pub(crate) const MAX_JSON_DEPTH: usize = 127;
 
 /// Why a transaction step failed.
 #[derive(Debug)]
@@ -93,79 +92,21 @@ pub(crate) fn invalid(what: &str, error: impl Display) -> Fail {
     Fail::Registry(RegistryError::backend(format!("{what}: {error}")))
 }
 
-/// The deepest nesting of arrays and objects in JSON text (strings skipped).
-fn json_depth(text: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for byte in text.bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
-/// `value` as JSON text that serde_json can read back.
+/// `value` as JSON text that serde_json can read back (see the storage
+/// kit's [`encode_json`]); a value nested too deep is a `Backend` error.
 pub(crate) fn encode<T: Serialize>(what: &str, value: &T) -> StoreResult<String> {
-    let text = serde_json::to_string(value).map_err(|error| invalid(what, error))?;
-    let depth = json_depth(&text);
-    if depth > MAX_JSON_DEPTH {
-        return Err(invalid(
-            what,
-            format!(
-                "the value nests {depth} levels deep; procreg-postgres stores at most {MAX_JSON_DEPTH}"
-            ),
-        ));
-    }
-    Ok(text)
+    encode_json(value).map_err(|error| invalid(what, error))
 }
 
 /// A JSON column read back.
 pub(crate) fn decode<T: DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|error| invalid(what, error))
-}
-
-/// A `u64` stored bit for bit in a BIGINT column (timestamps, fencing
-/// tokens, acked sequences): `u64::MAX` round-trips exactly.
-pub(crate) fn u64_to_sql(value: u64) -> i64 {
-    i64::from_ne_bytes(value.to_ne_bytes())
-}
-
-/// The inverse of [`u64_to_sql`].
-pub(crate) fn u64_from_sql(value: i64) -> u64 {
-    u64::from_ne_bytes(value.to_ne_bytes())
-}
-
-/// A cursor for `sequence > cursor` comparisons: sequences are positive
-/// BIGINTs, so a cursor past `i64::MAX` is simply past every event.
-pub(crate) fn cursor_to_sql(cursor: u64) -> i64 {
-    i64::try_from(cursor).unwrap_or(i64::MAX)
-}
-
-/// A sequence read back (always positive: the column has a CHECK).
-pub(crate) fn sequence_from_sql(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
+    decode_json(text).map_err(|error| invalid(what, error))
 }
 
 /// A sequence to store: sequences come from `last + 1`, so only a log of
 /// 2^63 events could fail here.
 pub(crate) fn sequence_to_sql(sequence: u64) -> RegistryResult<i64> {
-    i64::try_from(sequence).map_err(|_| {
+    procreg_storage::columns::sequence_to_sql(sequence).ok_or_else(|| {
         RegistryError::backend(format!("event sequence {sequence} does not fit a BIGINT"))
     })
 }
@@ -173,38 +114,23 @@ pub(crate) fn sequence_to_sql(sequence: u64) -> RegistryResult<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use procreg_storage::json::MAX_JSON_DEPTH;
     use serde_json::Value;
-
-    fn nested(depth: usize) -> String {
-        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
-    }
-
-    #[test]
-    fn the_depth_limit_matches_what_serde_json_reads_back() {
-        assert!(serde_json::from_str::<Value>(&nested(MAX_JSON_DEPTH)).is_ok());
-        assert!(serde_json::from_str::<Value>(&nested(MAX_JSON_DEPTH + 1)).is_err());
-        assert_eq!(json_depth(&nested(MAX_JSON_DEPTH)), MAX_JSON_DEPTH);
-        assert_eq!(json_depth(r#"{"a":"[[[\"{{"}"#), 1);
-    }
 
     #[test]
     fn too_deep_values_are_refused_with_a_backend_error() {
-        let deep: Value = serde_json::from_str(&nested(MAX_JSON_DEPTH)).expect("readable");
+        let nested = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        let deep: Value = serde_json::from_str(&nested).expect("readable");
         let wrapped = serde_json::json!({ "payload": deep });
         let Err(Fail::Registry(error)) = encode("storing", &wrapped) else {
             panic!("too deep values are refused");
         };
         assert!(error.is(procreg::ErrorKind::Backend));
         assert!(error.message.contains("127"), "{error}");
-    }
-
-    #[test]
-    fn u64_round_trips_through_i64() {
-        for value in [0, 1, i64::MAX as u64, u64::MAX] {
-            assert_eq!(u64_from_sql(u64_to_sql(value)), value);
-        }
-        assert_eq!(cursor_to_sql(u64::MAX), i64::MAX);
-        assert_eq!(sequence_from_sql(7), 7);
         assert!(sequence_to_sql(u64::MAX).is_err());
     }
 }

@@ -91,11 +91,11 @@ pub use schema::SCHEMA_VERSION;
 use codec::{backend_error, Fail, StoreResult};
 use pool::{Pool, PooledConn};
 use procreg::{Clock, RegistryError, RegistryResult};
+use procreg_storage::changes::Changes;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
-use tokio::sync::watch;
 use tokio_postgres::config::Host;
 use tokio_postgres::Config;
 
@@ -205,7 +205,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     options: PgOptions,
     /// Bumped after every committed append through this handle.
-    changes: watch::Sender<u64>,
+    changes: Changes,
 }
 
 /// A durable `ProcessRegistry` in one PostgreSQL schema, shared by every
@@ -310,8 +310,8 @@ impl PgRegistry {
                 pool,
                 label,
                 clock,
+                changes: Changes::new(options.poll_interval),
                 options,
-                changes: watch::channel(0).0,
             }),
         };
         registry
@@ -446,28 +446,16 @@ impl PgRegistry {
 
     /// Wakes this handle's waiters after a committed append.
     fn notify(&self) {
-        self.inner
-            .changes
-            .send_modify(|version| *version = version.wrapping_add(1));
+        self.inner.changes.notify();
     }
 
-    /// Subscribes, looks, and waits for a change or the poll interval before
-    /// looking again: no lost wake-up from this handle (WAIT-3), and writes
-    /// from other handles are seen within one poll interval.
+    /// Looks until `look` finds something, woken by this handle's appends
+    /// and polling for other handles' (see the storage kit's [`Changes`]).
     async fn wait_until<T, F, Fut>(&self, look: F) -> RegistryResult<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = RegistryResult<Option<T>>>,
     {
-        loop {
-            let mut changes = self.inner.changes.subscribe();
-            if let Some(found) = look().await? {
-                return Ok(found);
-            }
-            tokio::select! {
-                _ = changes.changed() => {}
-                () = tokio::time::sleep(self.inner.options.poll_interval) => {}
-            }
-        }
+        self.inner.changes.wait_until(look).await
     }
 }

@@ -12,6 +12,7 @@
 mod support;
 
 use futures_util::stream::{self, StreamExt};
+use procreg::DurableFactory;
 use procreg_conformance::linearizability::{
     check_history, record_history, HistoryConfig, OpMix, Verdict,
 };
@@ -20,7 +21,7 @@ use procreg_conformance::{
     all_checks, run_check, Outcome, RegistryFactory, SuiteConfig, SuiteReport,
 };
 use std::time::{Duration, Instant};
-use support::PgFactory;
+use support::{pg_factory, PgFactory, PgSchemas};
 
 /// Checks run at once, each on its own schema.
 const CHECKS_IN_FLIGHT: usize = 4;
@@ -59,7 +60,7 @@ fn strict_suite_with_reopen_passes() {
     if let Ok(only) = std::env::var("PROCREG_ONLY") {
         config.only = only.split(',').map(|term| term.trim().to_owned()).collect();
     }
-    let factory = PgFactory::new(&url);
+    let factory = pg_factory(&url);
     let started = Instant::now();
     let report = runtime().block_on(run_suite_concurrently(&factory, &config));
     let elapsed = started.elapsed();
@@ -93,7 +94,7 @@ fn model_check_agrees_with_the_model() {
     let Some(url) = support::pg_url("model_check_agrees_with_the_model") else {
         return;
     };
-    let factory = PgFactory::new(&url);
+    let factory = pg_factory(&url);
     let mut config = ModelConfig::from_env();
     config.regressions = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(|dir| std::path::PathBuf::from(dir).join("procreg-regressions.json"));
@@ -115,7 +116,7 @@ fn model_check_agrees_with_the_model() {
 /// Records seeded histories through `machines` pools on one schema and
 /// checks each; returns how many were decided linearizable.
 async fn histories(url: &str, machines: usize, mix: OpMix, processes: usize) -> usize {
-    let factory = PgFactory::new(url).machines(machines);
+    let factory = DurableFactory::new(PgSchemas::new(url).machines(machines));
     let first_seed = std::env::var("PROCREG_SEED")
         .ok()
         .and_then(|seed| seed.parse::<u64>().ok())

@@ -6,6 +6,7 @@
 
 mod support;
 
+use procreg::DurableFactory;
 use procreg::{
     ErrorKind, ManualClock, ProcessEventAppendRequest, ProcessEventType, ProcessInput,
     ProcessRegistration, ProcessRegistry, RegistryError,
@@ -14,7 +15,7 @@ use procreg_postgres::{PgOptions, PgRegistry, SCHEMA_VERSION};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::PgFactory;
+use support::{pg_factory, PgSchemas};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -143,29 +144,37 @@ fn a_newer_schema_is_refused_before_anything_is_written() {
     let Some(url) = support::pg_url("a_newer_schema_is_refused_before_anything_is_written") else {
         return;
     };
-    let factory = PgFactory::new(&url);
+    let factory = pg_factory(&url);
     runtime().block_on(async {
-        let handles = factory.handles(1, 1, clock()).await.expect("connect");
+        let handles = factory
+            .opener()
+            .handles(1, 1, clock())
+            .await
+            .expect("connect");
         let schema = handles[0].schema().to_owned();
         let newer = SCHEMA_VERSION + 98;
         factory
+            .opener()
             .admin_execute(&format!(
                 "UPDATE {schema}.schema_version SET version = {newer}"
             ))
             .await
             .expect("bump the version");
         let error = factory
+            .opener()
             .connect(&schema, clock())
             .await
             .expect_err("a newer schema is refused");
         assert_backend(&error, &[&schema, &format!("version {newer}"), "newer"]);
         factory
+            .opener()
             .admin_execute(&format!(
                 "UPDATE {schema}.schema_version SET version = {SCHEMA_VERSION}"
             ))
             .await
             .expect("restore the version");
         factory
+            .opener()
             .connect(&schema, clock())
             .await
             .expect("the current version connects");
@@ -179,9 +188,13 @@ fn a_lock_held_elsewhere_fails_the_call_within_the_statement_timeout_and_leaves_
     ) else {
         return;
     };
-    let factory = PgFactory::with_options(&url, short_bounds("unused"));
+    let factory = DurableFactory::new(PgSchemas::with_options(&url, short_bounds("unused")));
     runtime().block_on(async {
-        let handles = factory.handles(1, 2, clock()).await.expect("connect");
+        let handles = factory
+            .opener()
+            .handles(1, 2, clock())
+            .await
+            .expect("connect");
         let registry = &handles[0];
         let schema = registry.schema().to_owned();
         registry

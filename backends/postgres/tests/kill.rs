@@ -12,6 +12,7 @@
 
 mod support;
 
+use procreg::DurableFactory;
 use procreg::{
     ErrorKind, ManualClock, ProcessAwaitOutput, ProcessEventAppendRequest, ProcessEventType,
     ProcessInput, ProcessRegistration, ProcessRegistry, PROCESS_COMPLETED,
@@ -23,7 +24,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::PgFactory;
+use support::PgSchemas;
 
 /// Bound on one call during the outage (the handles' call timeout, plus slack).
 const CALL_BOUND: Duration = Duration::from_secs(6);
@@ -196,7 +197,7 @@ fn acknowledged_writes_survive_an_immediate_server_stop() {
         call_timeout: Duration::from_secs(4),
         ..PgOptions::default()
     };
-    let factory = PgFactory::with_options(&url, options);
+    let factory = DurableFactory::new(PgSchemas::with_options(&url, options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -204,7 +205,7 @@ fn acknowledged_writes_survive_an_immediate_server_stop() {
         .expect("tokio runtime");
     runtime.block_on(async {
         let clock = Arc::new(ManualClock::new(1_000));
-        let machines = factory.handles(2, 2, clock).await.expect("connect");
+        let machines = factory.opener().handles(2, 2, clock).await.expect("connect");
         let stop = Arc::new(AtomicBool::new(false));
         let acked = Arc::new(Mutex::new(Acked::default()));
         let mut writers = Vec::new();
@@ -290,6 +291,7 @@ fn acknowledged_writes_survive_an_immediate_server_stop() {
 
         // Nothing acknowledged is lost; logs are gap-free; one terminal event each.
         let reader = factory
+            .opener()
             .connect(machines[0].schema(), Arc::new(ManualClock::new(1_000)))
             .await
             .expect("a fresh handle after the restart");

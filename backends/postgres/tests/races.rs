@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::PgFactory;
+use support::pg_factory;
 
 /// Racing handles, one connection each.
 const MACHINES: usize = 8;
@@ -42,10 +42,11 @@ where
     let Some(url) = support::pg_url(name) else {
         return;
     };
-    let factory = PgFactory::new(&url);
+    let factory = pg_factory(&url);
     runtime().block_on(async {
         let clock = ManualClock::new(1_000);
         let handles = factory
+            .opener()
             .handles(MACHINES, 1, Arc::new(clock.clone()))
             .await
             .expect("connect the machines");

@@ -7,17 +7,16 @@
 //! cargo bench -p procreg-sqlite --bench sqlite_ops
 //! ```
 
-use async_trait::async_trait;
+use procreg::DurableFactory;
 use procreg::{
     Clock, ManualClock, ProcessEventAppendRequest, ProcessEventType, ProcessInput,
-    ProcessRegistration, ProcessRegistry, RegistryError, RegistryResult,
+    ProcessRegistration, ProcessRegistry,
 };
-use procreg_conformance::{run_suite, Capabilities, RegistryFactory, StoreMap, SuiteConfig};
-use procreg_sqlite::{SqliteOptions, SqliteRegistry, Synchronous};
+use procreg_conformance::{run_suite, SuiteConfig};
+use procreg_sqlite::{SqliteFiles, SqliteOptions, SqliteRegistry, Synchronous};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn clock() -> Arc<dyn Clock> {
@@ -135,53 +134,6 @@ async fn measure(dir: &Path, synchronous: Synchronous, ops: u64) {
     );
 }
 
-/// Fresh file per registry, reopen on the same file.
-struct Factory {
-    dir: PathBuf,
-    next: AtomicU64,
-    created: StoreMap<PathBuf>,
-    handles: Mutex<Vec<Arc<dyn ProcessRegistry>>>,
-}
-
-impl Factory {
-    fn keep(&self, registry: &Arc<dyn ProcessRegistry>, path: PathBuf) {
-        self.created.remember(registry, path);
-        self.handles
-            .lock()
-            .expect("handles")
-            .push(Arc::clone(registry));
-    }
-}
-
-#[async_trait]
-impl RegistryFactory for Factory {
-    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let path = self.dir.join(format!("suite-{n}.db"));
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
-        self.keep(&registry, path);
-        Ok(registry)
-    }
-
-    async fn reopen(
-        &self,
-        previous: &Arc<dyn ProcessRegistry>,
-        clock: Arc<dyn Clock>,
-    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let path = self
-            .created
-            .lookup(previous)
-            .ok_or_else(|| RegistryError::backend("unknown registry"))?;
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(SqliteRegistry::open(&path, clock)?);
-        self.keep(&registry, path);
-        Ok(registry)
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::durable()
-    }
-}
-
 fn main() {
     let ops: u64 = std::env::var("PROCREG_BENCH_OPS")
         .ok()
@@ -200,12 +152,7 @@ fn main() {
         println!("procreg-sqlite bench: {ops} ops per measurement, files under {}", dir.path().display());
         measure(dir.path(), Synchronous::Full, ops).await;
         measure(dir.path(), Synchronous::Normal, ops).await;
-        let factory = Factory {
-            dir: dir.path().to_path_buf(),
-            next: AtomicU64::new(0),
-            created: StoreMap::default(),
-            handles: Mutex::new(Vec::new()),
-        };
+        let factory = DurableFactory::new(SqliteFiles::in_dir(dir.path()));
         let started = Instant::now();
         let report = run_suite(&factory, &SuiteConfig::strict()).await;
         let elapsed = started.elapsed();

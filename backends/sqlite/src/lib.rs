@@ -69,20 +69,22 @@
 //! channel in the trait: a storage failure there reads as `None`.
 
 mod codec;
+mod files;
 mod registry;
 mod schema;
 mod store;
 
+pub use files::SqliteFiles;
 pub use schema::SCHEMA_VERSION;
 
 use codec::{backend_error, Failure};
 use procreg::{Clock, RegistryResult};
+use procreg_storage::changes::Changes;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use store::Store;
-use tokio::sync::watch;
 
 /// How a commit reaches the disk (SQLite's `synchronous` pragma, in WAL mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,7 +134,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     options: SqliteOptions,
     /// Bumped after every committed append through this handle.
-    changes: watch::Sender<u64>,
+    changes: Changes,
 }
 
 /// A durable `ProcessRegistry` in one SQLite file.
@@ -204,7 +206,7 @@ impl SqliteRegistry {
                 label,
                 clock,
                 options,
-                changes: watch::channel(0).0,
+                changes: Changes::new(options.poll_interval),
             }),
         })
     }
@@ -273,31 +275,24 @@ impl SqliteRegistry {
 
     /// Wakes this handle's waiters after a committed append.
     fn notify(&self) {
-        self.inner
-            .changes
-            .send_modify(|version| *version = version.wrapping_add(1));
+        self.inner.changes.notify();
     }
 
-    /// Subscribes, looks, and waits for a change or the poll interval before
-    /// looking again: no lost wake-up from this handle (WAIT-3), and writes
-    /// from other handles are seen within one poll interval.
+    /// Looks until `look` finds something, woken by this handle's appends
+    /// and polling for other handles' (see the storage kit's [`Changes`]).
     async fn wait_until<T, F>(&self, look: F) -> RegistryResult<T>
     where
         T: Send + 'static,
         F: Fn(&Store<'_>) -> RegistryResult<Option<T>> + Send + Sync + 'static,
     {
         let look = Arc::new(look);
-        loop {
-            let mut changes = self.inner.changes.subscribe();
-            let looking = Arc::clone(&look);
-            if let Some(found) = self.read(move |store| looking(store)).await? {
-                return Ok(found);
-            }
-            tokio::select! {
-                _ = changes.changed() => {}
-                () = tokio::time::sleep(self.inner.options.poll_interval) => {}
-            }
-        }
+        self.inner
+            .changes
+            .wait_until(|| {
+                let looking = Arc::clone(&look);
+                self.read(move |store| looking(store))
+            })
+            .await
     }
 }
 

@@ -7,6 +7,6 @@
 mod support;
 
 use procreg_conformance::registry_conformance_tests;
-use support::SqliteFactory;
+use support::sqlite_factory;
 
-registry_conformance_tests!(SqliteFactory::new(), strict);
+registry_conformance_tests!(sqlite_factory(), strict);

@@ -8,9 +8,10 @@ use super::records::record_of;
 use super::Store;
 use crate::codec::{u64_from_sql, u64_to_sql, Db, StoreResult};
 use procreg::{
-    check_claimable, lease_token_for, LeaseHolder, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
+    check_claimable, lease_token_for, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
     RegistryError,
 };
+use procreg_storage::columns::LeaseRow;
 
 impl Store<'_> {
     async fn lease_slot(&self, process_id: &str) -> StoreResult<LeaseSlot> {
@@ -26,24 +27,14 @@ impl Store<'_> {
         let Some(row) = row else {
             return Ok(LeaseSlot::default());
         };
-        let fencing_token: i64 = row.try_get(0).db("reading a lease")?;
-        let owner_id: Option<String> = row.try_get(1).db("reading a lease")?;
-        let lease_token: Option<String> = row.try_get(2).db("reading a lease")?;
-        let claimed_at: Option<i64> = row.try_get(3).db("reading a lease")?;
-        let expires_at: Option<i64> = row.try_get(4).db("reading a lease")?;
-        let holder = match (owner_id, lease_token) {
-            (Some(owner_id), Some(lease_token)) => Some(LeaseHolder {
-                owner_id,
-                lease_token,
-                claimed_at_epoch_ms: claimed_at.map_or(0, u64_from_sql),
-                expires_at_epoch_ms: expires_at.map_or(0, u64_from_sql),
-            }),
-            _ => None,
-        };
-        Ok(LeaseSlot {
-            holder,
-            fencing_token: u64_from_sql(fencing_token),
-        })
+        Ok(LeaseRow {
+            fencing_token: row.try_get(0).db("reading a lease")?,
+            owner_id: row.try_get(1).db("reading a lease")?,
+            lease_token: row.try_get(2).db("reading a lease")?,
+            claimed_at_ms: row.try_get(3).db("reading a lease")?,
+            expires_at_ms: row.try_get(4).db("reading a lease")?,
+        }
+        .into_slot())
     }
 
     async fn store_lease_slot(&self, process_id: &str, slot: &LeaseSlot) -> StoreResult<()> {

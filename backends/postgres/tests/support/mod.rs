@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use procreg::{
     CallHandler, CallResult, Clock, ProcessRegistry, RegistryCall, RegistryError, RegistryResult,
 };
-use procreg_conformance::{Capabilities, RegistryFactory, StoreMap};
+use procreg::{Capabilities, DurableFactory, StoreOpener};
 use procreg_postgres::{PgOptions, PgRegistry};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -98,22 +98,29 @@ impl SchemaUse {
     }
 }
 
-/// A schema of its own per `create` (no two live registries share one);
-/// `reopen` connects a second pool to the same schema. A schema whose
-/// handles are all gone is emptied and reused by the next `create`; every
-/// schema is dropped when the factory drops.
-pub struct PgFactory {
+/// A schema of its own per registry (no two live registries share one);
+/// opening a schema again connects a second pool to it. A schema whose
+/// handles are all gone is emptied and reused by the next `make_store`;
+/// every schema is dropped when this value drops.
+pub struct PgSchemas {
     url: String,
     options: PgOptions,
-    /// Handles per `create`: 1 is a plain `PgRegistry`; more make a
+    /// Handles per registry: 1 is a plain `PgRegistry`; more make a
     /// [`Machines`] registry spreading calls over that many pools.
     machines: usize,
-    created: StoreMap<String>,
     schemas: Mutex<Vec<SchemaUse>>,
     admin: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
 }
 
-impl PgFactory {
+/// The suite's factory: [`PgSchemas`] behind the contract's durable factory.
+pub type PgFactory = DurableFactory<PgSchemas>;
+
+/// A factory with the default options (pool of 4 per handle).
+pub fn pg_factory(url: &str) -> PgFactory {
+    DurableFactory::new(PgSchemas::new(url))
+}
+
+impl PgSchemas {
     /// A factory with the default options (pool of 4 per handle).
     pub fn new(url: &str) -> Self {
         Self::with_options(url, PgOptions::default())
@@ -125,7 +132,6 @@ impl PgFactory {
             url: url.to_owned(),
             options,
             machines: 1,
-            created: StoreMap::default(),
             schemas: Mutex::new(Vec::new()),
             admin: tokio::sync::Mutex::new(None),
         }
@@ -187,7 +193,6 @@ impl PgFactory {
     }
 
     fn keep(&self, registry: &Arc<dyn ProcessRegistry>, schema: &str) {
-        self.created.remember(registry, schema.to_owned());
         let mut schemas = self.schemas.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = schemas.iter_mut().find(|entry| entry.name == schema) {
             entry.handles.push(Arc::downgrade(registry));
@@ -276,7 +281,7 @@ async fn admin_or_error(url: &str) -> RegistryResult<tokio_postgres::Client> {
     admin(url).await.map_err(RegistryError::backend)
 }
 
-impl Drop for PgFactory {
+impl Drop for PgSchemas {
     fn drop(&mut self) {
         let names: Vec<String> = self
             .schemas
@@ -313,32 +318,28 @@ impl Drop for PgFactory {
 }
 
 #[async_trait]
-impl RegistryFactory for PgFactory {
-    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let schema = self.schema_for_create().await?;
+impl StoreOpener for PgSchemas {
+    type Store = String;
+
+    async fn make_store(&self) -> RegistryResult<String> {
+        self.schema_for_create().await
+    }
+
+    async fn open_store(
+        &self,
+        schema: &String,
+        clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
         let mut handles = Vec::with_capacity(self.machines);
         for _ in 0..self.machines {
-            handles.push(Arc::new(self.connect(&schema, Arc::clone(&clock)).await?));
+            handles.push(Arc::new(self.connect(schema, Arc::clone(&clock)).await?));
         }
         let registry: Arc<dyn ProcessRegistry> = if self.machines == 1 {
             handles.remove(0)
         } else {
             Arc::new(Machines::new(handles))
         };
-        self.keep(&registry, &schema);
-        Ok(registry)
-    }
-
-    async fn reopen(
-        &self,
-        previous: &Arc<dyn ProcessRegistry>,
-        clock: Arc<dyn Clock>,
-    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
-        let schema = self.created.lookup(previous).ok_or_else(|| {
-            RegistryError::backend("reopen: this factory did not create that registry")
-        })?;
-        let registry: Arc<dyn ProcessRegistry> = Arc::new(self.connect(&schema, clock).await?);
-        self.keep(&registry, &schema);
+        self.keep(&registry, schema);
         Ok(registry)
     }
 

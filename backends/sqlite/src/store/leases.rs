@@ -3,21 +3,15 @@
 use super::Store;
 use crate::codec::{u64_from_sql, u64_to_sql, Failure};
 use procreg::{
-    check_claimable, lease_token_for, LeaseHolder, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
+    check_claimable, lease_token_for, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
     RegistryError, RegistryResult,
 };
+use procreg_storage::columns::LeaseRow;
 use rusqlite::{params, OptionalExtension};
 
 impl Store<'_> {
     fn lease_slot(&self, process_id: &str) -> RegistryResult<LeaseSlot> {
-        type Row = (
-            i64,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-        );
-        let row: Option<Row> = self
+        let row = self
             .conn
             .prepare_cached(
                 "SELECT fencing_token, owner_id, lease_token, claimed_at_ms, expires_at_ms
@@ -25,33 +19,18 @@ impl Store<'_> {
             )
             .and_then(|mut stmt| {
                 stmt.query_row([process_id], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
+                    Ok(LeaseRow {
+                        fencing_token: row.get(0)?,
+                        owner_id: row.get(1)?,
+                        lease_token: row.get(2)?,
+                        claimed_at_ms: row.get(3)?,
+                        expires_at_ms: row.get(4)?,
+                    })
                 })
                 .optional()
             })
             .fail(self.label, "reading a lease")?;
-        let Some((fencing_token, owner_id, lease_token, claimed_at, expires_at)) = row else {
-            return Ok(LeaseSlot::default());
-        };
-        let holder = match (owner_id, lease_token) {
-            (Some(owner_id), Some(lease_token)) => Some(LeaseHolder {
-                owner_id,
-                lease_token,
-                claimed_at_epoch_ms: claimed_at.map_or(0, u64_from_sql),
-                expires_at_epoch_ms: expires_at.map_or(0, u64_from_sql),
-            }),
-            _ => None,
-        };
-        Ok(LeaseSlot {
-            holder,
-            fencing_token: u64_from_sql(fencing_token),
-        })
+        Ok(row.map(LeaseRow::into_slot).unwrap_or_default())
     }
 
     fn store_lease_slot(&self, process_id: &str, slot: &LeaseSlot) -> RegistryResult<()> {
