@@ -6,8 +6,9 @@
 //! bug: most come from the upstream bug classes of CONTRACT-NOTES section 9,
 //! the rest from the rules of docs/spec.md that are easiest to get subtly
 //! wrong. A suite run "kills" a mutant when at least one check fails against
-//! it; `procreg-conformance`'s `tests/mutant_zoo.rs` runs the strict suite
-//! against every mutant and checks `docs/kill-matrix.md`.
+//! it; `tests/tests/kill_matrix/` (in `procreg-tests`) runs the strict suite,
+//! the model check and the simulation against every mutant and checks
+//! `docs/kill-matrix.md`.
 
 use procreg::{Clock, ProcessRegistry};
 use std::sync::Arc;
@@ -386,4 +387,21 @@ pub fn zoo() -> Vec<Mutant> {
             clock::MonotonicGuard
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zoo;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_zoo_is_large_its_ids_unique_and_each_names_a_rule() {
+        let mutants = zoo();
+        assert!(mutants.len() >= 30, "the zoo has {} mutants", mutants.len());
+        let ids: BTreeSet<&str> = mutants.iter().map(|mutant| mutant.id).collect();
+        assert_eq!(ids.len(), mutants.len(), "mutant ids must be unique");
+        for mutant in &mutants {
+            assert!(!mutant.violates.is_empty(), "{} names no rule", mutant.id);
+        }
+    }
 }
