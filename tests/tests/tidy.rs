@@ -232,8 +232,8 @@ fn code_only(source: &str) -> String {
         let rest = &source[index..];
         let end = if rest.starts_with("//") {
             rest.find('\n').unwrap_or(rest.len())
-        } else if rest.starts_with("/*") {
-            rest[2..].find("*/").map_or(rest.len(), |at| at + 4)
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            comment.find("*/").map_or(rest.len(), |at| at + 4)
         } else if let Some(len) = raw_string_len(rest, index == 0 || !is_ident(bytes[index - 1])) {
             len
         } else if rest.starts_with('"') {
