@@ -35,8 +35,8 @@ const BACKEND_HELP: &str =
     "Backend to check: `memory` (the embedded MemoryRegistry, no set-up), `sqlite:PATH`, \
 `tcp://HOST:PORT` or `mutant:NAME`. For sqlite, PATH is a database file (created when missing) \
 that must open as a registry; every check, model case, history and simulation seed then runs on \
-a fresh, empty file in a scratch directory created beside PATH (`.<name>.procreg-XXXXXX/`) and \
-removed at exit, so PATH itself is only opened. tcp:// reaches a server speaking the framed \
+a fresh, empty file in a scratch directory under the system temp dir (`procreg-scratch-XXXXXX/`, \
+TMPDIR moves it) removed at exit, so PATH itself is only opened. tcp:// reaches a server speaking the framed \
 protocol of docs/protocol.md (`procreg serve`, or a registry in any language): each check gets a \
 fresh namespace and drives its clock. mutant:NAME is a zoo registry with one planted bug, to see \
 a failure (names: `procreg check --backend mutant:?`). Examples: --backend sqlite:./registry.db, \
@@ -315,9 +315,9 @@ fn sim_options(
     Ok((range, config))
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+/// Runs one parsed command; returns its exit code.
+fn dispatch(command: Command) -> Result<u8, exit::CliError> {
+    match command {
         Command::Check {
             backend,
             only,
@@ -342,35 +342,7 @@ fn main() -> ExitCode {
                 quiet,
             })
         }),
-        Command::Sim {
-            seed,
-            seeds,
-            shard,
-            workers,
-            processes,
-            faults,
-            no_swarm,
-            trace,
-            backend,
-            format,
-            out,
-            quiet,
-        } => sim_options(seed, seeds, shard, workers, processes, &faults, no_swarm).and_then(
-            |(range, config)| {
-                if !matches!(format, Format::Text | Format::Json) {
-                    return Err(exit::CliError::usage("sim supports --format text or json"));
-                }
-                sim::run(&sim::SimOptions {
-                    backend,
-                    range,
-                    config,
-                    trace,
-                    json: format == Format::Json,
-                    out,
-                    quiet,
-                })
-            },
-        ),
+        command @ Command::Sim { .. } => run_sim(command),
         Command::Serve { backend, listen } => serve::run(&backend, &listen),
         Command::Rules { format } => {
             if matches!(format, Format::Text | Format::Markdown) {
@@ -381,37 +353,77 @@ fn main() -> ExitCode {
                 ))
             }
         }
-        Command::Replay {
-            what:
-                Replay::Model {
-                    seed,
-                    cases,
-                    backend,
-                },
+        Command::Replay { what } => replay(what),
+        Command::MergeReports { files, format, out } => merge::run(&files, format, out.as_deref()),
+    }
+}
+
+/// `procreg sim`.
+fn run_sim(command: Command) -> Result<u8, exit::CliError> {
+    let Command::Sim {
+        seed,
+        seeds,
+        shard,
+        workers,
+        processes,
+        faults,
+        no_swarm,
+        trace,
+        backend,
+        format,
+        out,
+        quiet,
+    } = command
+    else {
+        return Err(exit::CliError::usage("not a sim command"));
+    };
+    let (range, config) = sim_options(seed, seeds, shard, workers, processes, &faults, no_swarm)?;
+    if !matches!(format, Format::Text | Format::Json) {
+        return Err(exit::CliError::usage("sim supports --format text or json"));
+    }
+    sim::run(&sim::SimOptions {
+        backend,
+        range,
+        config,
+        trace,
+        json: format == Format::Json,
+        out,
+        quiet,
+    })
+}
+
+/// `procreg replay model|sim`.
+fn replay(what: Replay) -> Result<u8, exit::CliError> {
+    match what {
+        Replay::Model {
+            seed,
+            cases,
+            backend,
         } => check::replay_model(&backend, seed, cases),
-        Command::Replay {
-            what:
-                Replay::Sim {
-                    seed,
-                    workers,
-                    processes,
-                    faults,
-                    no_swarm,
-                    backend,
-                },
-        } => sim_options(
-            Some(seed),
-            None,
-            None,
+        Replay::Sim {
+            seed,
             workers,
             processes,
-            &faults,
+            faults,
             no_swarm,
-        )
-        .and_then(|(range, config)| sim::replay(&backend, config.with_seed(range.start))),
-        Command::MergeReports { files, format, out } => merge::run(&files, format, out.as_deref()),
-    };
-    match result {
+            backend,
+        } => {
+            let (range, config) = sim_options(
+                Some(seed),
+                None,
+                None,
+                workers,
+                processes,
+                &faults,
+                no_swarm,
+            )?;
+            sim::replay(&backend, config.with_seed(range.start))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match dispatch(Cli::parse().command) {
         Ok(code) => ExitCode::from(code),
         Err(error) => error.report(),
     }

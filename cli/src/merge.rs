@@ -4,6 +4,8 @@
 //! passed, then skipped); a check whose outcome differs between files, or
 //! that some files lack, is a conflict, printed on stderr and listed under
 //! `conflicts`. Model outcomes and history verdicts merge the same way.
+//! Simulation shards add up by distinct seed range (a shard merged with
+//! itself counts once); shards of different worlds are refused (exit 2).
 
 use crate::exit::{self, CliError};
 use crate::Format;
@@ -61,6 +63,297 @@ fn outcome_of(value: &Value) -> &str {
     }
 }
 
+/// The checks of all reports: first-seen order, each with the worst
+/// outcome and every (report, outcome) it was seen with.
+#[derive(Default)]
+struct MergedChecks {
+    order: Vec<String>,
+    merged: BTreeMap<String, (Value, Vec<(usize, String)>)>,
+}
+
+/// Everything merged so far, and what disagreed.
+struct Merge<'a> {
+    names: &'a [String],
+    reports: &'a [Map<String, Value>],
+    conflicts: Vec<String>,
+}
+
+/// The simulation sections added up: distinct seed ranges only, so a shard
+/// merged with itself counts once.
+#[derive(Default)]
+struct MergedSimulation {
+    runs: u64,
+    seeds: Vec<Value>,
+    failures: Vec<Value>,
+    config: Option<Value>,
+}
+
+impl Merge<'_> {
+    /// Checks by id, worst outcome wins; differing outcomes and checks some
+    /// reports lack are conflicts.
+    fn checks(&mut self) -> MergedChecks {
+        let mut checks = MergedChecks::default();
+        for (index, report) in self.reports.iter().enumerate() {
+            let listed = report.get("checks").and_then(Value::as_array);
+            for check in listed.into_iter().flatten() {
+                let id = check.get("id").and_then(Value::as_str).unwrap_or_default();
+                let outcome = outcome_of(check).to_owned();
+                match checks.merged.get_mut(id) {
+                    Some((kept, seen)) => {
+                        if rank(&outcome) > rank(outcome_of(kept)) {
+                            *kept = check.clone();
+                        }
+                        seen.push((index, outcome));
+                    }
+                    None => {
+                        checks.order.push(id.to_owned());
+                        let seen = vec![(index, outcome)];
+                        checks.merged.insert(id.to_owned(), (check.clone(), seen));
+                    }
+                }
+            }
+        }
+        self.check_conflicts(&checks);
+        checks
+    }
+
+    /// Conflicts among the merged checks: outcomes that differ, and checks missing from a report.
+    fn check_conflicts(&mut self, checks: &MergedChecks) {
+        let mut missing: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for id in &checks.order {
+            let Some((_, seen)) = checks.merged.get(id) else {
+                continue;
+            };
+            let outcomes: Vec<&str> = seen.iter().map(|(_, outcome)| outcome.as_str()).collect();
+            if outcomes.iter().any(|outcome| *outcome != outcomes[0]) {
+                let detail: Vec<String> = seen
+                    .iter()
+                    .map(|(index, outcome)| format!("{outcome} in {}", self.names[*index]))
+                    .collect();
+                self.conflicts
+                    .push(format!("check `{id}`: {}", detail.join(", ")));
+            }
+            for index in 0..self.reports.len() {
+                if !seen.iter().any(|(seen_index, _)| *seen_index == index) {
+                    missing.entry(index).or_default().push(id.clone());
+                }
+            }
+        }
+        for (index, ids) in &missing {
+            self.conflicts.push(format!(
+                "{} checks missing from {} (first: `{}`)",
+                ids.len(),
+                self.names[*index],
+                ids.first().map_or("", String::as_str)
+            ));
+        }
+    }
+
+    /// Whether any report ran strictly; mixing strict and non-strict runs is a conflict.
+    fn strict(&mut self) -> bool {
+        let strict: Vec<bool> = self
+            .reports
+            .iter()
+            .map(|report| {
+                report
+                    .get("strict")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            })
+            .collect();
+        if strict.iter().any(|value| *value != strict[0]) {
+            self.conflicts
+                .push("the reports mix strict and non-strict runs".to_owned());
+        }
+        strict.iter().any(|value| *value)
+    }
+
+    /// The model check: worst outcome wins; differing outcomes are a conflict.
+    fn model(&mut self) -> Option<Value> {
+        let mut model: Option<Value> = None;
+        for (index, report) in self.reports.iter().enumerate() {
+            let Some(value) = report.get("model") else {
+                continue;
+            };
+            match &model {
+                Some(kept) if outcome_of(kept) != outcome_of(value) => {
+                    self.conflicts.push(format!(
+                        "model check: {} in {}, {} elsewhere",
+                        outcome_of(value),
+                        self.names[index],
+                        outcome_of(kept)
+                    ));
+                    if rank(outcome_of(value)) > rank(outcome_of(kept)) {
+                        model = Some(value.clone());
+                    }
+                }
+                Some(_) => {}
+                None => model = Some(value.clone()),
+            }
+        }
+        model
+    }
+
+    /// Histories by seed, worst verdict wins; differing verdicts are a conflict.
+    fn histories(&mut self) -> BTreeMap<u64, Value> {
+        let verdict = |value: &Value| {
+            let verdict = value.get("verdict").and_then(Value::as_str);
+            verdict.unwrap_or("").to_owned()
+        };
+        let mut histories: BTreeMap<u64, Value> = BTreeMap::new();
+        for report in self.reports {
+            let listed = report.get("linearizability").and_then(Value::as_array);
+            for history in listed.into_iter().flatten() {
+                let Some(seed) = history.get("seed").and_then(Value::as_u64) else {
+                    continue;
+                };
+                match histories.get(&seed) {
+                    Some(kept) if rank(&verdict(history)) > rank(&verdict(kept)) => {
+                        self.conflicts.push(format!(
+                            "history seed {seed}: {} and {}",
+                            verdict(kept),
+                            verdict(history)
+                        ));
+                        histories.insert(seed, history.clone());
+                    }
+                    Some(_) => {}
+                    None => {
+                        histories.insert(seed, history.clone());
+                    }
+                }
+            }
+        }
+        histories
+    }
+
+    /// Simulation sections: distinct seed ranges add up, failures collect by
+    /// seed; sections of different worlds are a usage error.
+    fn simulation(&self) -> Result<Option<MergedSimulation>, CliError> {
+        let mut simulation: Option<MergedSimulation> = None;
+        for (index, report) in self.reports.iter().enumerate() {
+            let Some(section) = report.get("simulation").filter(|value| value.is_object()) else {
+                continue;
+            };
+            let merged = simulation.get_or_insert_with(MergedSimulation::default);
+            let config = section.get("config").cloned();
+            match &merged.config {
+                Some(world) if Some(world) != config.as_ref() => {
+                    return Err(CliError::usage(format!(
+                        "{} simulated another world ({}) than the reports before it ({world}); merge only shards of one sweep",
+                        self.names[index],
+                        config.unwrap_or(Value::Null)
+                    )))
+                }
+                Some(_) => {}
+                None => merged.config = config,
+            }
+            let seeds = section.get("seeds").and_then(Value::as_array);
+            if seeds.is_some_and(|seeds| seeds.iter().all(|range| merged.seeds.contains(range))) {
+                continue;
+            }
+            merged.runs += section.get("runs").and_then(Value::as_u64).unwrap_or(0);
+            merged.seeds.extend(seeds.cloned().unwrap_or_default());
+            let failures = section.get("failures").and_then(Value::as_array);
+            merged
+                .failures
+                .extend(failures.cloned().unwrap_or_default());
+        }
+        if let Some(merged) = &mut simulation {
+            merged
+                .failures
+                .sort_by_key(|failure| failure.get("seed").and_then(Value::as_u64));
+        }
+        Ok(simulation)
+    }
+}
+
+/// Everything merged, ready to render.
+struct Merged {
+    checks: Vec<Value>,
+    suite: SuiteReport,
+    model: Option<Value>,
+    histories: BTreeMap<u64, Value>,
+    simulation: Option<MergedSimulation>,
+    conflicts: Vec<String>,
+}
+
+impl Merged {
+    /// 0 when every phase passed, 1 otherwise.
+    fn exit_code(&self) -> u8 {
+        let model_failed = self
+            .model
+            .as_ref()
+            .is_some_and(|model| outcome_of(model) == "failed");
+        let histories_failed = self.histories.values().any(|history| {
+            matches!(
+                history.get("verdict").and_then(Value::as_str),
+                Some("not_linearizable" | "error")
+            )
+        });
+        let simulation_failed = self
+            .simulation
+            .as_ref()
+            .is_some_and(|simulation| !simulation.failures.is_empty());
+        if self.suite.is_success() && !model_failed && !histories_failed && !simulation_failed {
+            exit::OK
+        } else {
+            exit::RULE_FAILURE
+        }
+    }
+
+    /// The merged report as JSON: the first report's fields, overwritten by the merge.
+    fn json(self, first: &Map<String, Value>, names: &[String], code: u8) -> String {
+        let mut document = first.clone();
+        let counts = serde_json::to_value(self.suite.counts()).unwrap_or(Value::Null);
+        document.insert("checks".to_owned(), Value::Array(self.checks));
+        document.insert("counts".to_owned(), counts);
+        document.insert("strict".to_owned(), json!(self.suite.strict));
+        document.insert("model".to_owned(), self.model.unwrap_or(Value::Null));
+        document.insert(
+            "linearizability".to_owned(),
+            Value::Array(self.histories.into_values().collect()),
+        );
+        if let Some(simulation) = &self.simulation {
+            document.insert(
+                "simulation".to_owned(),
+                json!({
+                    "config": simulation.config,
+                    "runs": simulation.runs,
+                    "seeds": simulation.seeds,
+                    "failures": simulation.failures,
+                }),
+            );
+        }
+        document.insert("merged_from".to_owned(), json!(names));
+        document.insert("conflicts".to_owned(), json!(self.conflicts));
+        document.insert("exit_code".to_owned(), json!(code));
+        serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default() + "\n"
+    }
+
+    /// The merged report as text: the suite, then one line per other phase.
+    fn text(&self, names: &[String]) -> String {
+        let mut text = render_text(&self.suite);
+        if let Some(model) = &self.model {
+            text.push_str(&format!("model check: {}\n", outcome_of(model)));
+        }
+        if let Some(simulation) = &self.simulation {
+            text.push_str(&format!(
+                "simulation: {} of {} seeds passed\n",
+                simulation
+                    .runs
+                    .saturating_sub(simulation.failures.len() as u64),
+                simulation.runs
+            ));
+        }
+        text.push_str(&format!(
+            "merged {} reports, {} conflicts\n",
+            names.len(),
+            self.conflicts.len()
+        ));
+        text
+    }
+}
+
 /// Merges `files` and prints the result in `format`; returns the exit code.
 pub fn run(
     files: &[PathBuf],
@@ -75,236 +368,43 @@ pub fn run(
         .iter()
         .map(|file| file.display().to_string())
         .collect();
-    let mut conflicts = Vec::new();
-
-    // Checks: first-seen order, worst outcome wins.
-    let mut order: Vec<String> = Vec::new();
-    let mut merged: BTreeMap<String, (Value, Vec<(usize, String)>)> = BTreeMap::new();
-    for (index, report) in reports.iter().enumerate() {
-        for check in report
-            .get("checks")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let id = check
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let outcome = outcome_of(check).to_owned();
-            match merged.get_mut(&id) {
-                Some((kept, seen)) => {
-                    if rank(&outcome) > rank(outcome_of(kept)) {
-                        *kept = check.clone();
-                    }
-                    seen.push((index, outcome));
-                }
-                None => {
-                    order.push(id.clone());
-                    merged.insert(id, (check.clone(), vec![(index, outcome)]));
-                }
-            }
-        }
-    }
-    let mut missing: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for id in &order {
-        let Some((_, seen)) = merged.get(id) else {
-            continue;
-        };
-        let outcomes: Vec<&str> = seen.iter().map(|(_, outcome)| outcome.as_str()).collect();
-        if outcomes.iter().any(|outcome| *outcome != outcomes[0]) {
-            let detail: Vec<String> = seen
-                .iter()
-                .map(|(index, outcome)| format!("{outcome} in {}", names[*index]))
-                .collect();
-            conflicts.push(format!("check `{id}`: {}", detail.join(", ")));
-        }
-        for index in 0..reports.len() {
-            if !seen.iter().any(|(seen_index, _)| *seen_index == index) {
-                missing.entry(index).or_default().push(id.clone());
-            }
-        }
-    }
-    for (index, ids) in &missing {
-        conflicts.push(format!(
-            "{} checks missing from {} (first: `{}`)",
-            ids.len(),
-            names[*index],
-            ids.first().map_or("", String::as_str)
-        ));
-    }
-    let strict: Vec<bool> = reports
+    let mut merge = Merge {
+        names: &names,
+        reports: &reports,
+        conflicts: Vec::new(),
+    };
+    let merged_checks = merge.checks();
+    let strict = merge.strict();
+    let model = merge.model();
+    let histories = merge.histories();
+    let simulation = merge.simulation()?;
+    let checks: Vec<Value> = merged_checks
+        .order
         .iter()
-        .map(|report| {
-            report
-                .get("strict")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        })
-        .collect();
-    if strict.iter().any(|value| *value != strict[0]) {
-        conflicts.push("the reports mix strict and non-strict runs".to_owned());
-    }
-
-    // Model: worst outcome wins.
-    let mut model: Option<Value> = None;
-    for (index, report) in reports.iter().enumerate() {
-        if let Some(value) = report.get("model") {
-            match &model {
-                Some(kept) if outcome_of(kept) != outcome_of(value) => {
-                    conflicts.push(format!(
-                        "model check: {} in {}, {} elsewhere",
-                        outcome_of(value),
-                        names[index],
-                        outcome_of(kept)
-                    ));
-                    if rank(outcome_of(value)) > rank(outcome_of(kept)) {
-                        model = Some(value.clone());
-                    }
-                }
-                Some(_) => {}
-                None => model = Some(value.clone()),
-            }
-        }
-    }
-    // Histories: by seed, worst verdict wins.
-    let mut histories: BTreeMap<u64, Value> = BTreeMap::new();
-    for report in &reports {
-        for history in report
-            .get("linearizability")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(seed) = history.get("seed").and_then(Value::as_u64) else {
-                continue;
-            };
-            let verdict = |value: &Value| {
-                value
-                    .get("verdict")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            match histories.get(&seed) {
-                Some(kept) if rank(&verdict(history)) > rank(&verdict(kept)) => {
-                    conflicts.push(format!(
-                        "history seed {seed}: {} and {}",
-                        verdict(kept),
-                        verdict(history)
-                    ));
-                    histories.insert(seed, history.clone());
-                }
-                Some(_) => {}
-                None => {
-                    histories.insert(seed, history.clone());
-                }
-            }
-        }
-    }
-
-    // Simulation: runs add up, seed ranges and failures collect.
-    let mut simulation: Option<(u64, Vec<Value>, Vec<Value>)> = None;
-    for report in &reports {
-        let Some(section) = report.get("simulation").filter(|value| value.is_object()) else {
-            continue;
-        };
-        let (runs, seeds, failures) = simulation.get_or_insert_with(Default::default);
-        *runs += section.get("runs").and_then(Value::as_u64).unwrap_or(0);
-        seeds.extend(
-            section
-                .get("seeds")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        );
-        failures.extend(
-            section
-                .get("failures")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        );
-    }
-    if let Some((_, _, failures)) = &mut simulation {
-        failures.sort_by_key(|failure| failure.get("seed").and_then(Value::as_u64));
-    }
-    let simulation_failed = simulation
-        .as_ref()
-        .is_some_and(|(_, _, failures)| !failures.is_empty());
-
-    let checks: Vec<Value> = order
-        .iter()
-        .filter_map(|id| merged.get(id).map(|(check, _)| check.clone()))
+        .filter_map(|id| merged_checks.merged.get(id).map(|(check, _)| check.clone()))
         .collect();
     let suite = SuiteReport {
-        strict: strict.iter().any(|value| *value),
+        strict,
         capabilities: Capabilities::default(),
         checks: checks.iter().map(check_report).collect(),
     };
-    let model_failed = model
-        .as_ref()
-        .is_some_and(|model| outcome_of(model) == "failed");
-    let histories_failed = histories.values().any(|history| {
-        matches!(
-            history.get("verdict").and_then(Value::as_str),
-            Some("not_linearizable" | "error")
-        )
-    });
-    let code = if suite.is_success() && !model_failed && !histories_failed && !simulation_failed {
-        exit::OK
-    } else {
-        exit::RULE_FAILURE
+    let merged = Merged {
+        checks,
+        suite,
+        model,
+        histories,
+        simulation,
+        conflicts: merge.conflicts,
     };
-    for conflict in &conflicts {
+    let code = merged.exit_code();
+    for conflict in &merged.conflicts {
         exit::note(&format!("procreg: conflict: {conflict}"));
     }
     let text = match format {
-        Format::Json => {
-            let mut document = reports[0].clone();
-            document.insert("checks".to_owned(), Value::Array(checks));
-            document.insert(
-                "counts".to_owned(),
-                serde_json::to_value(suite.counts()).unwrap_or(Value::Null),
-            );
-            document.insert("strict".to_owned(), json!(suite.strict));
-            document.insert("model".to_owned(), model.unwrap_or(Value::Null));
-            document.insert(
-                "linearizability".to_owned(),
-                Value::Array(histories.into_values().collect()),
-            );
-            if let Some((runs, seeds, failures)) = &simulation {
-                document.insert(
-                    "simulation".to_owned(),
-                    json!({ "runs": runs, "seeds": seeds, "failures": failures }),
-                );
-            }
-            document.insert("merged_from".to_owned(), json!(names));
-            document.insert("conflicts".to_owned(), json!(conflicts));
-            document.insert("exit_code".to_owned(), json!(code));
-            serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default() + "\n"
-        }
-        Format::Junit => render_junit(&suite),
-        Format::Markdown => render_rule_matrix(&suite),
-        Format::Text => {
-            let mut text = render_text(&suite);
-            if let Some(model) = &model {
-                text.push_str(&format!("model check: {}\n", outcome_of(model)));
-            }
-            if let Some((runs, _, failures)) = &simulation {
-                text.push_str(&format!(
-                    "simulation: {} of {runs} seeds passed\n",
-                    runs.saturating_sub(failures.len() as u64)
-                ));
-            }
-            text.push_str(&format!(
-                "merged {} reports, {} conflicts\n",
-                names.len(),
-                conflicts.len()
-            ));
-            text
-        }
+        Format::Json => merged.json(&reports[0], &names, code),
+        Format::Junit => render_junit(&merged.suite),
+        Format::Markdown => render_rule_matrix(&merged.suite),
+        Format::Text => merged.text(&names),
     };
     exit::emit(&text, out)?;
     Ok(code)

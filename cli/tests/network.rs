@@ -25,8 +25,14 @@ struct Server {
 
 impl Server {
     fn start(backend: &str) -> Self {
+        Self::start_with_temp_dir(backend, &std::env::temp_dir())
+    }
+
+    /// A server whose scratch storage goes under `temp_dir` (its `TMPDIR`).
+    fn start_with_temp_dir(backend: &str, temp_dir: &std::path::Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_procreg"))
             .args(["serve", "--backend", backend, "--listen", "127.0.0.1:0"])
+            .env("TMPDIR", temp_dir)
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
@@ -180,12 +186,20 @@ fn bad_tcp_addresses_are_usage_errors() {
 fn sigterm_stops_serve_cleanly_and_removes_its_scratch_directory() {
     let dir = std::env::temp_dir().join(format!("procreg-serve-term-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
-    let mut server = Server::start(&format!("sqlite:{}", dir.join("registry.db").display()));
+    let mut server = Server::start_with_temp_dir(
+        &format!("sqlite:{}", dir.join("registry.db").display()),
+        &dir,
+    );
     let scratch = |dir: &std::path::Path| {
         std::fs::read_dir(dir)
             .expect("list")
             .flatten()
-            .filter(|entry| entry.file_name().to_string_lossy().contains(".procreg-"))
+            .filter(|entry| {
+                entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("procreg-scratch-")
+            })
             .count()
     };
     assert_eq!(

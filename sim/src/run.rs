@@ -43,29 +43,26 @@ impl fmt::Display for SimError {
 
 impl std::error::Error for SimError {}
 
-/// Runs the world once with `config.seed`: same seed and config, same
-/// trace hash. The registry comes from `factory` and reads simulated time;
-/// the backend must not spawn threads or read the wall clock, or the run
-/// stops being reproducible.
-pub fn run_seed<F: RegistryFactory + ?Sized>(
-    config: &SimConfig,
-    factory: &F,
-) -> Result<SimOutcome, SimError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| SimError::Harness(error.to_string()))?;
-    let clock = Arc::new(SimClock::new());
-    let raw: Arc<dyn ProcessRegistry> = runtime
-        .block_on(factory.create(clock.clone() as Arc<dyn Clock>))
-        .map_err(SimError::Backend)?;
-    let journal = Journal::shared(config.keep_trace);
-    let sink = Arc::new(Mutex::new(EffectSink::default()));
-    let active = config.active_faults();
-    let scripts: Vec<Script> = (0..config.processes)
-        .map(|index| Script::new(index, config.max_steps))
-        .collect();
+/// Where the stepping loop stopped.
+struct Stepped {
+    now_ms: u64,
+    steps: u64,
+    faults: u64,
+    finished: bool,
+}
 
+/// Builds the world of `config`: the registry host serving `observed`,
+/// the effect sink, the workers and the producer. Returns the simulation,
+/// the stall switches the fault injector flips, and the count of worker
+/// incarnations started.
+fn build_world(
+    config: &SimConfig,
+    observed: Arc<dyn ProcessRegistry>,
+    sink: &Arc<Mutex<EffectSink>>,
+    journal: &crate::journal::SharedJournal,
+    clock: &Arc<SimClock>,
+    active: &crate::config::FaultSet,
+) -> (turmoil::Sim<'static>, Stalls, Rc<Cell<u64>>) {
     let mut sim = turmoil::Builder::new()
         .rng_seed(config.seed)
         .epoch(UNIX_EPOCH + Duration::from_millis(SIM_EPOCH_MS))
@@ -74,15 +71,9 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
             config.fault_phase_ms + config.liveness_bound_ms + 60_000,
         ))
         .min_message_latency(Duration::from_millis(1))
-        .max_message_latency(FaultInjector::initial_latency(&active))
+        .max_message_latency(FaultInjector::initial_latency(active))
         .enable_random_order()
         .build();
-
-    let observed: Arc<dyn ProcessRegistry> = Arc::new(ObservedRegistry::new(
-        raw.clone(),
-        clock.clone(),
-        journal.clone(),
-    ));
     sim.host(REGISTRY_HOST, move || serve_registry(observed.clone()));
     {
         let (sink, journal, clock) = (sink.clone(), journal.clone(), clock.clone());
@@ -120,35 +111,48 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
             clock: clock.clone(),
         })),
     );
+    (sim, stalls, incarnations)
+}
 
-    let mut injector = FaultInjector::new(config.seed, &active, config.workers, stalls);
+/// Steps the world until the producer is done, the deadline passes or an
+/// invariant breaks, injecting faults during the fault phase.
+fn step_world(
+    sim: &mut turmoil::Sim<'static>,
+    config: &SimConfig,
+    injector: &mut FaultInjector,
+    journal: &crate::journal::SharedJournal,
+    clock: &SimClock,
+) -> Stepped {
     let deadline_ms = config.fault_phase_ms + config.liveness_bound_ms;
     let mut quiet = false;
-    let mut steps = 0u64;
-    let mut faults = 0u64;
-    let mut finished = false;
-    let mut now_ms;
+    let mut stepped = Stepped {
+        now_ms: 0,
+        steps: 0,
+        faults: 0,
+        finished: false,
+    };
     loop {
-        now_ms = u64::try_from(sim.elapsed().as_millis()).unwrap_or(u64::MAX);
+        stepped.now_ms = u64::try_from(sim.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now_ms = stepped.now_ms;
         clock.observe(now_ms);
         if now_ms < config.fault_phase_ms {
-            faults += injector.tick(&mut sim, now_ms, &journal);
+            stepped.faults += injector.tick(sim, now_ms, journal);
         } else if !quiet {
-            injector.quiesce(&mut sim, now_ms, &journal);
+            injector.quiesce(sim, now_ms, journal);
             quiet = true;
         }
         if now_ms >= deadline_ms {
             break;
         }
-        steps += 1;
+        stepped.steps += 1;
         match sim.step() {
             Ok(true) => {
-                finished = true;
+                stepped.finished = true;
                 break;
             }
             Ok(false) => {}
             Err(error) => {
-                lock(&journal).violate(
+                lock(journal).violate(
                     Invariant::Liveness,
                     now_ms,
                     None,
@@ -158,34 +162,80 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
                 break;
             }
         }
-        if !lock(&journal).violations.is_empty() {
+        if !lock(journal).violations.is_empty() {
             break;
         }
     }
-    clock.observe(now_ms);
+    clock.observe(stepped.now_ms);
+    stepped
+}
+
+/// The liveness violation of a run that did not finish within the bound.
+fn liveness_violation(
+    runtime: &tokio::runtime::Runtime,
+    raw: &Arc<dyn ProcessRegistry>,
+    config: &SimConfig,
+    journal: &mut Journal,
+    now_ms: u64,
+) {
+    let running: Vec<String> = runtime
+        .block_on(raw.list_non_terminal())
+        .map(|records| records.into_iter().map(|record| record.id).collect())
+        .unwrap_or_default();
+    let detail = format!(
+        "{} ms after the faults stopped the producer has awaited {} of {} processes; still running: {}",
+        config.liveness_bound_ms,
+        journal.stats.awaited,
+        config.processes,
+        if running.is_empty() { "none".to_owned() } else { running.join(", ") }
+    );
+    journal.violate(Invariant::Liveness, now_ms, None, Vec::new(), detail);
+}
+
+/// Runs the world once with `config.seed`: same seed and config, same
+/// trace hash. The registry comes from `factory` and reads simulated time;
+/// the backend must not spawn threads or read the wall clock, or the run
+/// stops being reproducible.
+pub fn run_seed<F: RegistryFactory + ?Sized>(
+    config: &SimConfig,
+    factory: &F,
+) -> Result<SimOutcome, SimError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| SimError::Harness(error.to_string()))?;
+    let clock = Arc::new(SimClock::new());
+    let raw: Arc<dyn ProcessRegistry> = runtime
+        .block_on(factory.create(clock.clone() as Arc<dyn Clock>))
+        .map_err(SimError::Backend)?;
+    let journal = Journal::shared(config.keep_trace);
+    let sink = Arc::new(Mutex::new(EffectSink::default()));
+    let active = config.active_faults();
+    let scripts: Vec<Script> = (0..config.processes)
+        .map(|index| Script::new(index, config.max_steps))
+        .collect();
+    let observed: Arc<dyn ProcessRegistry> = Arc::new(ObservedRegistry::new(
+        raw.clone(),
+        clock.clone(),
+        journal.clone(),
+    ));
+    let (mut sim, stalls, incarnations) =
+        build_world(config, observed, &sink, &journal, &clock, &active);
+    let mut injector = FaultInjector::new(config.seed, &active, config.workers, stalls);
+    let stepped = step_world(&mut sim, config, &mut injector, &journal, &clock);
+    let now_ms = stepped.now_ms;
 
     let sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut journal = lock(&journal);
     if journal.violations.is_empty() {
-        if !finished {
-            let running: Vec<String> = runtime
-                .block_on(raw.list_non_terminal())
-                .map(|records| records.into_iter().map(|record| record.id).collect())
-                .unwrap_or_default();
-            let detail = format!(
-                "{} ms after the faults stopped the producer has awaited {} of {} processes; still running: {}",
-                config.liveness_bound_ms,
-                journal.stats.awaited,
-                config.processes,
-                if running.is_empty() { "none".to_owned() } else { running.join(", ") }
-            );
-            journal.violate(Invariant::Liveness, now_ms, None, Vec::new(), detail);
+        if !stepped.finished {
+            liveness_violation(&runtime, &raw, config, &mut journal, now_ms);
         }
         runtime.block_on(audit(raw.as_ref(), &scripts, &sink, &mut journal, now_ms));
     }
     journal.stats.simulated_ms = now_ms;
-    journal.stats.steps = steps;
-    journal.stats.faults = faults;
+    journal.stats.steps = stepped.steps;
+    journal.stats.faults = stepped.faults;
     journal.stats.incarnations = incarnations.get();
     let context =
         (!journal.violations.is_empty()).then(|| journal.failure_context(SIM_EPOCH_MS + now_ms));
