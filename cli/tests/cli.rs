@@ -239,6 +239,19 @@ fn merge_reports_of_identical_reports_is_clean() {
     assert_eq!(merged["conflicts"].as_array().map(Vec::len), Some(0));
     assert_eq!(merged["merged_from"].as_array().map(Vec::len), Some(2));
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    assert_eq!(
+        merged["simulation"]["runs"],
+        original["simulation"]["runs"],
+        "a shard merged with itself counts once"
+    );
+
+    let mut other_world = original.clone();
+    other_world["simulation"]["config"]["workers"] = serde_json::json!(7);
+    let third = scratch("merge-other-world.json");
+    std::fs::write(&third, other_world.to_string()).expect("write");
+    let output = procreg(&["merge-reports", &first_text, &third.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("another world"), "{}", stderr(&output));
 
     let garbage = scratch("garbage.json");
     std::fs::write(&garbage, "{ not json").expect("write");
