@@ -52,6 +52,18 @@ impl BackendSpec {
             return Ok(Self::Tcp(address.to_owned()));
         }
         if let Some(name) = text.strip_prefix("mutant:") {
+            if name == "?" {
+                let mut listing = String::new();
+                for mutant in mutants::zoo() {
+                    listing.push_str(&format!(
+                        "{:<36} [{}] {}\n",
+                        mutant.id,
+                        mutant.violates.join(", "),
+                        mutant.description
+                    ));
+                }
+                return Err(CliError::listing(listing));
+            }
             if mutants::by_id(name).is_none() {
                 let names: Vec<&str> = mutants::zoo().iter().map(|mutant| mutant.id).collect();
                 return Err(CliError::usage(format!(

@@ -129,6 +129,7 @@ impl RunResult {
 pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
     let (suite_terms, run_model, run_histories, run_sim) = split_only(&options.only)?;
+    nothing_would_run(options, &backend, run_model, run_sim)?;
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
@@ -223,6 +224,39 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         }
     }
     Ok(result.exit_code())
+}
+
+/// Refuses a run that would test nothing in a phase it selected (exit 2):
+/// zero model cases, an empty seed range, a simulation `--only sim` asks
+/// for on a backend that cannot take part.
+fn nothing_would_run(
+    options: &CheckOptions,
+    backend: &BackendSpec,
+    run_model: bool,
+    run_sim: bool,
+) -> Result<(), CliError> {
+    if run_model && options.cases == 0 {
+        return Err(CliError::usage(
+            "--cases 0 runs no model case: give at least 1, or leave the model check out with --only",
+        ));
+    }
+    if run_sim && options.seeds.is_empty() {
+        return Err(CliError::usage(format!(
+            "--seeds {} holds no seed: the simulation would run nothing",
+            options.seeds
+        )));
+    }
+    let asked_for_sim = options
+        .only
+        .iter()
+        .any(|term| term.eq_ignore_ascii_case(ONLY_SIM));
+    if let (true, Some(reason)) = (asked_for_sim, sim::unsupported_reason(backend)) {
+        return Err(CliError::usage(format!(
+            "--only sim: --backend {}: {reason}",
+            backend.flag()
+        )));
+    }
+    Ok(())
 }
 
 /// Splits `--only` into suite terms and the three phase switches; an unknown term is a usage error.

@@ -38,8 +38,21 @@ impl CliError {
         }
     }
 
-    /// Prints the message on stderr and returns the exit code.
+    /// Not an error: what the user asked to see instead of a run (such as
+    /// the list behind `--backend mutant:?`), printed on stdout with exit 0.
+    pub fn listing(text: impl Into<String>) -> Self {
+        Self {
+            code: OK,
+            message: text.into(),
+        }
+    }
+
+    /// Prints the message on stderr (a listing on stdout) and returns the exit code.
     pub fn report(&self) -> ExitCode {
+        if self.code == OK {
+            let _ = emit(&self.message, None);
+            return ExitCode::from(OK);
+        }
         note(&format!(
             "procreg: error: {}",
             self.message.replace('\n', " ")

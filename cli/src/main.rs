@@ -274,7 +274,13 @@ fn seed_range(seeds: &str, shard: Option<&str>) -> Result<seeds::SeedRange, exit
     match shard {
         Some(shard) => {
             let (k, n) = seeds::parse_shard(shard)?;
-            Ok(range.shard(k, n))
+            let slice = range.shard(k, n);
+            if slice.is_empty() {
+                return Err(exit::CliError::usage(format!(
+                    "--shard {shard} of --seeds {range} holds no seed: nothing would run (use fewer shards or more seeds)"
+                )));
+            }
+            Ok(slice)
         }
         None => Ok(range),
     }

@@ -46,7 +46,12 @@ impl SeedRange {
         }
     }
 
-    /// How many seeds.
+    /// Whether the range holds no seed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many seeds the range holds.
     pub fn len(&self) -> u64 {
         self.end - self.start
     }

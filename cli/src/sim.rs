@@ -163,6 +163,12 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
+    if options.range.is_empty() {
+        return Err(CliError::usage(format!(
+            "--seeds {} holds no seed: nothing would run",
+            options.range
+        )));
+    }
     if options.trace.is_some() && options.range.len() != 1 {
         return Err(CliError::usage(
             "--trace writes one run's trace: give a single --seed",
@@ -171,11 +177,19 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     let factory = sim_factory(&backend)?;
     let mut lines = String::new();
     let mode = Mode::detect(options.quiet);
+    // A text report on stdout streams each seed's line there once; with
+    // --out (or JSON) the lines go into the report and stderr shows progress.
+    let streamed = !options.json && options.out.is_none();
     let mut report_line = |outcome: &SimOutcome| {
-        if mode != Mode::Quiet && !options.json {
-            exit::note(&outcome.summary_line());
+        let line = outcome.summary_line();
+        if streamed {
+            let _ = exit::emit(&format!("{line}\n"), None);
+            return;
         }
-        let _ = writeln!(lines, "{}", outcome.summary_line());
+        if mode != Mode::Quiet && !options.json {
+            exit::note(&line);
+        }
+        let _ = writeln!(lines, "{line}");
     };
     let (runs, failures) = match &options.trace {
         Some(path) => {

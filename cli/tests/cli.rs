@@ -240,8 +240,7 @@ fn merge_reports_of_identical_reports_is_clean() {
     assert_eq!(merged["merged_from"].as_array().map(Vec::len), Some(2));
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
     assert_eq!(
-        merged["simulation"]["runs"],
-        original["simulation"]["runs"],
+        merged["simulation"]["runs"], original["simulation"]["runs"],
         "a shard merged with itself counts once"
     );
 
@@ -251,7 +250,11 @@ fn merge_reports_of_identical_reports_is_clean() {
     std::fs::write(&third, other_world.to_string()).expect("write");
     let output = procreg(&["merge-reports", &first_text, &third.to_string_lossy()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("another world"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("another world"),
+        "{}",
+        stderr(&output)
+    );
 
     let garbage = scratch("garbage.json");
     std::fs::write(&garbage, "{ not json").expect("write");
@@ -262,4 +265,59 @@ fn merge_reports_of_identical_reports_is_clean() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn runs_that_would_test_nothing_are_usage_errors() {
+    let output = procreg(&["check", "--only", "model", "--cases", "0"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--cases 0"), "{}", stderr(&output));
+    for command in ["check", "sim"] {
+        let mut args = vec![command, "--seeds", "0..2", "--shard", "1/3"];
+        if command == "check" {
+            args.extend(["--only", "sim"]);
+        }
+        let output = procreg(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("holds no seed"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let output = procreg(&["sim", "--seeds", "3..3"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let db = scratch("only-sim.db");
+    let output = procreg(&[
+        "check",
+        "--only",
+        "sim",
+        "--backend",
+        &format!("sqlite:{}", db.display()),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn mutant_question_mark_lists_the_zoo() {
+    let output = procreg(&["check", "--backend", "mutant:?"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let listing = stdout(&output);
+    assert!(listing.contains("stale_renew_accepted"), "{listing}");
+    assert!(listing.lines().count() >= 30, "{listing}");
+}
+
+#[test]
+fn sim_prints_each_seed_line_once() {
+    let output = procreg(&["sim", "--seeds", "0..2"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(out.matches("seed 0: ok").count(), 1, "{out}");
+    assert_eq!(out.matches("seed 1: ok").count(), 1, "{out}");
+    assert!(!err.contains("seed 0:"), "stderr repeats the lines: {err}");
 }
