@@ -7,7 +7,7 @@ use crate::seeds::SeedRange;
 use crate::sim::{self, SimPhase};
 use crate::Format;
 use procreg_conformance::linearizability::{
-    check_history, record_history, HistoryConfig, LinearizabilityReport, Verdict,
+    check_history, record_history, History, HistoryConfig, LinearizabilityReport, Verdict,
 };
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome, ModelReport};
 use procreg_conformance::render::{render_json, render_junit, render_rule_matrix};
@@ -56,6 +56,9 @@ pub struct CheckOptions {
 struct HistoryResult {
     seed: u64,
     outcome: Result<LinearizabilityReport, String>,
+    /// Where the history was saved, for a backend whose interleavings the
+    /// seed cannot schedule (its replay re-checks this file).
+    saved: Option<PathBuf>,
 }
 
 /// Everything a run produced.
@@ -179,11 +182,19 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
                 seed,
                 ..HistoryConfig::default()
             };
-            let outcome = runtime
-                .block_on(record_history(&factory, &config))
+            let recorded = runtime.block_on(record_history(&factory, &config));
+            let saved = match (&recorded, factory.capabilities().inline_calls) {
+                (Ok(history), false) => save_history(seed, history),
+                _ => None,
+            };
+            let outcome = recorded
                 .map(|history| check_history(&history))
                 .map_err(|error| error.to_string());
-            results.push(HistoryResult { seed, outcome });
+            results.push(HistoryResult {
+                seed,
+                outcome,
+                saved,
+            });
             phase.tick();
         }
         phase.finish();
@@ -380,9 +391,14 @@ fn summary(result: &RunResult) -> String {
                 histories.first().map_or(0, |history| history.seed),
                 histories.last().map_or(0, |history| history.seed),
             );
+            let saved = if histories.iter().any(|history| history.saved.is_some()) {
+                " (recorded with real parallelism; saved as procreg-history-seed-*.json under the temp dir)"
+            } else {
+                ""
+            };
             writeln!(
                 out,
-                "phase 3/4 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last})",
+                "phase 3/4 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last}){saved}",
                 histories.len()
             )
         }
@@ -441,11 +457,14 @@ fn render_text(result: &RunResult) -> String {
         );
     }
     for history in result.histories.iter().flatten() {
-        let replay = format!(
-            "procreg check --only linearizability --seed {}{}",
-            history.seed,
-            result.backend_suffix()
-        );
+        let replay = match &history.saved {
+            Some(path) => format!("procreg replay history {}", path.display()),
+            None => format!(
+                "procreg check --only linearizability --seed {}{}",
+                history.seed,
+                result.backend_suffix()
+            ),
+        };
         let _ = match &history.outcome {
             Ok(report) if report.verdict == Verdict::NotLinearizable => writeln!(
                 out,
@@ -516,6 +535,7 @@ fn render_json_all(result: &RunResult) -> String {
                             "operations": report.operations,
                             "partitions": report.partitions,
                             "counterexample": report.counterexample.as_ref().map(ToString::to_string),
+                            "saved": history.saved.as_ref().map(|path| path.display().to_string()),
                         }),
                         Err(error) => json!({
                             "seed": history.seed,
@@ -537,6 +557,53 @@ fn render_json_all(result: &RunResult) -> String {
         map.insert("exit_code".to_owned(), json!(result.exit_code()));
     }
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}
+
+/// Saves a history recorded with real parallelism under the temp dir, so
+/// its failure can be checked again; `None` (with a note) when it cannot be written.
+fn save_history(seed: u64, history: &History) -> Option<PathBuf> {
+    let file = tempfile::Builder::new()
+        .prefix(&format!("procreg-history-seed-{seed}-"))
+        .suffix(".json")
+        .tempfile()
+        .ok()?;
+    let text = serde_json::to_string_pretty(history).ok()?;
+    let (_, path) = file.keep().ok()?;
+    match std::fs::write(&path, text + "\n") {
+        Ok(()) => Some(path),
+        Err(error) => {
+            exit::note(&format!(
+                "procreg: could not save history seed {seed} to {}: {error}",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// `procreg replay history FILE`: checks a saved history again and prints the verdict.
+pub fn replay_history(file: &std::path::Path) -> Result<u8, CliError> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| CliError::usage(format!("cannot read `{shown}`: {error}")))?;
+    let history: History = serde_json::from_str(&text).map_err(|error| {
+        CliError::usage(format!("`{shown}` is not a saved procreg history: {error}"))
+    })?;
+    let report = check_history(&history);
+    let (verdict, code) = match report.verdict {
+        Verdict::Linearizable => ("linearizable", exit::OK),
+        Verdict::Unknown => ("undecided within the search budget", exit::OK),
+        Verdict::NotLinearizable => ("NOT linearizable", exit::RULE_FAILURE),
+    };
+    let mut out = format!(
+        "history {shown}: {verdict} ({} operations)\n",
+        history.operations.len()
+    );
+    if let Some(counterexample) = &report.counterexample {
+        let _ = writeln!(out, "{counterexample}");
+    }
+    exit::emit(&out, None)?;
+    Ok(code)
 }
 
 /// `procreg replay model`: reruns the model check with one seed and prints the failure in full.

@@ -266,6 +266,15 @@ enum Replay {
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
     },
+    /// Check a saved concurrent history again: the verdict on a saved history never changes.
+    #[command(
+        long_about = "Checks a history that `procreg check` saved (backends with real parallelism, such as sqlite: and tcp://, cannot be scheduled from a seed, so every history they record is saved as JSON and its failure line names the file). Prints the verdict and, when it is not linearizable, the minimal counterexample; exit 1 then, 0 otherwise, 2 for an unreadable file.",
+        after_help = "Example:\n  procreg replay history /tmp/procreg-history-seed-1-5f0c.json"
+    )]
+    History {
+        /// The saved history (JSON). Example: /tmp/procreg-history-seed-1-5f0c.json
+        file: PathBuf,
+    },
 }
 
 /// `--seeds` narrowed by `--shard`.
@@ -398,7 +407,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
     })
 }
 
-/// `procreg replay model|sim`.
+/// `procreg replay model|sim|history`.
 fn replay(what: Replay) -> Result<u8, exit::CliError> {
     match what {
         Replay::Model {
@@ -425,6 +434,7 @@ fn replay(what: Replay) -> Result<u8, exit::CliError> {
             )?;
             sim::replay(&backend, config.with_seed(range.start))
         }
+        Replay::History { file } => check::replay_history(&file),
     }
 }
 

@@ -321,3 +321,51 @@ fn sim_prints_each_seed_line_once() {
     assert_eq!(out.matches("seed 1: ok").count(), 1, "{out}");
     assert!(!err.contains("seed 0:"), "stderr repeats the lines: {err}");
 }
+
+#[test]
+fn a_saved_history_gets_the_same_verdict_on_every_replay() {
+    use procreg_conformance::linearizability::{
+        check_history, record_history, HistoryConfig, Verdict,
+    };
+    let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let failing = (0..8)
+        .map(|seed| {
+            let config = HistoryConfig {
+                seed,
+                ..HistoryConfig::default()
+            };
+            runtime
+                .block_on(record_history(&mutant, &config))
+                .expect("records")
+        })
+        .find(|history| check_history(history).verdict == Verdict::NotLinearizable)
+        .expect("a stale renewal shows within 8 seeds");
+    let file = scratch("saved-history.json");
+    std::fs::write(&file, serde_json::to_string(&failing).expect("JSON")).expect("write");
+    let file_text = file.to_string_lossy().into_owned();
+    let first = procreg(&["replay", "history", &file_text]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("NOT linearizable"),
+        "{}",
+        stdout(&first)
+    );
+    assert!(stdout(&first).contains("renew"), "{}", stdout(&first));
+    for _ in 0..3 {
+        let again = procreg(&["replay", "history", &file_text]);
+        assert_eq!(again.status.code(), Some(1));
+        assert_eq!(
+            stdout(&again),
+            stdout(&first),
+            "another verdict on the same file"
+        );
+    }
+    let garbage = scratch("not-a-history.json");
+    std::fs::write(&garbage, "{}").expect("write");
+    let output = procreg(&["replay", "history", &garbage.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}

@@ -444,4 +444,43 @@ mod mutants {
             println!("seed {seed}: {report}");
         }
     }
+
+    /// The same seed records the same history and gets the same verdict
+    /// and counterexample every time: the seed schedules the interleaving
+    /// of an in-process registry, so a printed replay reproduces.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_seed_records_the_same_history_and_verdict_every_time() {
+        let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
+        let mut rejected = 0;
+        for seed in 0..4 {
+            let config = HistoryConfig {
+                seed,
+                ..HistoryConfig::default()
+            };
+            let first = record_history(&mutant, &config).await.expect("records");
+            for _ in 0..3 {
+                let again = record_history(&mutant, &config).await.expect("records");
+                assert_eq!(again, first, "seed {seed}: another interleaving");
+            }
+            let report = check_history(&first);
+            let again = check_history(&first);
+            assert_eq!(report.verdict, again.verdict, "seed {seed}");
+            assert_eq!(
+                report.counterexample.as_ref().map(ToString::to_string),
+                again.counterexample.as_ref().map(ToString::to_string),
+            );
+            if report.verdict == Verdict::NotLinearizable {
+                rejected += 1;
+                let shown = report
+                    .counterexample
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    shown.contains("renew"),
+                    "seed {seed}: the bad renew is shown: {shown}"
+                );
+            }
+        }
+        assert!(rejected >= 1, "stale renewals went unnoticed in 4 seeds");
+    }
 }

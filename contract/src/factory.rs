@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use std::sync::{Arc, Mutex, Weak};
 
 /// How the backend reads time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockControl {
     /// The backend reads the injected clock: checks move time with a `ManualClock` and never sleep.
@@ -19,7 +19,7 @@ pub enum ClockControl {
 }
 
 /// How precisely the backend reports errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorTyping {
     /// Errors carry the spec's `ErrorKind`: checks compare kinds.
@@ -30,7 +30,7 @@ pub enum ErrorTyping {
 
 /// What a backend declares about itself; each check lists what it needs and
 /// is skipped, with the reason printed, when the backend lacks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Capabilities {
     /// The tier `durability_tier()` must report (REG-15).
     pub durability_tier: DurabilityTier,
@@ -42,10 +42,18 @@ pub struct Capabilities {
     pub blocking_waits: bool,
     /// Whether [`RegistryFactory::reopen`] hands back a second handle on the same storage.
     pub reopen: bool,
+    /// Whether every call runs to completion on the caller's task, with no
+    /// threads, sockets or files underneath (an in-memory registry): the kit
+    /// then chooses the interleaving of concurrent calls from a seed, so a
+    /// history's verdict repeats on every run. Backends with real
+    /// parallelism declare `false`; their histories are saved to replay.
+    #[serde(default)]
+    pub inline_calls: bool,
 }
 
 impl Default for Capabilities {
-    /// An in-memory backend: inline, injected clock, typed errors, blocking waits, no reopen.
+    /// An in-memory backend: inline, injected clock, typed errors, blocking
+    /// waits, no reopen, calls that run on the caller's task.
     fn default() -> Self {
         Self {
             durability_tier: DurabilityTier::Inline,
@@ -53,16 +61,18 @@ impl Default for Capabilities {
             errors: ErrorTyping::Typed,
             blocking_waits: true,
             reopen: false,
+            inline_calls: true,
         }
     }
 }
 
 impl Capabilities {
-    /// A durable backend that can reopen its storage.
+    /// A durable backend that can reopen its storage (its calls reach real storage).
     pub fn durable() -> Self {
         Self {
             durability_tier: DurabilityTier::Durable,
             reopen: true,
+            inline_calls: false,
             ..Self::default()
         }
     }

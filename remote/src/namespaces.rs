@@ -51,6 +51,7 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
                 ClockControl::WallOnly
             },
             reopen: true,
+            inline_calls: false,
             ..Capabilities::default()
         };
         Ok(Self {

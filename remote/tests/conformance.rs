@@ -41,6 +41,7 @@ fn over_pipes() -> DurableFactory<RemoteNamespaces<PipeConnector>> {
     let server = PipeConnector::serving(Arc::new(PerNamespace::default()));
     let capabilities = Capabilities {
         reopen: true,
+        inline_calls: false,
         ..Capabilities::default()
     };
     DurableFactory::new(RemoteNamespaces::declared(

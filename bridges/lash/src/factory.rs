@@ -13,6 +13,8 @@ use std::sync::Arc;
 ///   [`crate::classify`], exactly per call; unknown wording is `Backend`.
 /// - `blocking_waits: true`: both upstream registries block in
 ///   `wait_event_after` and `await_process`.
+/// - `inline_calls: false`: lash's SQLite registry runs on real files and
+///   threads, so histories run with real parallelism.
 pub fn lash_capabilities(durability_tier: DurabilityTier, reopen: bool) -> Capabilities {
     Capabilities {
         durability_tier,
@@ -20,6 +22,7 @@ pub fn lash_capabilities(durability_tier: DurabilityTier, reopen: bool) -> Capab
         errors: ErrorTyping::Typed,
         blocking_waits: true,
         reopen,
+        inline_calls: false,
     }
 }
 

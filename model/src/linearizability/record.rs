@@ -165,6 +165,8 @@ async fn issue(
 struct Task {
     index: usize,
     rng: Rng,
+    /// Seeded pauses around each call, when the run is scheduled from the seed.
+    pacer: Option<Rng>,
     /// Highest sequence seen per process index.
     seen: BTreeMap<usize, u64>,
     /// Wake sequences seen per process index.
@@ -301,6 +303,20 @@ impl Task {
         }
     }
 
+    /// In a scheduled run, lets the other tasks go first for a seeded
+    /// while (virtual time: the scheduled runtime's clock is paused); this
+    /// is where the seed chooses the interleaving.
+    async fn pause(&mut self) {
+        let Some(pacer) = self.pacer.as_mut() else {
+            return;
+        };
+        match pacer.below(PAUSE_CHOICES) {
+            0 => {}
+            1 => tokio::task::yield_now().await,
+            ms => tokio::time::sleep(Duration::from_millis(ms - 1)).await,
+        }
+    }
+
     async fn run(
         mut self,
         registry: Arc<dyn ProcessRegistry>,
@@ -310,8 +326,10 @@ impl Task {
         let mut operations = Vec::with_capacity(config.ops_per_task);
         for _ in 0..config.ops_per_task {
             let (process, process_name, op, lease_index) = self.next_op(&config);
-            let lease = lease_index.and_then(|index| self.leases.get(index).map(|(_, l)| l));
+            self.pause().await;
             let invoke = shared.tick();
+            self.pause().await;
+            let lease = lease_index.and_then(|index| self.leases.get(index).map(|(_, l)| l));
             let result = tokio::time::timeout(
                 config.call_timeout,
                 issue(
@@ -324,6 +342,7 @@ impl Task {
             )
             .await
             .unwrap_or(Raw::Timeout);
+            self.pause().await;
             let response = shared.tick();
             let (response, outcome) = match result {
                 Raw::Timeout => (None, Outcome::Timeout),
@@ -364,16 +383,34 @@ impl Task {
     }
 }
 
+/// How many pause lengths a scheduled task draws from: none, a yield, or
+/// a virtual sleep of 1..=3 ms.
+const PAUSE_CHOICES: u64 = 5;
+
+/// Mixed into the seed for the pauses, so they never correlate with the calls drawn.
+const PAUSE_STREAM: u64 = 0x5CED_u64;
+
 /// Records a concurrent history of a fresh registry from `factory`.
 ///
 /// The registry reads a [`ManualClock`] fixed at [`CHECK_START_MS`] for the
 /// whole run, so time is no source of nondeterminism. `config.tasks` tasks
-/// are spawned on the caller's runtime (use a multi-thread runtime for real
-/// parallelism; the runtime needs its time driver for the bounds) and issue
-/// `config.ops_per_task` seeded random calls each on `config.processes`
-/// shared processes. Every call is stamped on one logical clock just before
-/// it starts and just after it returns, and recorded with its task, process,
-/// call and result, lease tokens renamed `<token-N>` history-wide.
+/// issue `config.ops_per_task` seeded random calls each on
+/// `config.processes` shared processes. Every call is stamped on one
+/// logical clock just before it starts and just after it returns, and
+/// recorded with its task, process, call and result, lease tokens renamed
+/// `<token-N>` history-wide.
+///
+/// How the tasks interleave depends on the backend:
+/// - a backend whose calls run on the caller's task
+///   ([`Capabilities::inline_calls`](procreg::Capabilities)) is *scheduled*:
+///   the tasks run on one thread of their own with virtual time, and each
+///   pauses for a seeded while before, inside and after every call, so the
+///   seed alone chooses the interleaving and the same seed records the same
+///   history, verdict and counterexample on every run (this call then
+///   blocks its thread until the history is recorded);
+/// - any other backend runs the tasks on the caller's runtime (use a
+///   multi-thread runtime for real parallelism): the interleaving is the
+///   machine's, so save the history to check it again.
 ///
 /// Fails when the backend cannot start, declares wall-clock time only, or a
 /// task panics.
@@ -387,14 +424,54 @@ pub async fn record_history<F: RegistryFactory + ?Sized>(
             "recording a history needs an injected clock (the backend declares wall-clock time only)",
         ));
     }
+    if capabilities.inline_calls {
+        return record_scheduled(factory, config);
+    }
+    record_tasks(factory, config, false).await
+}
+
+/// Records on a thread of its own, on a current-thread runtime whose clock
+/// is paused: every task, timer and wake-up runs in an order fixed by the seed.
+fn record_scheduled<F: RegistryFactory + ?Sized>(
+    factory: &F,
+    config: &HistoryConfig,
+) -> RegistryResult<History> {
+    std::thread::scope(|scope| {
+        let recorder = scope.spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .map_err(|error| {
+                    RegistryError::backend(format!("could not start a scheduled runtime: {error}"))
+                })?;
+            runtime.block_on(record_tasks(factory, config, true))
+        });
+        recorder.join().unwrap_or_else(|_| {
+            Err(RegistryError::backend(
+                "the scheduled recording thread panicked",
+            ))
+        })
+    })
+}
+
+/// Spawns the tasks on the current runtime and collects their calls.
+async fn record_tasks<F: RegistryFactory + ?Sized>(
+    factory: &F,
+    config: &HistoryConfig,
+    scheduled: bool,
+) -> RegistryResult<History> {
+    let capabilities = factory.capabilities();
     let clock = ManualClock::new(CHECK_START_MS);
     let registry = factory.create(Arc::new(clock.clone())).await?;
     let shared = Arc::new(Shared::default());
     let mut handles = Vec::with_capacity(config.tasks);
     for index in 0..config.tasks {
+        let stream = index as u64 + 1;
         let task = Task {
             index,
-            rng: Rng::new(config.seed, index as u64 + 1),
+            rng: Rng::new(config.seed, stream),
+            pacer: scheduled.then(|| Rng::new(config.seed ^ PAUSE_STREAM, stream)),
             seen: BTreeMap::new(),
             wakes: BTreeMap::new(),
             leases: Vec::new(),
