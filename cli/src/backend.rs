@@ -9,7 +9,7 @@ use procreg::{
 use procreg_memory::MemoryRegistry;
 use procreg_mutants::{self as mutants, Mutant};
 use procreg_remote::{RemoteNamespaces, RemoteOptions, TcpConnector};
-use procreg_sqlite::{SqliteFiles, SqliteOptions, SqliteRegistry};
+use procreg_sqlite::{inspect_file, FileKind, SqliteFiles, SqliteOptions, SqliteRegistry};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -187,6 +187,8 @@ pub fn sqlite_factory(path: &Path) -> Result<SqliteFactory, CliError> {
             )));
         }
     }
+    refuse_foreign_file(path)?;
+    remove_stale_scratch();
     let probe = SqliteRegistry::open(path, Arc::new(ManualClock::new(0)));
     if let Err(error) = probe {
         return Err(CliError::backend(format!(
@@ -199,6 +201,50 @@ pub fn sqlite_factory(path: &Path) -> Result<SqliteFactory, CliError> {
         })?;
     Ok(DurableFactory::new(files))
 }
+
+/// Refuses (exit 2, the file untouched) a path that holds something other
+/// than a procreg registry: another application's database, or no database.
+fn refuse_foreign_file(path: &Path) -> Result<(), CliError> {
+    let shown = path.display();
+    match inspect_file(path) {
+        FileKind::Missing | FileKind::Empty | FileKind::Registry { .. } => Ok(()),
+        FileKind::ForeignDatabase { tables } => Err(CliError::usage(format!(
+            "sqlite:{shown} is an SQLite database but not a procreg registry (tables: {}); \
+             procreg never migrates another database: name a new file instead",
+            tables.join(", ")
+        ))),
+        FileKind::NotADatabase { detail } => Err(CliError::usage(format!(
+            "sqlite:{shown} is not an SQLite database ({detail}); name a new file instead"
+        ))),
+    }
+}
+
+/// How old a scratch directory must be before a later run removes it as
+/// left behind by a killed run (a live run's is younger than its run).
+const STALE_SCRATCH_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes `procreg-scratch-*` directories under the temp dir that a
+/// killed run left behind (untouched for a day); never fails the run.
+fn remove_stale_scratch() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let named = entry.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX);
+        let stale = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > STALE_SCRATCH_AGE);
+        if named && stale && entry.path().is_dir() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The prefix of the scratch directories `sqlite:PATH` runs use.
+const SCRATCH_PREFIX: &str = "procreg-scratch-";
 
 /// The factory for `tcp://HOST:PORT`: a fresh namespace of the served
 /// registry per check, model case and history (see [`RemoteNamespaces`]).

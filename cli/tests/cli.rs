@@ -121,34 +121,47 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn a_backend_that_cannot_start_exits_3() {
+    let output = procreg(&[
+        "check",
+        "--backend",
+        "sqlite:/proc/version",
+        "--cases",
+        "8",
+        "--seeds",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("failed to start"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_file_that_is_no_procreg_registry_is_refused_and_left_untouched() {
     let not_a_database = scratch("not-a-database.db");
     std::fs::write(
         &not_a_database,
         "this is plain text, not SQLite\n".repeat(64),
     )
     .expect("write the bad file");
-    let bad = format!("sqlite:{}", not_a_database.display());
-    for backend in ["sqlite:/proc/version", bad.as_str()] {
-        let output = procreg(&[
-            "check",
-            "--backend",
-            backend,
-            "--cases",
-            "8",
-            "--seeds",
-            "1",
-        ]);
-        assert_eq!(
-            output.status.code(),
-            Some(3),
-            "{backend}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains("failed to start"),
-            "{}",
-            stderr(&output)
-        );
+    let foreign = scratch("someone-elses.db");
+    let _ = std::fs::remove_file(&foreign);
+    let app = rusqlite::Connection::open(&foreign).expect("create");
+    app.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ada');")
+        .expect("another application's schema");
+    drop(app);
+    let files = [
+        (not_a_database, "not an SQLite database"),
+        (foreign, "not a procreg registry"),
+    ];
+    for (file, why) in files {
+        let before = std::fs::read(&file).expect("read");
+        let output = procreg(&["check", "--backend", &format!("sqlite:{}", file.display())]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(why), "{}", stderr(&output));
+        assert_eq!(std::fs::read(&file).expect("read"), before, "the file changed");
     }
 }
 

@@ -70,11 +70,13 @@
 
 mod codec;
 mod files;
+mod inspect;
 mod registry;
 mod schema;
 mod store;
 
 pub use files::SqliteFiles;
+pub use inspect::{inspect_file, FileKind};
 pub use schema::SCHEMA_VERSION;
 
 use codec::{backend_error, Failure};
