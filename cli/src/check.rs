@@ -151,7 +151,7 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
 
     let suite = if options.only.is_empty() || !config.only.is_empty() {
-        run_suite_phase(&runtime, &factory, &config, mode)
+        run_suite_phase(&runtime, &factory, &config, mode)?
     } else {
         SuiteReport {
             strict: config.strict,
@@ -173,33 +173,14 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         phase.finish();
         report
     });
-    let histories = run_histories.then(|| {
-        let phase = Phase::start(mode, "phase 3/4 concurrent histories", Some(HISTORIES));
-        let mut results = Vec::new();
-        for seed in options.seed..options.seed.saturating_add(HISTORIES) {
-            phase.message(&format!("seed {seed}"));
-            let config = HistoryConfig {
-                seed,
-                ..HistoryConfig::default()
-            };
-            let recorded = runtime.block_on(record_history(&factory, &config));
-            let saved = match (&recorded, factory.capabilities().inline_calls) {
-                (Ok(history), false) => save_history(seed, history),
-                _ => None,
-            };
-            let outcome = recorded
-                .map(|history| check_history(&history))
-                .map_err(|error| error.to_string());
-            results.push(HistoryResult {
-                seed,
-                outcome,
-                saved,
-            });
-            phase.tick();
-        }
-        phase.finish();
-        results
-    });
+    if matches!(&model, Some(report) if matches!(report.outcome, ModelOutcome::Failed(_))) {
+        still_alive(&runtime, &factory, "phase 2/4 (model check)", "a failing case")?;
+    }
+    let histories = if run_histories {
+        Some(run_histories_phase(&runtime, &factory, options.seed, mode)?)
+    } else {
+        None
+    };
     let simulation = if !run_sim {
         SimulationResult::NotSelected
     } else if let Some(reason) = sim::unsupported_reason(&backend) {
@@ -308,12 +289,84 @@ fn probe(factory: &Factory) -> Result<(), CliError> {
         .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))
 }
 
+/// How long a backend gets to hand out a fresh registry when a failure
+/// raises the question whether it is still alive.
+const ALIVE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// After a failure in `phase` (at `what`): when the backend cannot hand
+/// out a fresh registry any more, it died mid-run, which is exit 3 naming
+/// the phase and the check, not a cascade of rule failures.
+fn still_alive(
+    runtime: &tokio::runtime::Runtime,
+    factory: &Factory,
+    phase: &str,
+    what: &str,
+) -> Result<(), CliError> {
+    let clock = std::sync::Arc::new(procreg::ManualClock::new(0));
+    let probe = runtime.block_on(async {
+        tokio::time::timeout(ALIVE_PROBE_TIMEOUT, factory.create(clock)).await
+    });
+    let error = match probe {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no registry within {} ms", ALIVE_PROBE_TIMEOUT.as_millis()),
+    };
+    Err(CliError::backend(format!(
+        "the backend died during {phase}, at {what}: {error}"
+    )))
+}
+
+/// Phase 3: seeded concurrent histories from `first_seed`, each checked
+/// for linearizability (and saved when the seed cannot schedule them).
+fn run_histories_phase(
+    runtime: &tokio::runtime::Runtime,
+    factory: &Factory,
+    first_seed: u64,
+    mode: Mode,
+) -> Result<Vec<HistoryResult>, CliError> {
+    let phase = Phase::start(mode, "phase 3/4 concurrent histories", Some(HISTORIES));
+    let mut results = Vec::new();
+    for seed in first_seed..first_seed.saturating_add(HISTORIES) {
+        phase.message(&format!("seed {seed}"));
+        let config = HistoryConfig {
+            seed,
+            ..HistoryConfig::default()
+        };
+        let recorded = runtime.block_on(record_history(factory, &config));
+        let saved = match (&recorded, factory.capabilities().inline_calls) {
+            (Ok(history), false) => save_history(seed, history),
+            _ => None,
+        };
+        let outcome = recorded
+            .map(|history| check_history(&history))
+            .map_err(|error| error.to_string());
+        let failed =
+            !matches!(&outcome, Ok(report) if report.verdict != Verdict::NotLinearizable);
+        results.push(HistoryResult {
+            seed,
+            outcome,
+            saved,
+        });
+        if failed {
+            still_alive(
+                runtime,
+                factory,
+                "phase 3/4 (concurrent histories)",
+                &format!("history seed {seed}"),
+            )?;
+        }
+        phase.tick();
+    }
+    phase.finish();
+    Ok(results)
+}
+
 fn run_suite_phase(
     runtime: &tokio::runtime::Runtime,
     factory: &Factory,
     config: &SuiteConfig,
     mode: Mode,
-) -> SuiteReport {
+) -> Result<SuiteReport, CliError> {
     let selected: Vec<_> = all_checks()
         .into_iter()
         .filter(|check| config.selects(check))
@@ -326,15 +379,19 @@ fn run_suite_phase(
     let mut checks = Vec::with_capacity(selected.len());
     for check in &selected {
         phase.message(check.id);
-        checks.push(runtime.block_on(run_check(factory, check, config)));
+        let report = runtime.block_on(run_check(factory, check, config));
+        if !report.is_ok() {
+            still_alive(runtime, factory, "phase 1/4 (scenario suite)", check.id)?;
+        }
+        checks.push(report);
         phase.tick();
     }
     phase.finish();
-    SuiteReport {
+    Ok(SuiteReport {
         strict: config.strict,
         capabilities: factory.capabilities(),
         checks,
-    }
+    })
 }
 
 /// The per-phase summary lines and the verdict.

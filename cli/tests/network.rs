@@ -221,3 +221,33 @@ fn sigterm_stops_serve_cleanly_and_removes_its_scratch_directory() {
     );
     server.address.clear();
 }
+
+#[test]
+fn a_backend_that_dies_mid_run_is_exit_3_naming_the_phase() {
+    let mut server = Server::start("memory");
+    let mut check = Command::new(env!("CARGO_BIN_EXE_procreg"))
+        .args(["check", "--backend", &format!("tcp://{}", server.address)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("check starts");
+    let mut progress = BufReader::new(check.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    while !line.contains("phase 1/4") {
+        line.clear();
+        let read = progress.read_line(&mut line).expect("progress on stderr");
+        assert!(read > 0, "check ended before the suite started");
+    }
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let mut rest = String::new();
+    let _ = progress.read_to_string(&mut rest);
+    let status = check.wait().expect("check ends");
+    assert_eq!(status.code(), Some(3), "{rest}");
+    assert!(
+        rest.contains("the backend died during phase 1/4 (scenario suite), at "),
+        "{rest}"
+    );
+    assert!(!rest.contains("FAIL"), "no cascade of rule failures: {rest}");
+    server.address.clear();
+}
