@@ -60,3 +60,11 @@ kill "$server_pid"; server_pid=""
 # 4. the reference registry through 1,000 seeds of the simulation.
 expect_exit 0 "1,000 simulation seeds" "$procreg" sim --seeds 0..1000 --quiet
 tail -1 "$work/out.txt"
+
+# 5. the cargo-test replay a failing check prints (`cargo test conformance::<id> -- --exact`)
+#    runs exactly that one test.
+cargo test -q -p procreg-tests --test conformance_memory conformance::lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
+  || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay does not run"; }
+grep -q "1 passed; 0 failed; 0 ignored; 0 measured; 182 filtered out" "$work/out.txt" \
+  || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay did not run exactly one test"; }
+echo "e2e: ok: the printed cargo-test replay runs exactly one test"

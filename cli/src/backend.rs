@@ -230,7 +230,10 @@ fn remove_stale_scratch() {
         return;
     };
     for entry in entries.flatten() {
-        let named = entry.file_name().to_string_lossy().starts_with(SCRATCH_PREFIX);
+        let named = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SCRATCH_PREFIX);
         let stale = entry
             .metadata()
             .and_then(|metadata| metadata.modified())

@@ -174,7 +174,12 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         report
     });
     if matches!(&model, Some(report) if matches!(report.outcome, ModelOutcome::Failed(_))) {
-        still_alive(&runtime, &factory, "phase 2/4 (model check)", "a failing case")?;
+        still_alive(
+            &runtime,
+            &factory,
+            "phase 2/4 (model check)",
+            "a failing case",
+        )?;
     }
     let histories = if run_histories {
         Some(run_histories_phase(&runtime, &factory, options.seed, mode)?)
@@ -303,9 +308,8 @@ fn still_alive(
     what: &str,
 ) -> Result<(), CliError> {
     let clock = std::sync::Arc::new(procreg::ManualClock::new(0));
-    let probe = runtime.block_on(async {
-        tokio::time::timeout(ALIVE_PROBE_TIMEOUT, factory.create(clock)).await
-    });
+    let probe = runtime
+        .block_on(async { tokio::time::timeout(ALIVE_PROBE_TIMEOUT, factory.create(clock)).await });
     let error = match probe {
         Ok(Ok(_)) => return Ok(()),
         Ok(Err(error)) => error.to_string(),
@@ -340,8 +344,7 @@ fn run_histories_phase(
         let outcome = recorded
             .map(|history| check_history(&history))
             .map_err(|error| error.to_string());
-        let failed =
-            !matches!(&outcome, Ok(report) if report.verdict != Verdict::NotLinearizable);
+        let failed = !matches!(&outcome, Ok(report) if report.verdict != Verdict::NotLinearizable);
         results.push(HistoryResult {
             seed,
             outcome,
@@ -490,9 +493,10 @@ fn render_text(result: &RunResult) -> String {
         let _ = match &check.outcome {
             Outcome::Failed { rule, message } => writeln!(
                 out,
-                "FAIL  {} [{rules}]\n      {rule}: {message}\n      replay: procreg check --only {}{}",
+                "FAIL  {} [{rules}]\n      {rule}: {message}\n      replay: procreg check --only {}{}{}",
                 check.id,
                 check.id,
+                if result.suite.strict { " --strict" } else { "" },
                 result.backend_suffix()
             ),
             Outcome::Warned { rule, message } => writeln!(

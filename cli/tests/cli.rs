@@ -161,7 +161,11 @@ fn a_file_that_is_no_procreg_registry_is_refused_and_left_untouched() {
         let output = procreg(&["check", "--backend", &format!("sqlite:{}", file.display())]);
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         assert!(stderr(&output).contains(why), "{}", stderr(&output));
-        assert_eq!(std::fs::read(&file).expect("read"), before, "the file changed");
+        assert_eq!(
+            std::fs::read(&file).expect("read"),
+            before,
+            "the file changed"
+        );
     }
 }
 

@@ -248,6 +248,9 @@ fn a_backend_that_dies_mid_run_is_exit_3_naming_the_phase() {
         rest.contains("the backend died during phase 1/4 (scenario suite), at "),
         "{rest}"
     );
-    assert!(!rest.contains("FAIL"), "no cascade of rule failures: {rest}");
+    assert!(
+        !rest.contains("FAIL"),
+        "no cascade of rule failures: {rest}"
+    );
     server.address.clear();
 }

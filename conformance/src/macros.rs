@@ -87,7 +87,7 @@ pub fn __run_check_test<F: RegistryFactory>(factory: &F, id: &str, strict: bool)
             eprintln!("warning (SHOULD, not strict) {id}: {rule}: {message}")
         }
         Outcome::Failed { rule, message } => panic!(
-            "{id} failed [{}]\n{rule}: {message}\nreplay: cargo test {id} -- --exact",
+            "{id} failed [{}]\n{rule}: {message}\nreplay: cargo test conformance::{id} -- --exact",
             report.rules.join(", ")
         ),
     }

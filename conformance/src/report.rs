@@ -56,9 +56,10 @@ impl CheckReport {
         !matches!(self.outcome, Outcome::Failed { .. })
     }
 
-    /// The command that reruns just this check.
+    /// The command that reruns just this check in a crate that expands
+    /// `registry_conformance_tests!` (its tests live in `mod conformance`).
     pub fn replay_command(&self) -> String {
-        format!("cargo test {} -- --exact", self.id)
+        format!("cargo test conformance::{} -- --exact", self.id)
     }
 }
 

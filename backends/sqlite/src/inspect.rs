@@ -63,9 +63,11 @@ pub fn inspect_file(path: &Path) -> FileKind {
     if !tables.iter().any(|table| table == "schema_version") {
         return FileKind::ForeignDatabase { tables };
     }
-    match conn.query_row("SELECT version FROM schema_version WHERE id = 1", [], |row| {
-        row.get::<_, i64>(0)
-    }) {
+    match conn.query_row(
+        "SELECT version FROM schema_version WHERE id = 1",
+        [],
+        |row| row.get::<_, i64>(0),
+    ) {
         Ok(version) => FileKind::Registry { version },
         Err(_) => FileKind::ForeignDatabase { tables },
     }
@@ -90,7 +92,11 @@ mod tests {
                 tables: vec!["users".to_owned()]
             }
         );
-        assert_eq!(std::fs::read(&path).expect("read"), before, "byte-identical");
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "byte-identical"
+        );
         let entries = std::fs::read_dir(dir.path()).expect("list").count();
         assert_eq!(entries, 1, "no journal or WAL file left beside it");
     }
@@ -108,6 +114,9 @@ mod tests {
         assert_eq!(inspect_file(&path), FileKind::Registry { version: 1 });
         let notes = dir.path().join("notes.txt");
         std::fs::write(&notes, "not a database\n".repeat(100)).expect("write");
-        assert!(matches!(inspect_file(&notes), FileKind::NotADatabase { .. }));
+        assert!(matches!(
+            inspect_file(&notes),
+            FileKind::NotADatabase { .. }
+        ));
     }
 }
