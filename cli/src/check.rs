@@ -10,7 +10,9 @@ use procreg_conformance::linearizability::{
     check_history, record_history, History, HistoryConfig, LinearizabilityReport, Verdict,
 };
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome, ModelReport};
-use procreg_conformance::render::{render_json, render_junit, render_rule_matrix};
+use procreg_conformance::render::{
+    render_json, render_junit_run, render_rule_matrix_run, PhaseCase,
+};
 use procreg_conformance::{
     all_checks, run_check, Outcome, RegistryFactory, SuiteConfig, SuiteReport,
 };
@@ -210,8 +212,8 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     let text = match options.format {
         Format::Text => render_text(&result),
         Format::Json => render_json_all(&result),
-        Format::Junit => render_junit(&result.suite),
-        Format::Markdown => render_rule_matrix(&result.suite),
+        Format::Junit => render_junit_run(&result.suite, &phase_cases(&result)),
+        Format::Markdown => render_rule_matrix_run(&result.suite, &phase_cases(&result)),
     };
     exit::emit(&text, options.out.as_deref())?;
     if options.out.is_some() || options.format != Format::Text {
@@ -483,6 +485,124 @@ fn summary(result: &RunResult) -> String {
         }
     );
     out
+}
+
+/// A case of a phase beside the suite.
+fn case(phase: &str, name: String, outcome: Outcome, replay: Option<String>) -> PhaseCase {
+    PhaseCase {
+        phase: phase.to_owned(),
+        name,
+        outcome,
+        replay,
+    }
+}
+
+/// The model check's case, when it ran.
+fn model_case(result: &RunResult) -> Option<PhaseCase> {
+    let model = result.model.as_ref()?;
+    let outcome = match &model.outcome {
+        ModelOutcome::Passed => Outcome::Passed {
+            assertions: usize::try_from(model.ops_run).unwrap_or(usize::MAX),
+        },
+        ModelOutcome::Failed(failure) => Outcome::Failed {
+            rule: "MODEL".to_owned(),
+            message: failure.to_string(),
+        },
+        ModelOutcome::Skipped { reason } => Outcome::Skipped {
+            reason: reason.clone(),
+        },
+    };
+    let replay =
+        matches!(model.outcome, ModelOutcome::Failed(_)).then(|| result.model_replay(model.seed));
+    Some(case("model", "model_check".to_owned(), outcome, replay))
+}
+
+/// One case per recorded history.
+fn history_cases(result: &RunResult) -> Vec<PhaseCase> {
+    let mut cases = Vec::new();
+    for history in result.histories.iter().flatten() {
+        let name = format!("history_seed_{}", history.seed);
+        let replay = match &history.saved {
+            Some(path) => format!("procreg replay history {}", path.display()),
+            None => format!(
+                "procreg check --only linearizability --seed {}{}",
+                history.seed,
+                result.backend_suffix()
+            ),
+        };
+        let (outcome, failed) = match &history.outcome {
+            Ok(report) if report.verdict == Verdict::NotLinearizable => {
+                let shown = report.counterexample.as_ref().map(ToString::to_string);
+                let message = shown.unwrap_or_else(|| "not linearizable".to_owned());
+                let rule = "LINEARIZABILITY".to_owned();
+                (Outcome::Failed { rule, message }, true)
+            }
+            Ok(report) => (
+                Outcome::Passed {
+                    assertions: report.operations,
+                },
+                false,
+            ),
+            Err(error) => {
+                let rule = "SUITE".to_owned();
+                (
+                    Outcome::Failed {
+                        rule,
+                        message: error.clone(),
+                    },
+                    true,
+                )
+            }
+        };
+        cases.push(case("histories", name, outcome, failed.then_some(replay)));
+    }
+    cases
+}
+
+/// The sweep's case and one case per failing seed.
+fn simulation_cases(result: &RunResult) -> Vec<PhaseCase> {
+    let phase = match &result.simulation {
+        SimulationResult::NotSelected => return Vec::new(),
+        SimulationResult::Skipped(reason) => {
+            let outcome = Outcome::Skipped {
+                reason: reason.clone(),
+            };
+            return vec![case("simulation", "sweep".to_owned(), outcome, None)];
+        }
+        SimulationResult::Ran(phase) => phase,
+    };
+    let sweep = if phase.passed() {
+        Outcome::Passed {
+            assertions: usize::try_from(phase.runs).unwrap_or(usize::MAX),
+        }
+    } else {
+        Outcome::Failed {
+            rule: "SIM".to_owned(),
+            message: phase.summary("simulation"),
+        }
+    };
+    let mut cases = vec![case("simulation", "sweep".to_owned(), sweep, None)];
+    for failure in &phase.failures {
+        let first = failure.violations.first();
+        let outcome = Outcome::Failed {
+            rule: first.map_or("SIM".to_owned(), |violation| {
+                violation.invariant.rules().join(", ")
+            }),
+            message: first.map_or(String::new(), ToString::to_string),
+        };
+        let replay = Some(sim::replay_command(failure, &result.backend));
+        let name = format!("seed_{}", failure.config.seed);
+        cases.push(case("simulation", name, outcome, replay));
+    }
+    cases
+}
+
+/// The cases of every phase beside the suite, for JUnit and Markdown.
+fn phase_cases(result: &RunResult) -> Vec<PhaseCase> {
+    let mut cases: Vec<PhaseCase> = model_case(result).into_iter().collect();
+    cases.extend(history_cases(result));
+    cases.extend(simulation_cases(result));
+    cases
 }
 
 /// Failures in full (each naming its rule and replay command), then the summary.

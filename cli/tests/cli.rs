@@ -386,3 +386,50 @@ fn a_saved_history_gets_the_same_verdict_on_every_replay() {
     let output = procreg(&["replay", "history", &garbage.to_string_lossy()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+#[test]
+fn junit_and_markdown_carry_every_phase() {
+    let xml_path = scratch("all-phases.xml");
+    let output = procreg(&[
+        "check",
+        "--backend",
+        "mutant:claim_terminal_process",
+        "--strict",
+        "--seeds",
+        "2",
+        "--format",
+        "junit",
+        "--out",
+        &xml_path.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let xml = std::fs::read_to_string(&xml_path).expect("the report");
+    let failures: usize = attribute(&xml, "testsuite", "failures")
+        .and_then(|count| count.parse().ok())
+        .expect("a failures count");
+    assert!(
+        failures >= 2,
+        "the dashboard must not show green: {failures}"
+    );
+    assert_eq!(failures, xml.matches("<failure ").count());
+    for class in ["procreg.model", "procreg.histories", "procreg.simulation"] {
+        assert!(
+            xml.contains(&format!("classname=\"{class}\"")),
+            "{class} missing"
+        );
+    }
+    let output = procreg(&[
+        "check",
+        "--backend",
+        "mutant:claim_terminal_process",
+        "--seeds",
+        "2",
+        "--format",
+        "markdown",
+        "--quiet",
+    ]);
+    let markdown = stdout(&output);
+    assert!(markdown.contains("| model | model_check |"), "{markdown}");
+    assert!(markdown.contains("| simulation | sweep |"), "{markdown}");
+}

@@ -1,5 +1,6 @@
 //! A Markdown matrix of rules by outcome, for docs and review.
 
+use crate::render::PhaseCase;
 use crate::report::{Outcome, SuiteReport};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -45,6 +46,39 @@ pub fn render_rule_matrix(report: &SuiteReport) -> String {
             "| {rule} | {} | {} |",
             label(outcome),
             checks.join(", ")
+        );
+    }
+    out
+}
+
+/// The rule matrix, then a table of the other phases' cases (model check,
+/// histories, simulation) with their outcome and replay command.
+pub fn render_rule_matrix_run(report: &SuiteReport, phases: &[PhaseCase]) -> String {
+    let mut out = render_rule_matrix(report);
+    if phases.is_empty() {
+        return out;
+    }
+    out.push_str("\n| phase | case | outcome | detail |\n|---|---|---|---|\n");
+    for case in phases {
+        let detail = match &case.outcome {
+            Outcome::Failed { rule, message } | Outcome::Warned { rule, message } => {
+                let replay = case
+                    .replay
+                    .as_deref()
+                    .map(|replay| format!(" (replay: `{replay}`)"))
+                    .unwrap_or_default();
+                format!("{rule}: {}{replay}", message.lines().next().unwrap_or(""))
+            }
+            Outcome::Skipped { reason } => reason.clone(),
+            Outcome::Passed { .. } => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            case.phase,
+            case.name,
+            label(&case.outcome),
+            detail.replace('|', "\\|")
         );
     }
     out
