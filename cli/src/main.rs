@@ -18,7 +18,25 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Report formats.
+/// The formats `procreg sim` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    /// One line per seed, failures in full, a summary line.
+    Text,
+    /// The mergeable JSON report.
+    Json,
+}
+
+/// The formats `procreg rules` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One rule per line.
+    Text,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// Report formats of `check` and `merge-reports`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Human text: failures in full, then one summary line per phase.
@@ -163,8 +181,8 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
         /// `text` or `json` (mergeable with `merge-reports`). Example: --format json
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = SimFormat::Text)]
+        format: SimFormat,
         /// Write the report to FILE instead of stdout. Example: --out sim.json
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -194,8 +212,8 @@ backend failed to start.",
     #[command(after_help = "Examples:\n  procreg rules\n  procreg rules --format markdown")]
     Rules {
         /// `text` or `markdown`. Example: --format markdown
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// Rerun a failure exactly and print it in full.
     Replay {
@@ -360,13 +378,11 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
         command @ Command::Sim { .. } => run_sim(command),
         Command::Serve { backend, listen } => serve::run(&backend, &listen),
         Command::Rules { format } => {
-            if matches!(format, Format::Text | Format::Markdown) {
-                exit::emit(&rules::render(format), None).map(|()| exit::OK)
-            } else {
-                Err(exit::CliError::usage(
-                    "rules supports --format text or markdown",
-                ))
-            }
+            let format = match format {
+                RulesFormat::Text => Format::Text,
+                RulesFormat::Markdown => Format::Markdown,
+            };
+            exit::emit(&rules::render(format), None).map(|()| exit::OK)
         }
         Command::Replay { what } => replay(what),
         Command::MergeReports { files, format, out } => merge::run(&files, format, out.as_deref()),
@@ -393,15 +409,12 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         return Err(exit::CliError::usage("not a sim command"));
     };
     let (range, config) = sim_options(seed, seeds, shard, workers, processes, &faults, no_swarm)?;
-    if !matches!(format, Format::Text | Format::Json) {
-        return Err(exit::CliError::usage("sim supports --format text or json"));
-    }
     sim::run(&sim::SimOptions {
         backend,
         range,
         config,
         trace,
-        json: format == Format::Json,
+        json: format == SimFormat::Json,
         out,
         quiet,
     })
