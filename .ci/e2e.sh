@@ -61,9 +61,9 @@ kill "$server_pid"; server_pid=""
 expect_exit 0 "1,000 simulation seeds" "$procreg" sim --seeds 0..1000 --quiet
 tail -1 "$work/out.txt"
 
-# 5. the cargo-test replay a failing check prints (`cargo test conformance::<id> -- --exact`)
+# 5. the cargo-test replay a failing check prints (`cargo test <id> -- --exact`)
 #    runs exactly that one test.
-cargo test -q -p procreg-tests --test conformance_memory conformance::lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
+cargo test -q -p procreg-tests --test conformance_memory lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
   || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay does not run"; }
 grep -q "running 1 test" "$work/out.txt" && grep -q "test result: ok. 1 passed" "$work/out.txt" \
   || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay did not run exactly one test"; }

@@ -22,7 +22,7 @@ mod unwind;
 pub use catalogue::all_checks;
 pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};
 pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
-pub use macros::{__run_check_test, __run_linearizability_test, __run_model_check_test};
+pub use macros::__run_conformance_harness;
 pub use procreg::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
 pub use procreg_model::{linearizability, machine, model};
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
