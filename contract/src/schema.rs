@@ -137,6 +137,7 @@ fn has_type(value: &Value, name: &str) -> bool {
     }
 }
 
+/// Checks `value` against `schema`, naming the first violation found at `path`.
 fn validate_at(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
     let map: &Map<String, Value> = match schema {
         Value::Bool(true) => return Ok(()),
@@ -144,31 +145,64 @@ fn validate_at(schema: &Value, value: &Value, path: &str) -> Result<(), String> 
         Value::Object(map) => map,
         _ => return Err(format!("at {}: the schema is malformed", location(path))),
     };
-    let fail = |detail: String| Err(format!("at {}: {detail}", location(path)));
+    validate_type_enum_const(map, value, path)?;
+    validate_combinators(map, value, path)?;
+    if let Value::Object(object) = value {
+        validate_object(map, object, path)?;
+    }
+    if let Value::Array(items) = value {
+        validate_array(map, items, path)?;
+    }
+    if let Value::String(text) = value {
+        validate_string(map, text, path)?;
+    }
+    if let Some(number) = value.as_f64() {
+        validate_number(map, value, number, path)?;
+    }
+    Ok(())
+}
 
+/// The error for a violation at `path`, described by `detail`.
+fn fail_at(path: &str, detail: String) -> Result<(), String> {
+    Err(format!("at {}: {detail}", location(path)))
+}
+
+/// Checks the `type`, `enum` and `const` keywords.
+fn validate_type_enum_const(
+    map: &Map<String, Value>,
+    value: &Value,
+    path: &str,
+) -> Result<(), String> {
     if let Some(type_value) = map.get("type") {
         let names: Vec<&str> = match type_value {
             Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
             single => single.as_str().into_iter().collect(),
         };
         if !names.iter().any(|name| has_type(value, name)) {
-            return fail(format!(
-                "expected {}, got {}",
-                names.join(" or "),
-                type_name(value)
-            ));
+            return fail_at(
+                path,
+                format!("expected {}, got {}", names.join(" or "), type_name(value)),
+            );
         }
     }
     if let Some(Value::Array(allowed)) = map.get("enum") {
         if !allowed.contains(value) {
-            return fail(format!("{value} is not one of the allowed values"));
+            return fail_at(path, format!("{value} is not one of the allowed values"));
         }
     }
     if let Some(expected) = map.get("const") {
         if expected != value {
-            return fail(format!("expected the constant {expected}, got {value}"));
+            return fail_at(
+                path,
+                format!("expected the constant {expected}, got {value}"),
+            );
         }
     }
+    Ok(())
+}
+
+/// Checks the `allOf`, `anyOf` and `oneOf` keywords.
+fn validate_combinators(map: &Map<String, Value>, value: &Value, path: &str) -> Result<(), String> {
     if let Some(Value::Array(branches)) = map.get("allOf") {
         for branch in branches {
             validate_at(branch, value, path)?;
@@ -179,7 +213,7 @@ fn validate_at(schema: &Value, value: &Value, path: &str) -> Result<(), String> 
             .iter()
             .any(|branch| validate_at(branch, value, path).is_ok())
         {
-            return fail("matches none of the anyOf schemas".to_owned());
+            return fail_at(path, "matches none of the anyOf schemas".to_owned());
         }
     }
     if let Some(Value::Array(branches)) = map.get("oneOf") {
@@ -188,75 +222,103 @@ fn validate_at(schema: &Value, value: &Value, path: &str) -> Result<(), String> 
             .filter(|branch| validate_at(branch, value, path).is_ok())
             .count();
         if matching != 1 {
-            return fail(format!(
-                "matches {matching} of the oneOf schemas, expected exactly 1"
-            ));
+            return fail_at(
+                path,
+                format!("matches {matching} of the oneOf schemas, expected exactly 1"),
+            );
         }
     }
-    if let Value::Object(object) = value {
-        if let Some(Value::Array(required)) = map.get("required") {
-            for name in required.iter().filter_map(Value::as_str) {
-                if !object.contains_key(name) {
-                    return fail(format!("missing required property `{name}`"));
+    Ok(())
+}
+
+/// Checks an object's `required`, `properties` and `additionalProperties`.
+fn validate_object(
+    map: &Map<String, Value>,
+    object: &Map<String, Value>,
+    path: &str,
+) -> Result<(), String> {
+    if let Some(Value::Array(required)) = map.get("required") {
+        for name in required.iter().filter_map(Value::as_str) {
+            if !object.contains_key(name) {
+                return fail_at(path, format!("missing required property `{name}`"));
+            }
+        }
+    }
+    let properties = map.get("properties").and_then(Value::as_object);
+    for (name, item) in object {
+        let item_path = format!("{path}/{name}");
+        match properties.and_then(|properties| properties.get(name)) {
+            Some(property) => validate_at(property, item, &item_path)?,
+            None => match map.get("additionalProperties") {
+                Some(Value::Bool(false)) => {
+                    return fail_at(path, format!("property `{name}` is not allowed"));
                 }
-            }
-        }
-        let properties = map.get("properties").and_then(Value::as_object);
-        for (name, item) in object {
-            let item_path = format!("{path}/{name}");
-            match properties.and_then(|properties| properties.get(name)) {
-                Some(property) => validate_at(property, item, &item_path)?,
-                None => match map.get("additionalProperties") {
-                    Some(Value::Bool(false)) => {
-                        return fail(format!("property `{name}` is not allowed"));
-                    }
-                    Some(additional) => validate_at(additional, item, &item_path)?,
-                    None => {}
-                },
-            }
+                Some(additional) => validate_at(additional, item, &item_path)?,
+                None => {}
+            },
         }
     }
-    if let Value::Array(items) = value {
-        let count = items.len() as u64;
-        if let Some(min) = map.get("minItems").and_then(Value::as_u64) {
-            if count < min {
-                return fail(format!("expected at least {min} items, got {count}"));
-            }
-        }
-        if let Some(max) = map.get("maxItems").and_then(Value::as_u64) {
-            if count > max {
-                return fail(format!("expected at most {max} items, got {count}"));
-            }
-        }
-        if let Some(item_schema) = map.get("items") {
-            for (index, item) in items.iter().enumerate() {
-                validate_at(item_schema, item, &format!("{path}/{index}"))?;
-            }
+    Ok(())
+}
+
+/// Checks an array's `minItems`, `maxItems` and `items`.
+fn validate_array(map: &Map<String, Value>, items: &[Value], path: &str) -> Result<(), String> {
+    let count = items.len() as u64;
+    if let Some(min) = map.get("minItems").and_then(Value::as_u64) {
+        if count < min {
+            return fail_at(path, format!("expected at least {min} items, got {count}"));
         }
     }
-    if let Value::String(text) = value {
-        let length = text.chars().count() as u64;
-        if let Some(min) = map.get("minLength").and_then(Value::as_u64) {
-            if length < min {
-                return fail(format!("expected at least {min} characters, got {length}"));
-            }
-        }
-        if let Some(max) = map.get("maxLength").and_then(Value::as_u64) {
-            if length > max {
-                return fail(format!("expected at most {max} characters, got {length}"));
-            }
+    if let Some(max) = map.get("maxItems").and_then(Value::as_u64) {
+        if count > max {
+            return fail_at(path, format!("expected at most {max} items, got {count}"));
         }
     }
-    if let Some(number) = value.as_f64() {
-        if let Some(min) = map.get("minimum").and_then(Value::as_f64) {
-            if number < min {
-                return fail(format!("{value} is less than the minimum {min}"));
-            }
+    if let Some(item_schema) = map.get("items") {
+        for (index, item) in items.iter().enumerate() {
+            validate_at(item_schema, item, &format!("{path}/{index}"))?;
         }
-        if let Some(max) = map.get("maximum").and_then(Value::as_f64) {
-            if number > max {
-                return fail(format!("{value} is greater than the maximum {max}"));
-            }
+    }
+    Ok(())
+}
+
+/// Checks a string's `minLength` and `maxLength`, counted in characters.
+fn validate_string(map: &Map<String, Value>, text: &str, path: &str) -> Result<(), String> {
+    let length = text.chars().count() as u64;
+    if let Some(min) = map.get("minLength").and_then(Value::as_u64) {
+        if length < min {
+            return fail_at(
+                path,
+                format!("expected at least {min} characters, got {length}"),
+            );
+        }
+    }
+    if let Some(max) = map.get("maxLength").and_then(Value::as_u64) {
+        if length > max {
+            return fail_at(
+                path,
+                format!("expected at most {max} characters, got {length}"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks a number's `minimum` and `maximum`; `value` is `number` as written.
+fn validate_number(
+    map: &Map<String, Value>,
+    value: &Value,
+    number: f64,
+    path: &str,
+) -> Result<(), String> {
+    if let Some(min) = map.get("minimum").and_then(Value::as_f64) {
+        if number < min {
+            return fail_at(path, format!("{value} is less than the minimum {min}"));
+        }
+    }
+    if let Some(max) = map.get("maximum").and_then(Value::as_f64) {
+        if number > max {
+            return fail_at(path, format!("{value} is greater than the maximum {max}"));
         }
     }
     Ok(())

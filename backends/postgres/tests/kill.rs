@@ -203,136 +203,201 @@ fn acknowledged_writes_survive_an_immediate_server_stop() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(async {
-        let clock = Arc::new(ManualClock::new(1_000));
-        let machines = factory.opener().handles(2, 2, clock).await.expect("connect");
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(Acked::default()));
-        let mut writers = Vec::new();
-        for (index, machine) in machines.iter().enumerate() {
-            for lane in 0..2 {
-                writers.push(tokio::spawn(writer(
-                    Arc::clone(machine),
-                    format!("m{index}w{lane}"),
-                    Arc::clone(&stop),
-                    Arc::clone(&acked),
-                )));
+    runtime.block_on(writes_survive_a_stop(&server, &factory));
+}
+
+/// The run: writers on two machines through a stop and a restart of the
+/// server, then every acknowledged write read back through a fresh handle.
+async fn writes_survive_a_stop(server: &Server, factory: &DurableFactory<PgSchemas>) {
+    let clock = Arc::new(ManualClock::new(1_000));
+    let machines = factory
+        .opener()
+        .handles(2, 2, clock)
+        .await
+        .expect("connect");
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let writers = start_writers(&machines, &stop, &acked);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before_stop = acked.lock().expect("acked").completed.len();
+    assert!(before_stop > 0, "the writers made progress before the stop");
+
+    let (outage, outage_calls) = stop_and_restart(server, &machines, before_stop).await;
+    await_recovery(&machines[1]).await;
+    let acked = finish_writers(writers, &stop, &acked).await;
+    every_failure_is_a_bounded_backend_error(&acked);
+
+    // Nothing acknowledged is lost; logs are gap-free; one terminal event each.
+    let reader = factory
+        .opener()
+        .connect(machines[0].schema(), Arc::new(ManualClock::new(1_000)))
+        .await
+        .expect("a fresh handle after the restart");
+    let verified = verify_acknowledged(&reader, &acked).await;
+    eprintln!(
+        "kill test: outage of {outage:.2?}, {outage_calls} probe calls and {} writer calls failed \
+         with Backend errors (slowest {:.2?}); {} registrations, {} appends, {} completions \
+         acknowledged, {verified} verified after the restart",
+        acked.failures.len(),
+        acked
+            .failures
+            .iter()
+            .map(|(_, took, _)| *took)
+            .max()
+            .unwrap_or_default(),
+        acked.registered.len(),
+        acked.appended.values().map(BTreeSet::len).sum::<usize>(),
+        acked.completed.len(),
+    );
+}
+
+/// Two writers per machine, sharing the stop flag and the record of what was acknowledged.
+fn start_writers(
+    machines: &[Arc<PgRegistry>],
+    stop: &Arc<AtomicBool>,
+    acked: &Arc<Mutex<Acked>>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut writers = Vec::new();
+    for (index, machine) in machines.iter().enumerate() {
+        for lane in 0..2 {
+            writers.push(tokio::spawn(writer(
+                Arc::clone(machine),
+                format!("m{index}w{lane}"),
+                Arc::clone(stop),
+                Arc::clone(acked),
+            )));
+        }
+    }
+    writers
+}
+
+/// The outage: stops the server, probes that calls fail typed and within
+/// their bound, and starts it again; returns the outage's length and the
+/// number of probe calls.
+async fn stop_and_restart(
+    server: &Server,
+    machines: &[Arc<PgRegistry>],
+    before_stop: usize,
+) -> (Duration, usize) {
+    // The outage: every backend killed at once, mid-transaction for some.
+    let stopped_at = Instant::now();
+    server.stop_immediately().expect("pg_ctl stop -m immediate");
+    eprintln!("kill test: server stopped (immediate) after {before_stop} completions");
+    let mut outage_calls = 0;
+    for round in 0..5 {
+        let machine = &machines[round % machines.len()];
+        let started = Instant::now();
+        let result = tokio::time::timeout(
+            CALL_BOUND,
+            machine.append_event("m0w0-p0", ProcessEventAppendRequest::new("tick", json!({}))),
+        )
+        .await
+        .expect("a call during the outage returns within its bound");
+        let error = result.expect_err("the server is down");
+        assert!(error.is(ErrorKind::Backend), "typed Backend error: {error}");
+        assert!(started.elapsed() < CALL_BOUND);
+        outage_calls += 1;
+        let _ = round;
+    }
+    assert!(
+        machines[0].get_process("m0w0-p0").await.is_none(),
+        "get_process has no error channel: an outage reads as None"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.start().expect("pg_ctl start");
+    let outage = stopped_at.elapsed();
+    eprintln!("kill test: server restarted after {outage:.2?}");
+    (outage, outage_calls)
+}
+
+/// Waits until `machine` answers again, asserting it fails only with
+/// `Backend` meanwhile and recovers within a bound.
+async fn await_recovery(machine: &PgRegistry) {
+    // The same handles recover: calls succeed again within a bound.
+    let recovered_at = Instant::now();
+    loop {
+        match machine.list_non_terminal().await {
+            Ok(_) => break,
+            Err(error) => {
+                assert!(error.is(ErrorKind::Backend), "{error}");
+                assert!(
+                    recovered_at.elapsed() < Duration::from_secs(30),
+                    "the handles recover after the restart: {error}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let before_stop = acked.lock().expect("acked").completed.len();
-        assert!(before_stop > 0, "the writers made progress before the stop");
+    }
+}
 
-        // The outage: every backend killed at once, mid-transaction for some.
-        let stopped_at = Instant::now();
-        server.stop_immediately().expect("pg_ctl stop -m immediate");
-        eprintln!("kill test: server stopped (immediate) after {before_stop} completions");
-        let mut outage_calls = 0;
-        for round in 0..5 {
-            let machine = &machines[round % machines.len()];
-            let started = Instant::now();
-            let result = tokio::time::timeout(
-                CALL_BOUND,
-                machine.append_event("m0w0-p0", ProcessEventAppendRequest::new("tick", json!({}))),
-            )
+/// Lets the writers run on after the recovery, stops them, asserts they
+/// made progress since, and returns what they were told succeeded.
+async fn finish_writers(
+    writers: Vec<tokio::task::JoinHandle<()>>,
+    stop: &AtomicBool,
+    acked: &Mutex<Acked>,
+) -> Acked {
+    let completed_before_more = acked.lock().expect("acked").completed.len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        tokio::time::timeout(Duration::from_secs(30), writer)
             .await
-            .expect("a call during the outage returns within its bound");
-            let error = result.expect_err("the server is down");
-            assert!(error.is(ErrorKind::Backend), "typed Backend error: {error}");
-            assert!(started.elapsed() < CALL_BOUND);
-            outage_calls += 1;
-            let _ = round;
-        }
+            .expect("writers stop within their bound")
+            .expect("a writer panicked");
+    }
+    let acked = std::mem::take(&mut *acked.lock().expect("acked"));
+    assert!(
+        acked.completed.len() > completed_before_more,
+        "the writers made progress after the restart"
+    );
+    acked
+}
+
+/// Every failure the writers saw was a typed Backend error within its bound.
+fn every_failure_is_a_bounded_backend_error(acked: &Acked) {
+    for (kind, took, message) in &acked.failures {
+        assert_eq!(*kind, ErrorKind::Backend, "{message}");
+        assert!(*took < CALL_BOUND, "a failed call took {took:?}: {message}");
+    }
+    assert!(!acked.failures.is_empty(), "the writers saw the outage");
+}
+
+/// Reads every acknowledged registration, append and completion back
+/// through `reader`; returns how many writes it verified.
+async fn verify_acknowledged(reader: &PgRegistry, acked: &Acked) -> usize {
+    let mut verified = 0usize;
+    for id in &acked.registered {
         assert!(
-            machines[0].get_process("m0w0-p0").await.is_none(),
-            "get_process has no error channel: an outage reads as None"
+            reader.get_process(id).await.is_some(),
+            "acked registration {id} lost"
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        server.start().expect("pg_ctl start");
-        let outage = stopped_at.elapsed();
-        eprintln!("kill test: server restarted after {outage:.2?}");
-
-        // The same handles recover: calls succeed again within a bound.
-        let recovered_at = Instant::now();
-        loop {
-            match machines[1].list_non_terminal().await {
-                Ok(_) => break,
-                Err(error) => {
-                    assert!(error.is(ErrorKind::Backend), "{error}");
-                    assert!(
-                        recovered_at.elapsed() < Duration::from_secs(30),
-                        "the handles recover after the restart: {error}"
-                    );
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-        let completed_before_more = acked.lock().expect("acked").completed.len();
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        stop.store(true, Ordering::Relaxed);
-        for writer in writers {
-            tokio::time::timeout(Duration::from_secs(30), writer)
-                .await
-                .expect("writers stop within their bound")
-                .expect("a writer panicked");
-        }
-        let acked = std::mem::take(&mut *acked.lock().expect("acked"));
-        assert!(
-            acked.completed.len() > completed_before_more,
-            "the writers made progress after the restart"
-        );
-
-        // Every failure the writers saw was a typed Backend error within its bound.
-        for (kind, took, message) in &acked.failures {
-            assert_eq!(*kind, ErrorKind::Backend, "{message}");
-            assert!(*took < CALL_BOUND, "a failed call took {took:?}: {message}");
-        }
-        assert!(!acked.failures.is_empty(), "the writers saw the outage");
-
-        // Nothing acknowledged is lost; logs are gap-free; one terminal event each.
-        let reader = factory
-            .opener()
-            .connect(machines[0].schema(), Arc::new(ManualClock::new(1_000)))
-            .await
-            .expect("a fresh handle after the restart");
-        let mut verified = 0usize;
-        for id in &acked.registered {
-            assert!(reader.get_process(id).await.is_some(), "acked registration {id} lost");
-            verified += 1;
-            let log = reader.events_after(id, 0).await.expect("log");
-            let sequences: Vec<u64> = log.iter().map(|event| event.sequence).collect();
-            let expected: Vec<u64> = (1..=log.len() as u64).collect();
-            assert_eq!(sequences, expected, "{id}: the log has gaps");
-            let terminal = log
-                .iter()
-                .filter(|event| event.event_type == PROCESS_COMPLETED)
-                .count();
-            assert!(terminal <= 1, "{id}: {terminal} terminal events");
-            if let Some(appended) = acked.appended.get(id) {
-                for sequence in appended {
-                    assert!(
-                        log.iter().any(|e| e.sequence == *sequence && e.event_type == "tick"),
-                        "{id}: acked append {sequence} lost"
-                    );
-                    verified += 1;
-                }
-            }
-            if acked.completed.contains(id) {
-                assert_eq!(terminal, 1, "{id}: acked completion lost");
-                let record = reader.get_process(id).await.expect("record");
-                assert!(record.is_terminal(), "{id}: acked completion lost");
+        verified += 1;
+        let log = reader.events_after(id, 0).await.expect("log");
+        let sequences: Vec<u64> = log.iter().map(|event| event.sequence).collect();
+        let expected: Vec<u64> = (1..=log.len() as u64).collect();
+        assert_eq!(sequences, expected, "{id}: the log has gaps");
+        let terminal = log
+            .iter()
+            .filter(|event| event.event_type == PROCESS_COMPLETED)
+            .count();
+        assert!(terminal <= 1, "{id}: {terminal} terminal events");
+        if let Some(appended) = acked.appended.get(id) {
+            for sequence in appended {
+                assert!(
+                    log.iter()
+                        .any(|e| e.sequence == *sequence && e.event_type == "tick"),
+                    "{id}: acked append {sequence} lost"
+                );
                 verified += 1;
             }
         }
-        eprintln!(
-            "kill test: outage of {outage:.2?}, {outage_calls} probe calls and {} writer calls failed \
-             with Backend errors (slowest {:.2?}); {} registrations, {} appends, {} completions \
-             acknowledged, {verified} verified after the restart",
-            acked.failures.len(),
-            acked.failures.iter().map(|(_, took, _)| *took).max().unwrap_or_default(),
-            acked.registered.len(),
-            acked.appended.values().map(BTreeSet::len).sum::<usize>(),
-            acked.completed.len(),
-        );
-    });
+        if acked.completed.contains(id) {
+            assert_eq!(terminal, 1, "{id}: acked completion lost");
+            let record = reader.get_process(id).await.expect("record");
+            assert!(record.is_terminal(), "{id}: acked completion lost");
+            verified += 1;
+        }
+    }
+    verified
 }

@@ -116,6 +116,20 @@ fn level(level: Level) -> &'static str {
 /// in catalogue order; the model check; exclusions).
 pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
     let mut out = String::new();
+    render_counts(&mut out, runs);
+    let Some(first) = runs.first() else {
+        return out;
+    };
+    render_rules(&mut out, runs, first);
+    render_uneven_checks(&mut out, runs, first);
+    render_skipped(&mut out, runs);
+    render_notes(&mut out, runs);
+    render_models(&mut out, runs);
+    out
+}
+
+/// The counts section: one row per backend and mode.
+fn render_counts(out: &mut String, runs: &[BackendRun]) {
     let _ = writeln!(out, "### Counts\n");
     out.push_str("| backend | mode | passed | failed | warned | skipped | excluded |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
@@ -129,10 +143,24 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
             );
         }
     }
+}
 
-    let Some(first) = runs.first() else {
-        return out;
-    };
+/// The header row and separator of a table with `leading` columns and two per run.
+fn render_run_columns(out: &mut String, runs: &[BackendRun], leading: &str, separator: &str) {
+    out.push_str(leading);
+    for run in runs {
+        let _ = write!(out, " {0} | {0} strict |", run.name);
+    }
+    out.push_str(separator);
+    for _ in runs {
+        out.push_str("---|---|");
+    }
+    out.push('\n');
+}
+
+/// The rules section: every rule `first`'s default suite covers, in
+/// catalogue order, with its outcome per backend and mode.
+fn render_rules(out: &mut String, runs: &[BackendRun], first: &BackendRun) {
     let mut rules: Vec<(String, Level)> = Vec::new();
     for check in &first.default.checks {
         for rule in &check.rules {
@@ -142,15 +170,7 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
         }
     }
     let _ = writeln!(out, "\n### Rules\n");
-    out.push_str("| rule | level |");
-    for run in runs {
-        let _ = write!(out, " {0} | {0} strict |", run.name);
-    }
-    out.push_str("\n|---|---|");
-    for _ in runs {
-        out.push_str("---|---|");
-    }
-    out.push('\n');
+    render_run_columns(out, runs, "| rule | level |", "\n|---|---|");
     for (rule, rule_level) in &rules {
         let _ = write!(out, "| {rule} | {} |", level(*rule_level));
         for run in runs {
@@ -163,17 +183,12 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The section of checks that do not pass (or skip) on every backend and mode.
+fn render_uneven_checks(out: &mut String, runs: &[BackendRun], first: &BackendRun) {
     let _ = writeln!(out, "\n### Checks that do not pass everywhere\n");
-    out.push_str("| check | rules | level |");
-    for run in runs {
-        let _ = write!(out, " {0} | {0} strict |", run.name);
-    }
-    out.push_str("\n|---|---|---|");
-    for _ in runs {
-        out.push_str("---|---|");
-    }
-    out.push('\n');
+    render_run_columns(out, runs, "| check | rules | level |", "\n|---|---|---|");
     for (index, check) in first.default.checks.iter().enumerate() {
         let labels: Vec<String> = runs
             .iter()
@@ -207,7 +222,10 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
         }
         out.push('\n');
     }
+}
 
+/// The skipped checks of the default suites, each with its reason and the backends skipping it.
+fn render_skipped(out: &mut String, runs: &[BackendRun]) {
     let _ = writeln!(out, "\n### Skipped checks\n");
     let mut skipped: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
     for run in runs {
@@ -223,7 +241,10 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
     for ((id, reason), names) in &skipped {
         let _ = writeln!(out, "- `{id}` ({}): {reason}", names.join(", "));
     }
+}
 
+/// The excluded and the repeated checks, each with the reason its backend gave.
+fn render_notes(out: &mut String, runs: &[BackendRun]) {
     for (title, notes) in [
         (
             "Excluded checks",
@@ -248,17 +269,19 @@ pub fn render_compat_matrix(runs: &[BackendRun]) -> String {
             out.push_str("- none\n");
         }
     }
+}
 
+/// The model check section: each backend's pinned-time model checks, or that none ran.
+fn render_models(out: &mut String, runs: &[BackendRun]) {
     let _ = writeln!(out, "\n### Model check (time held still)\n");
     for run in runs {
         if run.models.is_empty() {
             let _ = writeln!(out, "- {}: not run", run.name);
         }
         for (label, model) in &run.models {
-            render_model(&mut out, &format!("{} ({label})", run.name), model);
+            render_model(out, &format!("{} ({label})", run.name), model);
         }
     }
-    out
 }
 
 fn render_model(out: &mut String, name: &str, model: &ModelReport) {

@@ -179,7 +179,20 @@ mod tests {
             transfer: Some(("s1", &ids)),
             ..CallContext::default()
         };
-        let cases = [
+        let cases = lookup_and_registration_wordings(p)
+            .into_iter()
+            .chain(append_wordings(append))
+            .chain(grant_lease_and_storage_wordings(transfer, p));
+        for (message, call, expected) in cases {
+            assert_eq!(kind(message, call), expected, "{message}");
+        }
+    }
+
+    /// (message, call, kind) for unknown processes and rejected registrations.
+    fn lookup_and_registration_wordings(
+        p: CallContext<'_>,
+    ) -> [(&'static str, CallContext<'_>, ErrorKind); 9] {
+        [
             ("unknown process `p`", p, ErrorKind::NotFound),
             (
                 "unknown process `p` after terminal event",
@@ -221,6 +234,12 @@ mod tests {
                 p,
                 ErrorKind::InvalidRegistration,
             ),
+        ]
+    }
+
+    /// (message, call, kind) for rejected appends.
+    fn append_wordings(append: CallContext<'_>) -> [(&'static str, CallContext<'_>, ErrorKind); 7] {
+        [
             (
                 "process `p` emitted undeclared event type `t`",
                 append,
@@ -256,6 +275,15 @@ mod tests {
                 append,
                 ErrorKind::MissingWakeTarget,
             ),
+        ]
+    }
+
+    /// (message, call, kind) for a missing grant, lease conflicts and storage failures.
+    fn grant_lease_and_storage_wordings<'a>(
+        transfer: CallContext<'a>,
+        p: CallContext<'a>,
+    ) -> [(&'static str, CallContext<'a>, ErrorKind); 5] {
+        [
             (
                 "process handle `b` is not granted to session `s1`",
                 transfer,
@@ -277,10 +305,7 @@ mod tests {
                 p,
                 ErrorKind::Backend,
             ),
-        ];
-        for (message, call, expected) in cases {
-            assert_eq!(kind(message, call), expected, "{message}");
-        }
+        ]
     }
 
     #[test]

@@ -4,8 +4,8 @@ use crate::check::{Check, CheckFailure, CheckResult, Level, Needs};
 use crate::context::CheckContext;
 use crate::fixtures::{note, registration};
 use procreg::{
-    ErrorKind, ProcessAwaitOutput, ProcessExternalRef, ProcessHandleDescriptor, ProcessRecord,
-    ProcessScope,
+    ErrorKind, ProcessAwaitOutput, ProcessEvent, ProcessExternalRef, ProcessHandleDescriptor,
+    ProcessHandleGrant, ProcessLease, ProcessRecord, ProcessScope,
 };
 use serde_json::json;
 
@@ -224,8 +224,31 @@ async fn last_writer_wins(cx: CheckContext<'_>) -> CheckResult {
 
 /// XREF-4: only the ref and updated_at_ms move; created_at, status, events, grants and lease stay.
 async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResult {
+    let (before, untouched) = arrange_events_grant_and_lease(&cx).await?;
+
+    cx.advance(5).await;
+    let start = cx.now_ms();
+    let returned = set_ref(&cx, "XREF-4", "p1", &engine_ref("inv")).await?;
+    let end = cx.now_ms();
+
+    only_ref_and_updated_at_moved(&cx, before, returned, (start, end)).await?;
+    events_grants_and_lease_untouched(&cx, &untouched).await
+}
+
+/// What setting p1's ref must leave as it was: its events and grants, and worker-a's lease.
+struct Untouched {
+    lease: ProcessLease,
+    events: Vec<ProcessEvent>,
+    grants: Vec<ProcessHandleGrant>,
+}
+
+/// Registers p1 and gives it a note, a grant and worker-a's lease; returns
+/// the record read back and what setting a ref must not touch.
+async fn arrange_events_grant_and_lease(
+    cx: &CheckContext<'_>,
+) -> Result<(ProcessRecord, Untouched), CheckFailure> {
     let registry = cx.registry();
-    register(&cx, "XREF-4", "p1").await?;
+    register(cx, "XREF-4", "p1").await?;
     cx.advance(5).await;
     cx.ok(
         "XREF-4",
@@ -245,7 +268,7 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
         "claim_process_lease(p1, worker-a, 60000)",
         registry.claim_process_lease("p1", "worker-a", 60_000).await,
     )?;
-    let before = stored(&cx, "XREF-4", "p1").await?;
+    let before = stored(cx, "XREF-4", "p1").await?;
     let events = cx.ok(
         "XREF-4",
         "events_after(p1, 0)",
@@ -256,14 +279,27 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
         "handle_grants_for_process(p1)",
         registry.handle_grants_for_process("p1").await,
     )?;
+    Ok((
+        before,
+        Untouched {
+            lease,
+            events,
+            grants,
+        },
+    ))
+}
 
-    cx.advance(5).await;
-    let start = cx.now_ms();
-    let returned = set_ref(&cx, "XREF-4", "p1", &engine_ref("inv")).await?;
-    let end = cx.now_ms();
-
+/// The record `returned` by set_external_ref, and then stored, differs from
+/// `before` only in the ref and in an updated_at_ms read during the call
+/// (between the readings `start` and `end`) and later than before.
+async fn only_ref_and_updated_at_moved(
+    cx: &CheckContext<'_>,
+    before: ProcessRecord,
+    returned: ProcessRecord,
+    (start, end): (u64, u64),
+) -> CheckResult {
     ensure_now(
-        &cx,
+        cx,
         "XREF-4",
         "updated_at_ms returned by set_external_ref(p1)",
         start,
@@ -295,12 +331,20 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
         "XREF-4",
         "get_process(p1) after set_external_ref",
         &expected,
-        &stored(&cx, "XREF-4", "p1").await?,
-    )?;
+        &stored(cx, "XREF-4", "p1").await?,
+    )
+}
+
+/// After set_external_ref, p1's events, grants and worker-a's lease are as they were.
+async fn events_grants_and_lease_untouched(
+    cx: &CheckContext<'_>,
+    untouched: &Untouched,
+) -> CheckResult {
+    let registry = cx.registry();
     cx.ensure_eq(
         "XREF-4",
         "events_after(p1, 0) after set_external_ref",
-        &events,
+        &untouched.events,
         &cx.ok(
             "XREF-4",
             "events_after(p1, 0)",
@@ -310,7 +354,7 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
     cx.ensure_eq(
         "XREF-4",
         "handle_grants_for_process(p1) after set_external_ref",
-        &grants,
+        &untouched.grants,
         &cx.ok(
             "XREF-4",
             "handle_grants_for_process(p1)",
@@ -327,12 +371,12 @@ async fn setting_a_ref_bumps_updated_at_only(cx: CheckContext<'_>) -> CheckResul
     let renewed = cx.ok(
         "XREF-4",
         "renew_process_lease(worker-a's lease on p1) after set_external_ref",
-        registry.renew_process_lease(&lease, 60_000).await,
+        registry.renew_process_lease(&untouched.lease, 60_000).await,
     )?;
     cx.ensure_eq(
         "XREF-4",
         "fencing token of worker-a's lease after set_external_ref",
-        &lease.fencing_token,
+        &untouched.lease.fencing_token,
         &renewed.fencing_token,
     )
 }

@@ -70,7 +70,35 @@ impl<'a> Execution<'a> {
 
     /// Applies `op` to both sides and returns (model, backend) observations.
     pub(crate) async fn apply(&mut self, op: &Op) -> (Observation, Observation) {
-        let sut = self.sut;
+        match op {
+            Op::AdvanceClock { .. } | Op::RewindClock { .. } => self.apply_clock(op),
+            Op::Register { .. }
+            | Op::SetExternalRef { .. }
+            | Op::CompleteProcess { .. }
+            | Op::GetProcess { .. }
+            | Op::ListNonTerminal => self.apply_record_op(op).await,
+            Op::GrantHandle { .. }
+            | Op::RevokeHandle { .. }
+            | Op::TransferHandleGrants { .. }
+            | Op::DeleteSession { .. } => self.apply_grant_change(op).await,
+            Op::ListHandleGrants { .. }
+            | Op::ListLiveHandleGrants { .. }
+            | Op::HasHandleGrant { .. }
+            | Op::HandleGrantsForProcess { .. } => self.apply_grant_read(op).await,
+            Op::AppendEvent { .. }
+            | Op::ReplayAppend { .. }
+            | Op::EventsAfter { .. }
+            | Op::WakeEventsAfter { .. }
+            | Op::AckWake { .. } => self.apply_event_op(op).await,
+            Op::WaitEventAfter { .. } | Op::AwaitProcess { .. } => self.apply_wait(op).await,
+            Op::ClaimLease { .. } | Op::RenewLease { .. } | Op::ReleaseLease { .. } => {
+                self.apply_lease_op(op).await
+            }
+        }
+    }
+
+    /// Moves both clocks: `AdvanceClock` and `RewindClock`.
+    fn apply_clock(&mut self, op: &Op) -> (Observation, Observation) {
         let model = &mut self.model;
         match op {
             Op::AdvanceClock { ms } => {
@@ -84,6 +112,15 @@ impl<'a> Execution<'a> {
                 model.rewind_clock(*ms);
                 (Observation::Skipped, Observation::Skipped)
             }
+            _ => unreachable!("apply routes only clock ops to apply_clock"),
+        }
+    }
+
+    /// Registers, sets refs, completes and reads records.
+    async fn apply_record_op(&mut self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &mut self.model;
+        match op {
             Op::Register {
                 process: index,
                 variant,
@@ -104,6 +141,33 @@ impl<'a> Execution<'a> {
                         .await,
                 ),
             ),
+            Op::CompleteProcess {
+                process: index,
+                output,
+            } => (
+                observe(model.complete_process(process(*index), &await_output(*output))),
+                observe(
+                    sut.complete_process(process(*index), await_output(*output))
+                        .await,
+                ),
+            ),
+            Op::GetProcess { process: index } => (
+                observe(Ok(model.get_process(process(*index)))),
+                observe(Ok(sut.get_process(process(*index)).await)),
+            ),
+            Op::ListNonTerminal => (
+                observe(Ok(model.list_non_terminal())),
+                observe(sut.list_non_terminal().await),
+            ),
+            _ => unreachable!("apply routes only record ops to apply_record_op"),
+        }
+    }
+
+    /// Grants, revokes and transfers handles, and deletes sessions.
+    async fn apply_grant_change(&mut self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &mut self.model;
+        match op {
             Op::GrantHandle {
                 scope: holder,
                 process: index,
@@ -142,6 +206,22 @@ impl<'a> Execution<'a> {
                     ),
                 )
             }
+            Op::DeleteSession { session } => {
+                let session_id = SESSIONS[usize::from(*session) % SESSIONS.len()];
+                (
+                    observe(Ok(model.delete_session_process_state(session_id))),
+                    observe(sut.delete_session_process_state(session_id).await),
+                )
+            }
+            _ => unreachable!("apply routes only grant changes to apply_grant_change"),
+        }
+    }
+
+    /// Reads grants by scope and by process.
+    async fn apply_grant_read(&self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &self.model;
+        match op {
             Op::ListHandleGrants { scope: holder } => (
                 observe(Ok(model.list_handle_grants(&scope(*holder)))),
                 observe(sut.list_handle_grants(&scope(*holder)).await),
@@ -161,13 +241,15 @@ impl<'a> Execution<'a> {
                 observe(model.handle_grants_for_process(process(*index))),
                 observe(sut.handle_grants_for_process(process(*index)).await),
             ),
-            Op::DeleteSession { session } => {
-                let session_id = SESSIONS[usize::from(*session) % SESSIONS.len()];
-                (
-                    observe(Ok(model.delete_session_process_state(session_id))),
-                    observe(sut.delete_session_process_state(session_id).await),
-                )
-            }
+            _ => unreachable!("apply routes only grant reads to apply_grant_read"),
+        }
+    }
+
+    /// Appends (and replays) events, reads logs and wakes, and acks wakes.
+    async fn apply_event_op(&mut self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &mut self.model;
+        match op {
             Op::AppendEvent {
                 process: index,
                 event,
@@ -208,6 +290,22 @@ impl<'a> Execution<'a> {
                 observe(model.wake_events_after(process(*index), *after)),
                 observe(sut.wake_events_after(process(*index), *after).await),
             ),
+            Op::AckWake {
+                process: index,
+                sequence,
+            } => (
+                observe(model.ack_wake(process(*index), *sequence)),
+                observe(sut.ack_wake(process(*index), *sequence).await),
+            ),
+            _ => unreachable!("apply routes only event ops to apply_event_op"),
+        }
+    }
+
+    /// The blocking calls, polled once when the model says they would block.
+    async fn apply_wait(&self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &self.model;
+        match op {
             Op::WaitEventAfter {
                 process: index,
                 event_type,
@@ -244,31 +342,15 @@ impl<'a> Execution<'a> {
                     observed.map_or(Observation::Pending, observe),
                 )
             }
-            Op::CompleteProcess {
-                process: index,
-                output,
-            } => (
-                observe(model.complete_process(process(*index), &await_output(*output))),
-                observe(
-                    sut.complete_process(process(*index), await_output(*output))
-                        .await,
-                ),
-            ),
-            Op::GetProcess { process: index } => (
-                observe(Ok(model.get_process(process(*index)))),
-                observe(Ok(sut.get_process(process(*index)).await)),
-            ),
-            Op::AckWake {
-                process: index,
-                sequence,
-            } => (
-                observe(model.ack_wake(process(*index), *sequence)),
-                observe(sut.ack_wake(process(*index), *sequence).await),
-            ),
-            Op::ListNonTerminal => (
-                observe(Ok(model.list_non_terminal())),
-                observe(sut.list_non_terminal().await),
-            ),
+            _ => unreachable!("apply routes only waits to apply_wait"),
+        }
+    }
+
+    /// Claims, renews and releases leases, naming tokens by first appearance.
+    async fn apply_lease_op(&mut self, op: &Op) -> (Observation, Observation) {
+        let sut = self.sut;
+        let model = &mut self.model;
+        match op {
             Op::ClaimLease {
                 process: index,
                 owner,
@@ -328,6 +410,7 @@ impl<'a> Execution<'a> {
                     ),
                 )
             }
+            _ => unreachable!("apply routes only lease ops to apply_lease_op"),
         }
     }
 

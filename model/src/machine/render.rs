@@ -23,10 +23,38 @@ fn json_expr(value: &Value) -> String {
     )
 }
 
+/// The Rust statement replaying `op` in a regression test.
 fn call(op: &Op) -> String {
     match op {
         Op::AdvanceClock { ms } => format!("clock.advance({ms});"),
         Op::RewindClock { ms } => format!("clock.set(clock.now_ms().saturating_sub({ms}));"),
+        Op::Register { .. }
+        | Op::SetExternalRef { .. }
+        | Op::CompleteProcess { .. }
+        | Op::GetProcess { .. }
+        | Op::ListNonTerminal => record_call(op),
+        Op::GrantHandle { .. }
+        | Op::RevokeHandle { .. }
+        | Op::TransferHandleGrants { .. }
+        | Op::ListHandleGrants { .. }
+        | Op::ListLiveHandleGrants { .. }
+        | Op::HasHandleGrant { .. }
+        | Op::HandleGrantsForProcess { .. }
+        | Op::DeleteSession { .. } => grant_call(op),
+        Op::AppendEvent { .. }
+        | Op::ReplayAppend { .. }
+        | Op::EventsAfter { .. }
+        | Op::WakeEventsAfter { .. }
+        | Op::WaitEventAfter { .. }
+        | Op::AwaitProcess { .. }
+        | Op::AckWake { .. } => event_call(op),
+        Op::ClaimLease { .. } | Op::RenewLease { .. } | Op::ReleaseLease { .. } => lease_call(op),
+    }
+}
+
+/// The statement of a record op: register, set a ref, complete, read.
+fn record_call(op: &Op) -> String {
+    match op {
         Op::Register { process: index, variant } => format!(
             "let _ = registry.register_process(procreg_conformance::machine::registration({:?}, {variant})).await;",
             process(*index)
@@ -40,6 +68,20 @@ fn call(op: &Op) -> String {
                 reference.id
             )
         }
+        Op::CompleteProcess { process: index, output } => format!(
+            "let _ = registry.complete_process({:?}, serde_json::from_value(serde_json::json!({})).unwrap()).await;",
+            process(*index),
+            serde_json::to_string(&await_output(*output)).unwrap_or_default()
+        ),
+        Op::GetProcess { process: index } => format!("let _ = registry.get_process({:?}).await;", process(*index)),
+        Op::ListNonTerminal => "let _ = registry.list_non_terminal().await;".to_owned(),
+        _ => unreachable!("call routes only record ops to record_call"),
+    }
+}
+
+/// The statement of a grant op: grant, revoke, transfer, list, delete a session.
+fn grant_call(op: &Op) -> String {
+    match op {
         Op::GrantHandle { scope: holder, process: index, label } => format!(
             "let _ = registry.grant_handle(&{}, {:?}, ProcessHandleDescriptor::labelled({:?})).await;",
             scope_expr(&scope(*holder)),
@@ -78,6 +120,13 @@ fn call(op: &Op) -> String {
             "let _ = registry.delete_session_process_state({:?}).await;",
             SESSIONS[usize::from(*session) % SESSIONS.len()]
         ),
+        _ => unreachable!("call routes only grant ops to grant_call"),
+    }
+}
+
+/// The statement of an event op: append, replay, read, wait, ack.
+fn event_call(op: &Op) -> String {
+    match op {
         Op::AppendEvent { process: index, event, value, key, target } => {
             let request = append_request(process(*index), *event, *value, *key, *target);
             let mut expr = format!(
@@ -116,16 +165,16 @@ fn call(op: &Op) -> String {
             "let _ = tokio::time::timeout(std::time::Duration::from_secs(2), registry.await_process({:?})).await;",
             process(*index)
         ),
-        Op::CompleteProcess { process: index, output } => format!(
-            "let _ = registry.complete_process({:?}, serde_json::from_value(serde_json::json!({})).unwrap()).await;",
-            process(*index),
-            serde_json::to_string(&await_output(*output)).unwrap_or_default()
-        ),
-        Op::GetProcess { process: index } => format!("let _ = registry.get_process({:?}).await;", process(*index)),
         Op::AckWake { process: index, sequence } => {
             format!("let _ = registry.ack_wake({:?}, {sequence}).await;", process(*index))
         }
-        Op::ListNonTerminal => "let _ = registry.list_non_terminal().await;".to_owned(),
+        _ => unreachable!("call routes only event ops to event_call"),
+    }
+}
+
+/// The statement of a lease op: claim, renew, release.
+fn lease_call(op: &Op) -> String {
+    match op {
         Op::ClaimLease { process: index, owner, ttl_ms } => format!(
             "if let Ok(lease) = registry.claim_process_lease({:?}, {:?}, {ttl_ms}).await {{ leases.push(lease); }}",
             process(*index),
@@ -137,6 +186,7 @@ fn call(op: &Op) -> String {
         Op::ReleaseLease { lease } => format!(
             "if !leases.is_empty() {{ let lease = leases[{lease} % leases.len()].clone(); let _ = registry.complete_process_lease(&ProcessLeaseCompletion::from_lease(&lease)).await; }}"
         ),
+        _ => unreachable!("call routes only lease ops to lease_call"),
     }
 }
 

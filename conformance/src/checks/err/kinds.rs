@@ -6,7 +6,8 @@ use crate::check::{CheckFailure, CheckResult};
 use crate::context::CheckContext;
 use crate::fixtures::{note, registration, WAKE};
 use procreg::{
-    ErrorKind, ProcessAwaitOutput, ProcessEventAppendRequest, RegistryError, RegistryResult,
+    ErrorKind, ProcessAwaitOutput, ProcessEventAppendRequest, ProcessLease, RegistryError,
+    RegistryResult,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -38,45 +39,71 @@ struct Provoked {
     result: RegistryResult<()>,
 }
 
-/// Provokes every specific kind once on the arranged registry, in this order.
-async fn provoke(cx: &CheckContext<'_>, rule: &str) -> Result<Vec<Provoked>, CheckFailure> {
-    let old = arranged(cx, rule).await?;
-    let registry = cx.registry();
-    let mut provoked = Vec::new();
-    let mut push = |what: String, kind, wording, names, result: RegistryResult<()>| {
-        provoked.push(Provoked {
+impl Provoked {
+    /// The violation `what`, expected to fail with `kind` in `wording`, naming `names`.
+    fn new(
+        what: String,
+        kind: ErrorKind,
+        wording: &'static str,
+        names: Option<&'static str>,
+        result: RegistryResult<()>,
+    ) -> Self {
+        Self {
             what,
             kind,
             wording,
             names,
             result,
-        });
-    };
+        }
+    }
+}
+
+/// Provokes every specific kind once on the arranged registry, in this order.
+async fn provoke(cx: &CheckContext<'_>, rule: &str) -> Result<Vec<Provoked>, CheckFailure> {
+    let old = arranged(cx, rule).await?;
+    let mut provoked = lookup_and_registration_violations(cx).await;
+    provoked.extend(append_violations(cx).await);
+    provoked.extend(grant_and_lease_violations(cx, &old).await);
+    provoked.push(terminal_violation(cx, rule).await?);
+    Ok(provoked)
+}
+
+/// An unknown process, a conflicting registration and an invalid one.
+async fn lookup_and_registration_violations(cx: &CheckContext<'_>) -> Vec<Provoked> {
     use ErrorKind as K;
-    push(
-        format!("events_after({GHOST}, 0)"),
-        K::NotFound,
-        "unknown process",
-        Some(GHOST),
-        registry.events_after(GHOST, 0).await.map(drop),
-    );
-    push(
-        format!("register_process({P}) with other content"),
-        K::RegistrationConflict,
-        "registration hash conflict",
-        Some(P),
-        registry.register_process(registration(P)).await.map(drop),
-    );
-    push(
-        "register_process(\"   \")".to_owned(),
-        K::InvalidRegistration,
-        "process id must be a non-empty string",
-        None,
-        registry
-            .register_process(registration("   "))
-            .await
-            .map(drop),
-    );
+    let registry = cx.registry();
+    vec![
+        Provoked::new(
+            format!("events_after({GHOST}, 0)"),
+            K::NotFound,
+            "unknown process",
+            Some(GHOST),
+            registry.events_after(GHOST, 0).await.map(drop),
+        ),
+        Provoked::new(
+            format!("register_process({P}) with other content"),
+            K::RegistrationConflict,
+            "registration hash conflict",
+            Some(P),
+            registry.register_process(registration(P)).await.map(drop),
+        ),
+        Provoked::new(
+            "register_process(\"   \")".to_owned(),
+            K::InvalidRegistration,
+            "process id must be a non-empty string",
+            None,
+            registry
+                .register_process(registration("   "))
+                .await
+                .map(drop),
+        ),
+    ]
+}
+
+/// Appends to `P` that break each append rule, in order.
+async fn append_violations(cx: &CheckContext<'_>) -> Vec<Provoked> {
+    use ErrorKind as K;
+    let registry = cx.registry();
     let appends = [
         (
             ProcessEventAppendRequest::new("nope", json!({})),
@@ -115,57 +142,71 @@ async fn provoke(cx: &CheckContext<'_>, rule: &str) -> Result<Vec<Provoked>, Che
             "without a wake target scope",
         ),
     ];
+    let mut provoked = Vec::new();
     for (request, description, kind, wording) in appends {
         let result = registry.append_event(P, request).await.map(drop);
-        push(
+        provoked.push(Provoked::new(
             format!("append_event({P}, {description})"),
             kind,
             wording,
             Some(P),
             result,
-        );
+        ));
     }
-    push(
-        format!("transfer_handle_grants(s2, s1, [{P}])"),
-        K::GrantMissing,
-        "is not granted to session",
-        Some(P),
-        registry
-            .transfer_handle_grants(&s2(), &s1(), &[P.to_owned()])
-            .await,
-    );
-    push(
-        format!("claim_process_lease({P}, intruder) while {HOLDER} holds it"),
-        K::LeaseHeld,
-        "already leased",
-        Some(P),
-        registry
-            .claim_process_lease(P, "intruder", 10)
-            .await
-            .map(drop),
-    );
-    push(
-        format!("renew_process_lease(old's superseded lease on {P})"),
-        K::LeaseLost,
-        "missing or expired",
-        Some(P),
-        registry.renew_process_lease(&old, 10).await.map(drop),
-    );
+    provoked
+}
+
+/// A transfer of a grant not held, a claim of a held lease and a renew of `old`'s superseded one.
+async fn grant_and_lease_violations(cx: &CheckContext<'_>, old: &ProcessLease) -> Vec<Provoked> {
+    use ErrorKind as K;
+    let registry = cx.registry();
+    vec![
+        Provoked::new(
+            format!("transfer_handle_grants(s2, s1, [{P}])"),
+            K::GrantMissing,
+            "is not granted to session",
+            Some(P),
+            registry
+                .transfer_handle_grants(&s2(), &s1(), &[P.to_owned()])
+                .await,
+        ),
+        Provoked::new(
+            format!("claim_process_lease({P}, intruder) while {HOLDER} holds it"),
+            K::LeaseHeld,
+            "already leased",
+            Some(P),
+            registry
+                .claim_process_lease(P, "intruder", 10)
+                .await
+                .map(drop),
+        ),
+        Provoked::new(
+            format!("renew_process_lease(old's superseded lease on {P})"),
+            K::LeaseLost,
+            "missing or expired",
+            Some(P),
+            registry.renew_process_lease(old, 10).await.map(drop),
+        ),
+    ]
+}
+
+/// Completes `P`, then completes it again.
+async fn terminal_violation(cx: &CheckContext<'_>, rule: &str) -> Result<Provoked, CheckFailure> {
+    let registry = cx.registry();
     let done = registry
         .complete_process(P, ProcessAwaitOutput::success(json!(1)))
         .await;
     cx.ok(rule, &format!("complete_process({P}, success)"), done)?;
-    push(
+    Ok(Provoked::new(
         format!("complete_process({P}, cancelled) on a completed process"),
-        K::AlreadyTerminal,
+        ErrorKind::AlreadyTerminal,
         "is already terminal",
         Some(P),
         registry
             .complete_process(P, ProcessAwaitOutput::cancelled("late"))
             .await
             .map(drop),
-    );
-    Ok(provoked)
+    ))
 }
 
 /// ERR-1: every violation fails with its kind, serialised by its stable name.

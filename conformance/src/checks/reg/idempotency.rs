@@ -1,7 +1,7 @@
 //! REG-9 to REG-11: registering again: identical content, conflicting content and the hash.
 
 use super::support::register;
-use crate::check::CheckResult;
+use crate::check::{CheckFailure, CheckResult};
 use crate::context::CheckContext;
 use crate::fixtures::registration;
 use procreg::{
@@ -14,8 +14,16 @@ use serde_json::{json, Map, Value};
 pub(super) async fn identical_registration_returns_the_stored_record(
     cx: CheckContext<'_>,
 ) -> CheckResult {
+    identical_registration_keeps_ref_and_lease(&cx).await?;
+    identical_registration_returns_the_terminal_record(&cx).await?;
+    identical_prepared_content_returns_the_first_record(&cx).await
+}
+
+/// REG-9 on live p1: the ref and timestamps come back, no event is written
+/// and worker-a's lease survives.
+async fn identical_registration_keeps_ref_and_lease(cx: &CheckContext<'_>) -> CheckResult {
     let registry = cx.registry();
-    register(&cx, "REG-9", registration("p1")).await?;
+    register(cx, "REG-9", registration("p1")).await?;
     cx.advance(5).await;
     let stored = cx.ok(
         "REG-9",
@@ -30,7 +38,7 @@ pub(super) async fn identical_registration_returns_the_stored_record(
         registry.claim_process_lease("p1", "worker-a", 60_000).await,
     )?;
     cx.advance(5).await;
-    let again = register(&cx, "REG-9", registration("p1")).await?;
+    let again = register(cx, "REG-9", registration("p1")).await?;
     cx.ensure_eq(
         "REG-9",
         "register_process(p1) again with identical content",
@@ -71,9 +79,13 @@ pub(super) async fn identical_registration_returns_the_stored_record(
         "fencing token of the renewed lease",
         &lease.fencing_token,
         &renewed.fencing_token,
-    )?;
+    )
+}
 
-    register(&cx, "REG-9", registration("p2")).await?;
+/// REG-9 on completed p2: the terminal record comes back and the log stays as it was.
+async fn identical_registration_returns_the_terminal_record(cx: &CheckContext<'_>) -> CheckResult {
+    let registry = cx.registry();
+    register(cx, "REG-9", registration("p2")).await?;
     let output = ProcessAwaitOutput::success(json!("done"));
     let terminal = cx.ok(
         "REG-9",
@@ -86,7 +98,7 @@ pub(super) async fn identical_registration_returns_the_stored_record(
         registry.events_after("p2", 0).await,
     )?;
     cx.advance(5).await;
-    let again = register(&cx, "REG-9", registration("p2")).await?;
+    let again = register(cx, "REG-9", registration("p2")).await?;
     cx.ensure_eq(
         "REG-9",
         "register_process(p2) again after it completed",
@@ -103,13 +115,17 @@ pub(super) async fn identical_registration_returns_the_stored_record(
         "events of terminal p2 after the identical re-registration",
         &log,
         &after,
-    )?;
+    )
+}
 
+/// REG-9 on p3: declaring no types prepares to the same content as the
+/// default core types, so the first record comes back.
+async fn identical_prepared_content_returns_the_first_record(cx: &CheckContext<'_>) -> CheckResult {
     let input = ProcessInput::external(json!({"n": 1}));
-    let first = register(&cx, "REG-9", ProcessRegistration::new("p3", input.clone())).await?;
+    let first = register(cx, "REG-9", ProcessRegistration::new("p3", input.clone())).await?;
     cx.advance(5).await;
     let same_prepared = ProcessRegistration::new("p3", input).with_event_types(Vec::new());
-    let again = register(&cx, "REG-9", same_prepared).await?;
+    let again = register(cx, "REG-9", same_prepared).await?;
     cx.ensure_eq(
         "REG-9",
         "register_process(p3) declaring no types (prepares to the same core types)",
@@ -178,6 +194,32 @@ pub(super) async fn hash_is_a_pure_function_of_prepared_content(
     cx: CheckContext<'_>,
 ) -> CheckResult {
     let registry = cx.registry();
+    let base = hash_ignores_time_and_key_order(&cx).await?;
+    let stored = registry.get_process("p1").await;
+    for (change, variant) in changed_content(&base) {
+        let result = registry.register_process(variant).await;
+        cx.err(
+            "REG-11",
+            &format!(
+                "register_process(p1) with {change} (a different hash must conflict with the stored one)"
+            ),
+            result,
+            ErrorKind::RegistrationConflict,
+        )?;
+    }
+    cx.ensure_eq(
+        "REG-11",
+        "get_process(p1) after the rejected variants (unchanged)",
+        &stored,
+        &registry.get_process("p1").await,
+    )
+}
+
+/// REG-11: registers p1, then again later with the input's keys inserted
+/// in another order, and asserts the hashes match; returns the first registration.
+async fn hash_ignores_time_and_key_order(
+    cx: &CheckContext<'_>,
+) -> Result<ProcessRegistration, CheckFailure> {
     let mut forward = Map::new();
     forward.insert("a".to_owned(), json!(1));
     forward.insert("b".to_owned(), json!({"y": 2, "x": 3}));
@@ -189,23 +231,26 @@ pub(super) async fn hash_is_a_pure_function_of_prepared_content(
             ProcessEventType::new("note"),
             ProcessEventType::new("other"),
         ]);
-    let first = register(&cx, "REG-11", base.clone()).await?;
+    let first = register(cx, "REG-11", base.clone()).await?;
     cx.advance(20).await;
     let mut reordered_keys = base.clone();
     reordered_keys.input = ProcessInput::external(Value::Object(backward));
-    let again = register(&cx, "REG-11", reordered_keys).await?;
+    let again = register(cx, "REG-11", reordered_keys).await?;
     cx.ensure_eq(
         "REG-11",
         "registration hash of p1 re-registered later with the input's keys inserted in another order",
         &first.registration_hash,
         &again.registration_hash,
     )?;
+    Ok(base)
+}
 
-    let stored = registry.get_process("p1").await;
+/// `base` changed in one part of its prepared content each, named by the change.
+fn changed_content(base: &ProcessRegistration) -> [(&'static str, ProcessRegistration); 8] {
     let core = core_event_types();
     let mut other_input = base.clone();
     other_input.input = ProcessInput::external(json!({"a": 2}));
-    let variants = [
+    [
         (
             "an added event type",
             base.clone()
@@ -264,22 +309,5 @@ pub(super) async fn hash_is_a_pure_function_of_prepared_content(
                 ..base.provenance.clone()
             }),
         ),
-    ];
-    for (change, variant) in variants {
-        let result = registry.register_process(variant).await;
-        cx.err(
-            "REG-11",
-            &format!(
-                "register_process(p1) with {change} (a different hash must conflict with the stored one)"
-            ),
-            result,
-            ErrorKind::RegistrationConflict,
-        )?;
-    }
-    cx.ensure_eq(
-        "REG-11",
-        "get_process(p1) after the rejected variants (unchanged)",
-        &stored,
-        &registry.get_process("p1").await,
-    )
+    ]
 }

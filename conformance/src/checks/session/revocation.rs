@@ -2,12 +2,12 @@
 //! touches nothing else, and is idempotent.
 
 use super::support::{all_grants, delete, frame, grant, owned, register, report};
-use crate::check::CheckResult;
+use crate::check::{CheckFailure, CheckResult};
 use crate::context::CheckContext;
 use crate::fixtures::{note, session, wake};
 use procreg::{
-    ErrorKind, ProcessAwaitOutput, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
-    ProcessRecord,
+    ErrorKind, ProcessAwaitOutput, ProcessEvent, ProcessExternalRef, ProcessHandleDescriptor,
+    ProcessHandleGrant, ProcessLease, ProcessRecord,
 };
 use serde_json::json;
 
@@ -62,9 +62,34 @@ pub(super) async fn deletion_revokes_session_and_frame_grants(cx: CheckContext<'
 
 /// SESSION-5: no wakes deleted, and records, events, acks, leases and status stay as they were.
 pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckResult {
+    let lease = arrange_state_beside_grants(&cx).await?;
+    let before = state_before_deletion(&cx).await?;
+    cx.advance(5).await;
+
+    let deleted = delete(&cx, "SESSION-5", "s1").await?;
+
+    cx.ensure_eq(
+        "SESSION-5",
+        "deleted_wake_count of delete_session_process_state(s1)",
+        &0,
+        &deleted.deleted_wake_count,
+    )?;
+    cx.ensure_eq(
+        "SESSION-5",
+        "cancel_process_ids of delete_session_process_state(s1) (the caller cancels p1)",
+        &owned(&["p1"]),
+        &deleted.cancel_process_ids,
+    )?;
+    state_unchanged_by_deletion(&cx, &before).await?;
+    lease_survives_deletion(&cx, &lease).await
+}
+
+/// Gives p1 a note, two wakes to s1 (the first acked), a ref and worker-a's
+/// lease (returned), completes p2, and grants both to s1 (p1 also to a frame).
+async fn arrange_state_beside_grants(cx: &CheckContext<'_>) -> Result<ProcessLease, CheckFailure> {
     let registry = cx.registry();
     let target = session("s1");
-    register(&cx, "SESSION-5", &["p1", "p2"]).await?;
+    register(cx, "SESSION-5", &["p1", "p2"]).await?;
     cx.advance(2).await;
     cx.ok(
         "SESSION-5",
@@ -105,10 +130,22 @@ pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckR
             .complete_process("p2", ProcessAwaitOutput::success(json!("kept")))
             .await,
     )?;
-    grant(&cx, "SESSION-5", &target, "p1").await?;
-    grant(&cx, "SESSION-5", &frame("s1", "f1"), "p1").await?;
-    grant(&cx, "SESSION-5", &target, "p2").await?;
+    grant(cx, "SESSION-5", &target, "p1").await?;
+    grant(cx, "SESSION-5", &frame("s1", "f1"), "p1").await?;
+    grant(cx, "SESSION-5", &target, "p2").await?;
+    Ok(lease)
+}
 
+/// The records, logs and unacknowledged wakes of p1 and p2, in that order.
+struct StateBefore {
+    records: Vec<Option<ProcessRecord>>,
+    logs: Vec<Vec<ProcessEvent>>,
+    wakes: Vec<Vec<ProcessEvent>>,
+}
+
+/// Reads p1's and p2's state before the deletion; p1 has one unacknowledged wake.
+async fn state_before_deletion(cx: &CheckContext<'_>) -> Result<StateBefore, CheckFailure> {
+    let registry = cx.registry();
     let mut records: Vec<Option<ProcessRecord>> = Vec::new();
     let mut logs = Vec::new();
     let mut wakes = Vec::new();
@@ -131,33 +168,27 @@ pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckR
         &1,
         &wakes[0].len(),
     )?;
-    cx.advance(5).await;
+    Ok(StateBefore {
+        records,
+        logs,
+        wakes,
+    })
+}
 
-    let deleted = delete(&cx, "SESSION-5", "s1").await?;
-
-    cx.ensure_eq(
-        "SESSION-5",
-        "deleted_wake_count of delete_session_process_state(s1)",
-        &0,
-        &deleted.deleted_wake_count,
-    )?;
-    cx.ensure_eq(
-        "SESSION-5",
-        "cancel_process_ids of delete_session_process_state(s1) (the caller cancels p1)",
-        &owned(&["p1"]),
-        &deleted.cancel_process_ids,
-    )?;
+/// After the deletion p1 and p2 read back as `before`, and p1 is still on the sweep worklist.
+async fn state_unchanged_by_deletion(cx: &CheckContext<'_>, before: &StateBefore) -> CheckResult {
+    let registry = cx.registry();
     for (index, id) in ["p1", "p2"].into_iter().enumerate() {
         cx.ensure_eq(
             "SESSION-5",
             &format!("get_process({id}) after deleting s1 (status, ref, updated_at_ms unchanged)"),
-            &records[index],
+            &before.records[index],
             &registry.get_process(id).await,
         )?;
         cx.ensure_eq(
             "SESSION-5",
             &format!("events_after({id}, 0) after deleting s1 (no cancel event appended)"),
-            &logs[index],
+            &before.logs[index],
             &cx.ok(
                 "SESSION-5",
                 &format!("events_after({id}, 0)"),
@@ -167,7 +198,7 @@ pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckR
         cx.ensure_eq(
             "SESSION-5",
             &format!("wake_events_after({id}, 0) after deleting s1 (wakes and acks kept)"),
-            &wakes[index],
+            &before.wakes[index],
             &cx.ok(
                 "SESSION-5",
                 &format!("wake_events_after({id}, 0)"),
@@ -188,7 +219,12 @@ pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckR
             .into_iter()
             .map(|record| record.id)
             .collect::<Vec<_>>(),
-    )?;
+    )
+}
+
+/// After the deletion worker-a's `lease` on p1 still excludes others and renews as itself.
+async fn lease_survives_deletion(cx: &CheckContext<'_>, lease: &ProcessLease) -> CheckResult {
+    let registry = cx.registry();
     let competing = registry.claim_process_lease("p1", "worker-b", 60_000).await;
     cx.err(
         "SESSION-5",
@@ -199,7 +235,7 @@ pub(super) async fn deletion_touches_only_grants(cx: CheckContext<'_>) -> CheckR
     let renewed = cx.ok(
         "SESSION-5",
         "renew_process_lease(worker-a's lease on p1) after deleting s1",
-        registry.renew_process_lease(&lease, 60_000).await,
+        registry.renew_process_lease(lease, 60_000).await,
     )?;
     cx.ensure_eq(
         "SESSION-5",
