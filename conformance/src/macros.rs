@@ -91,9 +91,10 @@ where
         trials.push(Trial::test(check.id, body).with_ignored_flag(missing.is_some()));
     }
     let model = Arc::clone(&make);
-    trials.push(Trial::test("model_check_agrees_with_the_model", move || {
-        run_model_check(&model())
-    }));
+    trials.push(Trial::test(
+        "model_check_agrees_with_the_model",
+        move || run_model_check(&model()),
+    ));
     let histories = Arc::clone(&make);
     trials.push(Trial::test(
         "linearizability_of_concurrent_histories",
@@ -108,12 +109,18 @@ fn test_runtime() -> Result<tokio::runtime::Runtime, Failed> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|error| format!("procreg-conformance could not start a tokio runtime: {error}").into())
+        .map_err(|error| {
+            format!("procreg-conformance could not start a tokio runtime: {error}").into()
+        })
 }
 
 /// Runs one check: its rule and replay command on failure, a SHOULD
 /// violation outside strict mode printed as a warning.
-fn run_one_check<F: RegistryFactory>(factory: F, check: &Check, strict: bool) -> Result<(), Failed> {
+fn run_one_check<F: RegistryFactory>(
+    factory: F,
+    check: &Check,
+    strict: bool,
+) -> Result<(), Failed> {
     let config = SuiteConfig {
         strict,
         ..SuiteConfig::default()
@@ -126,7 +133,10 @@ fn run_one_check<F: RegistryFactory>(factory: F, check: &Check, strict: bool) ->
             Ok(())
         }
         Outcome::Warned { rule, message } => {
-            eprintln!("warning (SHOULD, not strict) {}: {rule}: {message}", check.id);
+            eprintln!(
+                "warning (SHOULD, not strict) {}: {rule}: {message}",
+                check.id
+            );
             Ok(())
         }
         Outcome::Failed { rule, message } => Err(format!(

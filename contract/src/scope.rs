@@ -36,15 +36,41 @@ impl ProcessScope {
     }
 
     /// The grant namespace of this scope (GRANT-3): `session:<s>` when the
-    /// frame id is absent or empty, else `session:<s>/frame:<f>`.
+    /// frame id is absent or empty, else `session:<s>/frame:<f>`, where each
+    /// id has `%`, `/` and `:` percent-escaped (`%25`, `%2F`, `%3A`).
+    ///
+    /// The escaping makes the rendering injective (GRANT-16): session
+    /// `a/frame:b` renders `session:a%2Fframe%3Ab`, never the id of frame
+    /// `b` of session `a`, whatever characters the ids hold. Ids without
+    /// those three characters render as they did before.
     pub fn id(&self) -> ProcessScopeId {
+        let session = escape_scope_part(&self.session_id);
         match self.agent_frame_id.as_deref() {
-            Some(frame) if !frame.is_empty() => {
-                ProcessScopeId(format!("session:{}/frame:{}", self.session_id, frame))
-            }
-            _ => ProcessScopeId(format!("session:{}", self.session_id)),
+            Some(frame) if !frame.is_empty() => ProcessScopeId(format!(
+                "session:{session}/frame:{}",
+                escape_scope_part(frame)
+            )),
+            _ => ProcessScopeId(format!("session:{session}")),
         }
     }
+}
+
+/// One id inside a scope id, with the separators and the escape character
+/// percent-escaped, so the rendering can be split back unambiguously.
+fn escape_scope_part(part: &str) -> std::borrow::Cow<'_, str> {
+    if !part.contains(['%', '/', ':']) {
+        return std::borrow::Cow::Borrowed(part);
+    }
+    let mut escaped = String::with_capacity(part.len() + 8);
+    for character in part.chars() {
+        match character {
+            '%' => escaped.push_str("%25"),
+            '/' => escaped.push_str("%2F"),
+            ':' => escaped.push_str("%3A"),
+            other => escaped.push(other),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// The rendered identity of a [`ProcessScope`]; grants are keyed by it.
@@ -77,5 +103,43 @@ mod tests {
             "session:s/frame:f"
         );
         assert_eq!(ProcessScope::frame("s", "").id().as_str(), "session:s");
+    }
+
+    #[test]
+    fn distinct_scopes_never_render_the_same_id() {
+        let parts = [
+            "a",
+            "b",
+            "a/frame:b",
+            "a/",
+            ":b",
+            "frame:b",
+            "a%2Fframe%3Ab",
+            "%",
+            "%25",
+            "a:b",
+            "/frame:",
+            "session:a",
+        ];
+        let mut scopes = Vec::new();
+        for session in parts {
+            scopes.push(ProcessScope::session(session));
+            for frame in parts {
+                scopes.push(ProcessScope::frame(session, frame));
+            }
+        }
+        for (index, first) in scopes.iter().enumerate() {
+            for second in &scopes[index + 1..] {
+                assert!(
+                    first == second || first.id() != second.id(),
+                    "{first:?} and {second:?} both render {}",
+                    first.id()
+                );
+            }
+        }
+        assert_eq!(
+            ProcessScope::session("a/frame:b").id().as_str(),
+            "session:a%2Fframe%3Ab"
+        );
     }
 }

@@ -23,6 +23,7 @@ pub mod grants;
 pub mod lease;
 pub mod registration;
 pub mod replay;
+pub mod scopes;
 pub mod session;
 pub mod sweep;
 pub mod term;
@@ -148,6 +149,12 @@ pub fn zoo() -> Vec<Mutant> {
             "list_live_handle_grants lists terminal processes too",
             ["GRANT-7"],
             grants::LiveGrantsIncludeTerminal
+        ),
+        mutant!(
+            "scope_ids_alias",
+            "grants are keyed by the unescaped rendering session:<s>/frame:<f>, so session `a/frame:b` and frame `b` of session `a` share grants",
+            ["GRANT-16"],
+            scopes::ScopeIdsAlias
         ),
         // SESSION
         mutant!(

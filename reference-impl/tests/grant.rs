@@ -525,3 +525,27 @@ async fn grant_15_frame_grants_carry_the_session_id_only() {
     );
     assert!(!json.to_string().contains("f1"), "no frame in {json}");
 }
+
+#[tokio::test]
+async fn grant_16_a_session_named_like_a_frame_scope_sees_nothing_of_the_frame() {
+    let (registry, _clock) = common::registry();
+    common::register(&registry, "victim").await;
+    let (owner, stranger) = (frame("a", "b"), session("a/frame:b"));
+    grant(&registry, &owner, "victim", "owned").await;
+    assert!(has(&registry, &owner, "victim").await);
+    assert!(!has(&registry, &stranger, "victim").await);
+    assert!(grants_of(&registry, &stranger).await.is_empty());
+    registry
+        .revoke_handle(&stranger, "victim")
+        .await
+        .expect("revoking nothing is fine");
+    let report = registry
+        .delete_session_process_state("a/frame:b")
+        .await
+        .expect("deleting another session");
+    assert_eq!(report.revoked_handle_count, 0, "{report:?}");
+    assert!(
+        has(&registry, &owner, "victim").await,
+        "the owner keeps its grant"
+    );
+}

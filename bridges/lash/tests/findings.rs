@@ -266,3 +266,33 @@ async fn both_rewrap_await_outputs_their_types_cannot_hold() {
         assert_eq!(awaited, json!({"type": "success", "value": output}));
     }
 }
+
+/// GRANT-16 (both): scope ids are rendered without escaping, so session
+/// `a/frame:b` and frame `b` of session `a` are one grant holder: a
+/// stranger session sees and lists the frame's grant.
+#[tokio::test]
+async fn both_alias_a_session_named_like_a_frame_scope() {
+    let memory = TestLocalProcessRegistry::default();
+    let (_dir, sqlite) = sqlite().await;
+    for registry in [&memory as &dyn ProcessRegistry, &sqlite] {
+        registry
+            .register_process(registration("victim"))
+            .await
+            .expect("register");
+        let owner = lash::ProcessScope::for_agent_frame("a", "b");
+        let stranger = lash::ProcessScope::new("a/frame:b");
+        registry
+            .grant_handle(&owner, "victim", labelled("owned"))
+            .await
+            .expect("grant");
+        assert!(
+            registry
+                .has_handle_grant(&stranger, "victim")
+                .await
+                .expect("has"),
+            "the stranger sees the frame's grant"
+        );
+        let listed = registry.list_handle_grants(&stranger).await.expect("list");
+        assert_eq!(listed.len(), 1, "the stranger lists the frame's grant");
+    }
+}

@@ -9,7 +9,7 @@ mod render;
 pub use observation::{Divergence, Observation};
 pub use ops::{
     op_strategy, registration, scope, sequence_strategy, EventKind, Op, KEYS, OWNERS, PROCESSES,
-    SESSIONS,
+    SCOPES, SESSIONS,
 };
 pub use render::{render_rust_test, render_yaml};
 
@@ -236,6 +236,27 @@ fn save_regression(config: &ModelConfig, failure: &ModelFailure) {
     }
 }
 
+/// After proptest's shrinking, removes single ops while the sequence still
+/// diverges, until no one op can go: proptest removes ops front to back in
+/// one pass and can keep one that a later removal made needless.
+fn drop_needless_ops<F: RegistryFactory>(
+    runtime: &tokio::runtime::Runtime,
+    factory: &F,
+    mut ops: Vec<Op>,
+    compare_state: bool,
+) -> Vec<Op> {
+    let mut index = 0;
+    while index < ops.len() {
+        let mut candidate = ops.clone();
+        candidate.remove(index);
+        match run_sequence(runtime, factory, &candidate, compare_state) {
+            Ok(Some(_)) => ops = candidate,
+            _ => index += 1,
+        }
+    }
+    ops
+}
+
 /// Model-checks the backend built by `factory`: `config.cases` generated
 /// sequences, each compared with the model step by step, the first failure
 /// shrunk to a minimal sequence. Runs its own current-thread runtime, so
@@ -326,6 +347,7 @@ pub fn model_check_with<F: RegistryFactory>(
     match result {
         Ok(()) => {}
         Err(TestError::Fail(reason, ops)) => {
+            let ops = drop_needless_ops(&runtime, factory, ops, config.compare_state);
             match run_sequence(&runtime, factory, &ops, config.compare_state) {
                 Ok(Some(divergence)) => fail(&mut report, ops, divergence),
                 _ => {

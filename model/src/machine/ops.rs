@@ -28,15 +28,21 @@ pub const EVENT_TYPES: [&str; 6] = [
     "undeclared",
 ];
 
-/// The scope with index `index`: two session scopes and two frame scopes.
+/// The scope with index `index`: two session scopes, two frame scopes, and
+/// a session whose id reads like the first frame scope's rendering
+/// (`s0/frame:f0`), which must never share its grants (GRANT-16).
 pub fn scope(index: u8) -> ProcessScope {
-    match index % 4 {
+    match index % SCOPES {
         0 => ProcessScope::session("s0"),
         1 => ProcessScope::session("s1"),
         2 => ProcessScope::frame("s0", "f0"),
-        _ => ProcessScope::frame("s1", "f0"),
+        3 => ProcessScope::frame("s1", "f0"),
+        _ => ProcessScope::session("s0/frame:f0"),
     }
 }
+
+/// How many scopes [`scope`] draws from.
+pub const SCOPES: u8 = 5;
 
 /// The process id with index `index`.
 pub fn process(index: u8) -> &'static str {
@@ -284,13 +290,13 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
         8 => (id(), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)])
             .prop_map(|(process, variant)| Op::Register { process, variant }),
         1 => (id(), 0u8..2).prop_map(|(process, variant)| Op::SetExternalRef { process, variant }),
-        4 => (0u8..4, id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
-        1 => (0u8..4, id()).prop_map(|(scope, process)| Op::RevokeHandle { scope, process }),
-        3 => (0u8..4, 0u8..4, proptest::collection::vec(id(), 0..3))
+        4 => (0u8..SCOPES, id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
+        1 => (0u8..SCOPES, id()).prop_map(|(scope, process)| Op::RevokeHandle { scope, process }),
+        3 => (0u8..SCOPES, 0u8..SCOPES, proptest::collection::vec(id(), 0..3))
             .prop_map(|(from, to, processes)| Op::TransferHandleGrants { from, to, processes }),
-        1 => (0u8..4).prop_map(|scope| Op::ListHandleGrants { scope }),
-        1 => (0u8..4).prop_map(|scope| Op::ListLiveHandleGrants { scope }),
-        1 => (0u8..4, id()).prop_map(|(scope, process)| Op::HasHandleGrant { scope, process }),
+        1 => (0u8..SCOPES).prop_map(|scope| Op::ListHandleGrants { scope }),
+        1 => (0u8..SCOPES).prop_map(|scope| Op::ListLiveHandleGrants { scope }),
+        1 => (0u8..SCOPES, id()).prop_map(|(scope, process)| Op::HasHandleGrant { scope, process }),
         1 => id().prop_map(|process| Op::HandleGrantsForProcess { process }),
         3 => prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)].prop_map(|session| Op::DeleteSession { session }),
         10 => (id(), event, small(), proptest::option::weighted(0.5, small()), proptest::option::weighted(0.8, 0u8..4))

@@ -173,3 +173,48 @@ pub fn no_u64_max_cursors(ops: Vec<Op>) -> Vec<Op> {
         })
         .collect()
 }
+
+/// Without the look-alike scope `s0/frame:f0` (GRANT-16: lash keys grants
+/// by the unescaped rendering, so it shares grants with frame `f0` of
+/// `s0`, finding F8): every use of it becomes scope `s0`.
+pub fn no_lookalike_scopes(ops: Vec<Op>) -> Vec<Op> {
+    let lookalike = procreg_conformance::machine::SCOPES - 1;
+    let remap = |scope: u8| if scope == lookalike { 0 } else { scope };
+    ops.into_iter()
+        .map(|op| match op {
+            Op::GrantHandle {
+                scope,
+                process,
+                label,
+            } => Op::GrantHandle {
+                scope: remap(scope),
+                process,
+                label,
+            },
+            Op::RevokeHandle { scope, process } => Op::RevokeHandle {
+                scope: remap(scope),
+                process,
+            },
+            Op::TransferHandleGrants {
+                from,
+                to,
+                processes,
+            } => Op::TransferHandleGrants {
+                from: remap(from),
+                to: remap(to),
+                processes,
+            },
+            Op::ListHandleGrants { scope } => Op::ListHandleGrants {
+                scope: remap(scope),
+            },
+            Op::ListLiveHandleGrants { scope } => Op::ListLiveHandleGrants {
+                scope: remap(scope),
+            },
+            Op::HasHandleGrant { scope, process } => Op::HasHandleGrant {
+                scope: remap(scope),
+                process,
+            },
+            other => other,
+        })
+        .collect()
+}

@@ -1,11 +1,13 @@
 //! GRANT: handle grants: upserts per scope, scope namespaces, revokes, listings, ordering and transfers.
 
+mod aliasing;
 mod granting;
 mod listing;
 mod support;
 mod transfer;
 
 use crate::check::{Check, Level, Needs};
+use aliasing::distinct_scopes_never_alias;
 use granting::{
     empty_frame_id_is_the_session_scope, frame_grant_is_neither_a_session_grant_nor_another_frames,
     frame_grants_carry_the_session_only, grant_is_an_upsert_per_scope_and_process,
@@ -147,6 +149,13 @@ pub(crate) fn checks() -> Vec<Check> {
             level: Level::Must,
             needs: Needs::NONE,
             body: |cx| Box::pin(frame_grants_carry_the_session_only(cx)),
+        },
+        Check {
+            id: "grant_distinct_scopes_never_alias",
+            rules: &["GRANT-16"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors(),
+            body: |cx| Box::pin(distinct_scopes_never_alias(cx)),
         },
     ]
 }
