@@ -8,6 +8,7 @@ use procreg::{
 };
 use procreg_memory::MemoryRegistry;
 use procreg_mutants::{self as mutants, Mutant};
+use procreg_postgres::{PgOptions, PgScratchSchemas};
 use procreg_remote::{RemoteNamespaces, RemoteOptions, TcpConnector};
 use procreg_sqlite::{inspect_file, FileKind, SqliteFiles, SqliteOptions, SqliteRegistry};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ pub enum BackendSpec {
     Sqlite(PathBuf),
     /// A registry served over the framed protocol (`procreg serve`) at `HOST:PORT`.
     Tcp(String),
+    /// `PgRegistry` on the PostgreSQL server of this `postgres://` URL.
+    Postgres(String),
     /// A mutant of the conformance zoo: a registry with one planted bug.
     Mutant(String),
 }
@@ -51,6 +54,17 @@ impl BackendSpec {
             }
             return Ok(Self::Tcp(address.to_owned()));
         }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            if text
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.is_empty())
+            {
+                return Err(CliError::usage(
+                    "--backend postgres://URL needs a server, e.g. postgres://postgres@127.0.0.1:5432/postgres",
+                ));
+            }
+            return Ok(Self::Postgres(text.to_owned()));
+        }
         if let Some(name) = text.strip_prefix("mutant:") {
             if name == "?" {
                 let mut listing = String::new();
@@ -75,7 +89,7 @@ impl BackendSpec {
         }
         let scheme = text.split(':').next().unwrap_or(text);
         Err(CliError::usage(format!(
-            "unknown backend `{text}` (scheme `{scheme}`): expected `memory`, `sqlite:PATH`, `tcp://HOST:PORT` or `mutant:NAME`"
+            "unknown backend `{text}` (scheme `{scheme}`): expected `memory`, `sqlite:PATH`, `postgres://URL`, `tcp://HOST:PORT` or `mutant:NAME`"
         )))
     }
 
@@ -84,6 +98,7 @@ impl BackendSpec {
         match self {
             Self::Memory => "memory".to_owned(),
             Self::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Self::Postgres(url) => url.clone(),
             Self::Tcp(address) => format!("tcp://{address}"),
             Self::Mutant(name) => format!("mutant:{name}"),
         }
@@ -95,6 +110,7 @@ impl BackendSpec {
         match self {
             Self::Memory => Ok(Factory::Memory),
             Self::Sqlite(path) => Ok(Factory::Sqlite(sqlite_factory(path)?)),
+            Self::Postgres(url) => Ok(Factory::Postgres(postgres_factory(url)?)),
             Self::Tcp(address) => Ok(Factory::Tcp(tcp_factory(address)?)),
             Self::Mutant(name) => mutants::by_id(name)
                 .map(Factory::Mutant)
@@ -111,6 +127,8 @@ pub enum Factory {
     Sqlite(SqliteFactory),
     /// Fresh namespaces on a `procreg serve` server.
     Tcp(TcpFactory),
+    /// Fresh schemas on a PostgreSQL server, dropped when the command ends.
+    Postgres(PostgresFactory),
     /// Fresh instances of one zoo mutant.
     Mutant(Mutant),
 }
@@ -122,6 +140,7 @@ impl RegistryFactory for Factory {
             Self::Memory => Ok(Arc::new(MemoryRegistry::new(clock))),
             Self::Sqlite(factory) => factory.create(clock).await,
             Self::Tcp(factory) => factory.create(clock).await,
+            Self::Postgres(factory) => factory.create(clock).await,
             Self::Mutant(mutant) => mutant.create(clock).await,
         }
     }
@@ -138,6 +157,7 @@ impl RegistryFactory for Factory {
             Self::Memory | Self::Mutant(_) => Ok(Arc::clone(previous)),
             Self::Sqlite(factory) => factory.reopen(previous, clock).await,
             Self::Tcp(factory) => factory.reopen(previous, clock).await,
+            Self::Postgres(factory) => factory.reopen(previous, clock).await,
         }
     }
 
@@ -149,7 +169,65 @@ impl RegistryFactory for Factory {
             },
             Self::Sqlite(factory) => factory.capabilities(),
             Self::Tcp(factory) => factory.capabilities(),
+            Self::Postgres(factory) => factory.capabilities(),
         }
+    }
+}
+
+impl Drop for Factory {
+    /// Drops the PostgreSQL schemas the run made (bounded; a failure is a note, not an error).
+    fn drop(&mut self) {
+        let Self::Postgres(factory) = self else {
+            return;
+        };
+        let schemas = factory.opener();
+        let cleanup = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|error| error.to_string())?;
+                    runtime
+                        .block_on(schemas.drop_all(std::time::Duration::from_secs(30)))
+                        .map_err(|error| error.to_string())
+                })
+                .join()
+        });
+        if let Ok(Err(error)) = cleanup {
+            crate::exit::note(&format!(
+                "procreg: could not drop the scratch schemas: {error}"
+            ));
+        }
+    }
+}
+
+/// The factory for `postgres://URL`: a fresh schema per check, model case
+/// and history, all dropped when the command ends.
+pub type PostgresFactory = DurableFactory<PgScratchSchemas>;
+
+/// Connects once to the server (exit 3 when it does not answer or refuses the login).
+pub fn postgres_factory(url: &str) -> Result<PostgresFactory, CliError> {
+    let factory = DurableFactory::new(PgScratchSchemas::new(url, PgOptions::default()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
+    let probe = runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(15),
+            factory.create(Arc::new(ManualClock::new(0))),
+        )
+        .await
+    });
+    match probe {
+        Ok(Ok(_)) => Ok(factory),
+        Ok(Err(error)) => Err(CliError::backend(format!(
+            "the postgres backend failed to start: {error}"
+        ))),
+        Err(_) => Err(CliError::backend(
+            "the postgres backend failed to start: no answer within 15 s",
+        )),
     }
 }
 

@@ -51,10 +51,13 @@ pub enum Format {
 
 const BACKEND_HELP: &str =
     "Backend to check: `memory` (the embedded MemoryRegistry, no set-up), `sqlite:PATH`, \
-`tcp://HOST:PORT` or `mutant:NAME`. For sqlite, PATH is a database file (created when missing) \
+`postgres://URL`, `tcp://HOST:PORT` or `mutant:NAME`. For sqlite, PATH is a database file (created when missing) \
 that must open as a registry; every check, model case, history and simulation seed then runs on \
 a fresh, empty file in a scratch directory under the system temp dir (`procreg-scratch-XXXXXX/`, \
-TMPDIR moves it) removed at exit, so PATH itself is only opened. tcp:// reaches a server speaking the framed \
+TMPDIR moves it) removed at exit, so PATH itself is only opened; a PATH holding another \
+application's database is refused (exit 2) and left as it was. postgres://URL (e.g. \
+postgres://postgres@127.0.0.1:5432/postgres) gives every check a fresh schema \
+`procreg_<nonce>_<n>` on that server, all dropped at exit; a server that does not answer is exit 3. tcp:// reaches a server speaking the framed \
 protocol of docs/protocol.md (`procreg serve`, or a registry in any language): each check gets a \
 fresh namespace and drives its clock. mutant:NAME is a zoo registry with one planted bug, to see \
 a failure (names: `procreg check --backend mutant:?`). Examples: --backend sqlite:./registry.db, \

@@ -139,6 +139,9 @@ pub fn unsupported_reason(backend: &BackendSpec) -> Option<&'static str> {
         BackendSpec::Tcp(_) => Some(
             "the simulation hosts the registry in-process; a tcp:// registry cannot take part",
         ),
+        BackendSpec::Postgres(_) => Some(
+            "PgRegistry talks to a real server outside simulated time, so runs would not be reproducible",
+        ),
         BackendSpec::Sqlite(_) => Some(
             "SqliteRegistry runs its transactions on tokio's blocking thread pool, outside simulated time, so runs would not be reproducible",
         ),

@@ -134,6 +134,9 @@ macro_rules! transaction {
 }
 
 mod registry;
+mod scratch;
+
+pub use scratch::PgScratchSchemas;
 
 /// Tuning for [`PgRegistry::connect_with`]; [`Default`] suits production.
 #[derive(Debug, Clone, PartialEq, Eq)]
