@@ -3,7 +3,7 @@
 //! between them.
 //!
 //! Code that treats every call alike (a wire client, an observer, a
-//! recorder, a router over several handles) implements [`CallHandler`]
+//! recorder, a router over several handles) implements [`CallHandler`](crate::CallHandler)
 //! and is a [`ProcessRegistry`] through the blanket implementation in
 //! `handler.rs`. Adding a trait method means adding one variant here.
 
