@@ -8,13 +8,8 @@ fn process_slot(index: u8) -> usize {
     usize::from(index) % PROCESSES.len()
 }
 
-/// One scope per session: scopes 0 and 2 (`s0`, `s0/f0`) become `s0`, 1
-/// and 3 (`s1`, `s1/f0`) become `s1/f0`. Lash's in-memory
-/// `handle_grants_for_process` orders grants of one session by HashMap
-/// order (GRANT-9); with one scope per session the order is defined and the
-/// model check stays deterministic.
-pub fn one_scope_per_session(ops: Vec<Op>) -> Vec<Op> {
-    let remap = |scope: u8| if scope % 2 == 0 { 0 } else { 3 };
+/// Every scope index of `ops` passed through `remap`.
+fn remap_scopes(ops: Vec<Op>, remap: impl Fn(u8) -> u8) -> Vec<Op> {
     ops.into_iter()
         .map(|op| match op {
             Op::GrantHandle {
@@ -52,6 +47,16 @@ pub fn one_scope_per_session(ops: Vec<Op>) -> Vec<Op> {
             other => other,
         })
         .collect()
+}
+
+/// One scope per session: scopes 0 and 2 (`s0`, `s0/f0`) become `s0`, 1
+/// and 3 (`s1`, `s1/f0`) become `s1/f0`, and the look-alike session
+/// `s0/frame:f0` (4) becomes `s0`. Lash's in-memory
+/// `handle_grants_for_process` orders grants of one session by HashMap
+/// order (GRANT-9); with one scope per session the order is defined and the
+/// model check stays deterministic.
+pub fn one_scope_per_session(ops: Vec<Op>) -> Vec<Op> {
+    remap_scopes(ops, |scope| if scope % 2 == 0 { 0 } else { 3 })
 }
 
 /// Without claims on processes that may be terminal by then (LEASE-2,
@@ -179,42 +184,5 @@ pub fn no_u64_max_cursors(ops: Vec<Op>) -> Vec<Op> {
 /// `s0`, finding F8): every use of it becomes scope `s0`.
 pub fn no_lookalike_scopes(ops: Vec<Op>) -> Vec<Op> {
     let lookalike = procreg_conformance::machine::SCOPES - 1;
-    let remap = |scope: u8| if scope == lookalike { 0 } else { scope };
-    ops.into_iter()
-        .map(|op| match op {
-            Op::GrantHandle {
-                scope,
-                process,
-                label,
-            } => Op::GrantHandle {
-                scope: remap(scope),
-                process,
-                label,
-            },
-            Op::RevokeHandle { scope, process } => Op::RevokeHandle {
-                scope: remap(scope),
-                process,
-            },
-            Op::TransferHandleGrants {
-                from,
-                to,
-                processes,
-            } => Op::TransferHandleGrants {
-                from: remap(from),
-                to: remap(to),
-                processes,
-            },
-            Op::ListHandleGrants { scope } => Op::ListHandleGrants {
-                scope: remap(scope),
-            },
-            Op::ListLiveHandleGrants { scope } => Op::ListLiveHandleGrants {
-                scope: remap(scope),
-            },
-            Op::HasHandleGrant { scope, process } => Op::HasHandleGrant {
-                scope: remap(scope),
-                process,
-            },
-            other => other,
-        })
-        .collect()
+    remap_scopes(ops, |scope| if scope == lookalike { 0 } else { scope })
 }
