@@ -116,6 +116,9 @@ impl RunResult {
 
     fn model_replay(&self, seed: u64) -> String {
         let mut command = format!("procreg replay model --seed {seed} --cases {}", self.cases);
+        if self.suite.strict {
+            command.push_str(" --strict");
+        }
         if self.backend != BackendSpec::Memory {
             let _ = write!(command, " --backend {}", self.backend.flag());
         }
@@ -169,6 +172,7 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
             &ModelConfig {
                 cases: options.cases,
                 seed: options.seed,
+                strict: options.strict,
                 ..ModelConfig::default()
             },
         );
@@ -431,6 +435,11 @@ fn summary(result: &RunResult) -> String {
             ModelOutcome::Skipped { reason } => {
                 writeln!(out, "phase 2/4 model check: skipped: {reason}")
             }
+            ModelOutcome::Warned { rule, .. } => writeln!(
+                out,
+                "phase 2/4 model check: passed with a SHOULD warning ({rule}; {} cases, {} operations, seed {})",
+                model.cases_run, model.ops_run, model.seed
+            ),
         },
     };
     let _ = match &result.histories {
@@ -511,9 +520,16 @@ fn model_case(result: &RunResult) -> Option<PhaseCase> {
         ModelOutcome::Skipped { reason } => Outcome::Skipped {
             reason: reason.clone(),
         },
+        ModelOutcome::Warned { rule, failure } => Outcome::Warned {
+            rule: rule.clone(),
+            message: failure.to_string(),
+        },
     };
-    let replay =
-        matches!(model.outcome, ModelOutcome::Failed(_)).then(|| result.model_replay(model.seed));
+    let replay = matches!(
+        model.outcome,
+        ModelOutcome::Failed(_) | ModelOutcome::Warned { .. }
+    )
+    .then(|| result.model_replay(model.seed));
     Some(case("model", "model_check".to_owned(), outcome, replay))
 }
 
@@ -630,12 +646,22 @@ fn render_text(result: &RunResult) -> String {
             Outcome::Passed { .. } => Ok(()),
         };
     }
-    if let Some(ModelOutcome::Failed(failure)) = result.model.as_ref().map(|model| &model.outcome) {
-        let _ = writeln!(
-            out,
-            "FAIL  model check [MODEL: backend and executable model disagree]\n{failure}\n      replay: {}",
-            result.model_replay(failure.seed)
-        );
+    match result.model.as_ref().map(|model| &model.outcome) {
+        Some(ModelOutcome::Failed(failure)) => {
+            let _ = writeln!(
+                out,
+                "FAIL  model check [MODEL: backend and executable model disagree]\n{failure}\n      replay: {}",
+                result.model_replay(failure.seed)
+            );
+        }
+        Some(ModelOutcome::Warned { rule, failure }) => {
+            let _ = writeln!(
+                out,
+                "WARN  model check [{rule}] (SHOULD; the search went on without the ops that provoke it and found nothing else)\n{failure}\n      replay: {} --strict",
+                result.model_replay(failure.seed)
+            );
+        }
+        _ => {}
     }
     for history in result.histories.iter().flatten() {
         let replay = match &history.saved {
@@ -788,7 +814,7 @@ pub fn replay_history(file: &std::path::Path) -> Result<u8, CliError> {
 }
 
 /// `procreg replay model`: reruns the model check with one seed and prints the failure in full.
-pub fn replay_model(backend: &str, seed: u64, cases: u32) -> Result<u8, CliError> {
+pub fn replay_model(backend: &str, seed: u64, cases: u32, strict: bool) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(backend)?;
     let factory = backend.factory()?;
     probe(&factory)?;
@@ -797,6 +823,7 @@ pub fn replay_model(backend: &str, seed: u64, cases: u32) -> Result<u8, CliError
         &ModelConfig {
             cases,
             seed,
+            strict,
             ..ModelConfig::default()
         },
     );
@@ -814,6 +841,13 @@ pub fn replay_model(backend: &str, seed: u64, cases: u32) -> Result<u8, CliError
         }
         ModelOutcome::Skipped { reason } => {
             let _ = writeln!(out, "model check skipped: {reason}");
+            exit::OK
+        }
+        ModelOutcome::Warned { rule, failure } => {
+            let _ = writeln!(
+                out,
+                "model check passes but for SHOULD {rule} (a failure with --strict):\n{failure}"
+            );
             exit::OK
         }
         ModelOutcome::Failed(failure) => {

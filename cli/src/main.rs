@@ -259,6 +259,9 @@ enum Replay {
         /// Generated sequences, as in the failing run. Example: --cases 512
         #[arg(long, default_value_t = 512)]
         cases: u32,
+        /// Count a SHOULD divergence as a failure, as in a --strict run. Example: --strict
+        #[arg(long)]
+        strict: bool,
         /// Backend, as in the failing run.
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
@@ -429,8 +432,9 @@ fn replay(what: Replay) -> Result<u8, exit::CliError> {
         Replay::Model {
             seed,
             cases,
+            strict,
             backend,
-        } => check::replay_model(&backend, seed, cases),
+        } => check::replay_model(&backend, seed, cases, strict),
         Replay::Sim {
             seed,
             workers,

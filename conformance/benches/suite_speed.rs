@@ -102,6 +102,7 @@ fn main() {
         for seed in 0..DETECTION_SEEDS {
             let config = ModelConfig {
                 seed,
+                strict: true,
                 ..ModelConfig::default()
             };
             let started = Instant::now();

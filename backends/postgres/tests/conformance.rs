@@ -96,6 +96,7 @@ fn model_check_agrees_with_the_model() {
     };
     let factory = pg_factory(&url);
     let mut config = ModelConfig::from_env();
+    config.strict = true;
     config.regressions = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(|dir| std::path::PathBuf::from(dir).join("procreg-regressions.json"));
     let started = Instant::now();
@@ -110,6 +111,7 @@ fn model_check_agrees_with_the_model() {
         ),
         ModelOutcome::Skipped { reason } => panic!("the model check did not run: {reason}"),
         ModelOutcome::Failed(failure) => panic!("{failure}"),
+        ModelOutcome::Warned { rule, failure } => panic!("SHOULD {rule}: {failure}"),
     }
 }
 

@@ -296,6 +296,13 @@ fn render_model(out: &mut String, name: &str, model: &ModelReport) {
         ModelOutcome::Skipped { reason } => {
             let _ = writeln!(out, "- {name}: skipped: {reason}");
         }
+        ModelOutcome::Warned { rule, .. } => {
+            let _ = writeln!(
+                out,
+                "- {name}: passed but for SHOULD {rule}, seed {}, {} cases",
+                model.seed, model.cases_run
+            );
+        }
         ModelOutcome::Failed(failure) => {
             let divergence = &failure.divergence;
             let _ = writeln!(

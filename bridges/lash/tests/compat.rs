@@ -66,6 +66,8 @@ fn model_config(cases: u32) -> ModelConfig {
         seed: 0,
         compare_state: true,
         regressions: None,
+        // The matrix records SHOULD divergences as findings (F6, F7).
+        strict: true,
     }
 }
 

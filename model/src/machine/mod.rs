@@ -1,11 +1,13 @@
 //! The sequential model check: generated operation sequences run against the
 //! backend and the model side by side, compared step by step, shrunk on failure.
 
+mod adapt;
 mod execute;
 mod observation;
 mod ops;
 mod render;
 
+pub use adapt::{no_claims_on_terminal, should_divergence, ShouldDivergence};
 pub use observation::{Divergence, Observation};
 pub use ops::{
     op_strategy, registration, scope, sequence_strategy, EventKind, Op, KEYS, OWNERS, PROCESSES,
@@ -36,6 +38,10 @@ pub struct ModelConfig {
     pub compare_state: bool,
     /// Where shrunk failing sequences are kept and replayed first; `None` keeps nothing.
     pub regressions: Option<PathBuf>,
+    /// Count a divergence from a SHOULD rule as a failure. Outside strict
+    /// mode it is a warning, and the search goes on without the ops that
+    /// provoke it, so a MUST divergence behind it is still found.
+    pub strict: bool,
 }
 
 impl Default for ModelConfig {
@@ -46,6 +52,7 @@ impl Default for ModelConfig {
             seed: 0,
             compare_state: true,
             regressions: None,
+            strict: false,
         }
     }
 }
@@ -128,6 +135,14 @@ pub enum ModelOutcome {
     Passed,
     /// A case diverged.
     Failed(Box<ModelFailure>),
+    /// Outside strict mode, a case diverged from a SHOULD rule only, and the
+    /// search without the ops provoking it found no other divergence.
+    Warned {
+        /// The SHOULD rule (`LEASE-2`).
+        rule: String,
+        /// The shrunk divergence.
+        failure: Box<ModelFailure>,
+    },
     /// The backend cannot be model-checked (it lacks an injected clock).
     Skipped {
         /// Why.
@@ -268,7 +283,43 @@ pub fn model_check<F: RegistryFactory>(factory: &F, config: &ModelConfig) -> Mod
 /// [`model_check`] with every generated sequence passed through `adapt`
 /// before it runs (and while it shrinks): a bridge drops the operations its
 /// backend cannot honour, or steers away from divergences already known.
+///
+/// Outside strict mode, a first divergence from a SHOULD rule is searched
+/// past: the search runs again without the ops that provoke it, and the
+/// outcome is `Warned` when nothing else diverges.
 pub fn model_check_with<F: RegistryFactory>(
+    factory: &F,
+    config: &ModelConfig,
+    adapt: &dyn Fn(Vec<Op>) -> Vec<Op>,
+) -> ModelReport {
+    let first = search(factory, config, adapt);
+    let should = match &first.outcome {
+        ModelOutcome::Failed(failure) if !config.strict => should_divergence(&failure.divergence),
+        _ => None,
+    };
+    let (Some(should), ModelOutcome::Failed(failure)) = (should, &first.outcome) else {
+        return first;
+    };
+    let rest = ModelConfig {
+        regressions: None,
+        ..config.clone()
+    };
+    let mut again = search(factory, &rest, &|ops| (should.avoid)(adapt(ops)));
+    again.cases_run += first.cases_run;
+    again.ops_run += first.ops_run;
+    if again.outcome == ModelOutcome::Passed {
+        again.cases_to_failure = first.cases_to_failure;
+        again.outcome = ModelOutcome::Warned {
+            rule: should.rule.to_owned(),
+            failure: failure.clone(),
+        };
+    }
+    again
+}
+
+/// One proptest search of `config.cases` generated sequences (after the
+/// saved regressions), the first failure shrunk.
+fn search<F: RegistryFactory>(
     factory: &F,
     config: &ModelConfig,
     adapt: &dyn Fn(Vec<Op>) -> Vec<Op>,

@@ -70,7 +70,11 @@ pub struct Row {
 
 /// The default model check against one mutant (seed 0, so the matrix is stable).
 pub fn model_kill(make: fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>) -> Option<ModelKill> {
-    let report = model_check(&FnFactory(make), &ModelConfig::default());
+    let strict = ModelConfig {
+        strict: true,
+        ..ModelConfig::default()
+    };
+    let report = model_check(&FnFactory(make), &strict);
     match report.outcome {
         ModelOutcome::Failed(failure) => Some(ModelKill {
             cases_to_failure: report.cases_to_failure.unwrap_or(0),
@@ -144,7 +148,7 @@ fn render_summary(out: &mut String, rows: &[Row], ignored: &[String]) {
     let model_killed = rows.iter().filter(|row| row.model.is_some()).count();
     let _ = writeln!(
         out,
-        "The model check (`model_check` with `ModelConfig::default()`: {} cases, seed 0) kills \
+        "The model check (`model_check`, strict, otherwise `ModelConfig::default()`: {} cases, seed 0) kills \
          {model_killed} of {} mutants; the columns give the generated cases up to the first \
          failure and the length of the shrunk sequence. `racy_claims` and `wait_lost_wakeup` \
          need two calls in flight at once, which a sequential model check never makes.\n",

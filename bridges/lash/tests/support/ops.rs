@@ -1,7 +1,7 @@
 //! Op adapters that steer the pinned model check away from divergences
 //! `docs/lash-compat.md` already records, so it can look for new ones.
 
-use procreg_conformance::machine::{EventKind, Op, PROCESSES};
+use procreg_conformance::machine::{Op, PROCESSES};
 use std::collections::BTreeSet;
 
 fn process_slot(index: u8) -> usize {
@@ -60,44 +60,9 @@ pub fn one_scope_per_session(ops: Vec<Op>) -> Vec<Op> {
 }
 
 /// Without claims on processes that may be terminal by then (LEASE-2,
-/// SHOULD: both lash registries lease terminal processes). A process may be
-/// terminal after a `complete_process` or a keyed `done` append (also when
-/// replayed) on it.
-pub fn no_claims_on_terminal(ops: Vec<Op>) -> Vec<Op> {
-    let mut appends: Vec<(usize, EventKind, bool)> = Vec::new();
-    let mut maybe_terminal = BTreeSet::new();
-    let mut kept = Vec::with_capacity(ops.len());
-    for op in ops {
-        match &op {
-            Op::CompleteProcess { process, .. } => {
-                maybe_terminal.insert(process_slot(*process));
-            }
-            Op::AppendEvent {
-                process,
-                event,
-                key,
-                ..
-            } => {
-                appends.push((process_slot(*process), *event, key.is_some()));
-                if *event == EventKind::Done && key.is_some() {
-                    maybe_terminal.insert(process_slot(*process));
-                }
-            }
-            Op::ReplayAppend { append, .. } if !appends.is_empty() => {
-                let (slot, event, keyed) = appends[usize::from(*append) % appends.len()];
-                if event == EventKind::Done && keyed {
-                    maybe_terminal.insert(slot);
-                }
-            }
-            Op::ClaimLease { process, .. } if maybe_terminal.contains(&process_slot(*process)) => {
-                continue;
-            }
-            _ => {}
-        }
-        kept.push(op);
-    }
-    kept
-}
+/// SHOULD: both lash registries lease terminal processes): the model
+/// check's own adapter for that SHOULD rule.
+pub use procreg_conformance::machine::no_claims_on_terminal;
 
 /// Without claims on processes not registered yet (LEASE-1: lash's
 /// in-memory registry leases unknown ids). Registration variants 0 and 1
