@@ -15,6 +15,7 @@ mod namespaces;
 mod pipe;
 pub mod protocol;
 mod registries;
+mod request_id;
 mod server;
 mod tcp;
 

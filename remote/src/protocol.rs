@@ -15,6 +15,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// One request frame: a caller-chosen id echoed by the reply, the
 /// client's clock reading when the server lets the client drive time, and the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RequestFrame {
     /// Echoed in the reply so a client can pair them.
     pub id: u64,
@@ -260,6 +261,19 @@ mod tests {
             serde_json::from_str(r#"{"id": 6, "ok": null}"#).expect("null result");
         assert_eq!(null.outcome.to_value(), json!(null));
         assert!(matches!(null.outcome, Outcome::Ok(_)));
+    }
+
+    #[test]
+    fn unknown_frame_fields_are_refused() {
+        let extra = serde_json::from_value::<RequestFrame>(json!({
+            "id": 1,
+            "call": {"method": "get_process", "process_id": "p"},
+            "priority": "high"
+        }));
+        assert!(
+            extra.is_err(),
+            "an unknown field beside the call is refused"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::dispatch::{dispatch, hello};
 use crate::frame::{decode, read_frame_bytes, write_frame, FrameError};
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
+use crate::request_id::request_id;
 use procreg::RegistryError;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
@@ -21,12 +22,10 @@ pub enum ConnectionEnd {
 }
 
 /// The error frame for a request that could not be read: kind `backend`,
-/// a message saying what was wrong, and the request id when it could be found.
+/// a message saying what was wrong, and the request id whenever the
+/// top-level `id` can be read (even in a frame nested too deep to parse).
 fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
-    let id = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| value.get("id").and_then(serde_json::Value::as_u64))
-        .unwrap_or(0);
+    let id = request_id(body).unwrap_or(0);
     ReplyFrame {
         id,
         outcome: Outcome::Err(RegistryError::backend(format!(

@@ -75,6 +75,35 @@ async fn garbage_gets_an_error_frame_and_the_connection_stays_usable() {
         .expect("message")
         .contains("drop_tables"));
 
+    let too_deep = format!(
+        r#"{{"call": {{"method": "get_process", "process_id": {}1{}}}, "id": 11}}"#,
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    send_raw(&mut stream, too_deep.as_bytes()).await;
+    let reply: Value = read_frame(&mut stream).await.expect("error frame");
+    assert_eq!(
+        reply["id"],
+        json!(11),
+        "a frame too deep to parse keeps its id"
+    );
+    assert_eq!(reply["err"]["kind"], json!("backend"));
+
+    send_raw(
+        &mut stream,
+        br#"{"id": 12, "call": {"method": "list_non_terminal"}, "priority": 1}"#,
+    )
+    .await;
+    let reply: Value = read_frame(&mut stream).await.expect("error frame");
+    assert_eq!(reply["id"], json!(12));
+    assert!(
+        reply["err"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("priority"),
+        "an unknown frame field is refused: {reply}"
+    );
+
     write_frame(
         &mut stream,
         &json!({"id": 10, "call": {"method": "hello", "protocol": 1}}),
