@@ -38,7 +38,10 @@ impl fmt::Display for FrameError {
 impl std::error::Error for FrameError {}
 
 /// Reads one frame's raw body. A clean end of stream before the first length
-/// byte is [`FrameError::Closed`].
+/// byte is [`FrameError::Closed`]. The body buffer grows with the bytes that
+/// actually arrive (starting at [`INITIAL_BODY_BYTES`]), never with what the
+/// length prefix declares, so a peer that declares 16 MiB and stalls holds
+/// only what it sent.
 pub async fn read_frame_bytes<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Vec<u8>, FrameError> {
     let mut prefix = [0u8; 4];
     let mut filled = 0;
@@ -60,10 +63,21 @@ pub async fn read_frame_bytes<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Ve
     if length > MAX_FRAME_BYTES {
         return Err(FrameError::TooLarge(length));
     }
-    let mut body = vec![0u8; length as usize];
-    reader.read_exact(&mut body).await.map_err(FrameError::Io)?;
+    let expected = length as usize;
+    let mut body = Vec::with_capacity(expected.min(INITIAL_BODY_BYTES));
+    (&mut *reader)
+        .take(u64::from(length))
+        .read_to_end(&mut body)
+        .await
+        .map_err(FrameError::Io)?;
+    if body.len() < expected {
+        return Err(FrameError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+    }
     Ok(body)
 }
+
+/// The body buffer a frame read starts with; it grows as bytes arrive.
+pub const INITIAL_BODY_BYTES: usize = 64 * 1024;
 
 /// Decodes a frame body as `T`.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
@@ -113,6 +127,29 @@ mod tests {
             read_frame::<serde_json::Value, _>(&mut server).await,
             Err(FrameError::Closed)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_is_an_io_error_and_a_long_one_arrives_whole() {
+        let (mut client, mut server) = tokio::io::duplex(1024);
+        client
+            .write_all(&MAX_FRAME_BYTES.to_be_bytes())
+            .await
+            .expect("written");
+        client.write_all(b"{\"id\"").await.expect("written");
+        drop(client);
+        assert!(matches!(
+            read_frame_bytes(&mut server).await,
+            Err(FrameError::Io(error)) if error.kind() == std::io::ErrorKind::UnexpectedEof
+        ));
+        let large = "x".repeat(INITIAL_BODY_BYTES * 3);
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let writer = tokio::spawn(async move {
+            write_frame(&mut client, &large).await.expect("written");
+        });
+        let body: String = read_frame(&mut server).await.expect("read whole");
+        assert_eq!(body.len(), INITIAL_BODY_BYTES * 3);
+        writer.await.expect("writer");
     }
 
     #[tokio::test]
