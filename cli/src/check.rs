@@ -7,7 +7,8 @@ use crate::seeds::SeedRange;
 use crate::sim::{self, SimPhase};
 use crate::Format;
 use procreg_conformance::linearizability::{
-    check_history, record_history, History, HistoryConfig, LinearizabilityReport, Verdict,
+    check_history, check_history_for, record_history, History, HistoryConfig,
+    LinearizabilityReport, Verdict,
 };
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome, ModelReport};
 use procreg_conformance::render::{
@@ -188,7 +189,13 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         )?;
     }
     let histories = if run_histories {
-        Some(run_histories_phase(&runtime, &factory, options.seed, mode)?)
+        Some(run_histories_phase(
+            &runtime,
+            &factory,
+            options.seed,
+            options.strict,
+            mode,
+        )?)
     } else {
         None
     };
@@ -332,6 +339,7 @@ fn run_histories_phase(
     runtime: &tokio::runtime::Runtime,
     factory: &Factory,
     first_seed: u64,
+    strict: bool,
     mode: Mode,
 ) -> Result<Vec<HistoryResult>, CliError> {
     let phase = Phase::start(mode, "phase 3/4 concurrent histories", Some(HISTORIES));
@@ -348,7 +356,7 @@ fn run_histories_phase(
             _ => None,
         };
         let outcome = recorded
-            .map(|history| check_history(&history))
+            .map(|history| check_history_for(&history, strict))
             .map_err(|error| error.to_string());
         let failed = !matches!(&outcome, Ok(report) if report.verdict != Verdict::NotLinearizable);
         results.push(HistoryResult {
@@ -462,6 +470,15 @@ fn summary(result: &RunResult) -> String {
                 histories.first().map_or(0, |history| history.seed),
                 histories.last().map_or(0, |history| history.seed),
             );
+            let warned = histories
+                .iter()
+                .filter(|history| matches!(&history.outcome, Ok(report) if report.should_warning.is_some()))
+                .count();
+            let warned = if warned > 0 {
+                format!(", {warned} linearizable only with a SHOULD leniency (LEASE-2; fails with --strict)")
+            } else {
+                String::new()
+            };
             let saved = if histories.iter().any(|history| history.saved.is_some()) {
                 " (recorded with real parallelism; saved as procreg-history-seed-*.json under the temp dir)"
             } else {
@@ -469,7 +486,7 @@ fn summary(result: &RunResult) -> String {
             };
             writeln!(
                 out,
-                "phase 3/4 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last}){saved}",
+                "phase 3/4 concurrent histories: {linearizable} of {} linearizable, {undecided} undecided (seeds {first}..={last}){warned}{saved}",
                 histories.len()
             )
         }
@@ -541,8 +558,9 @@ fn history_cases(result: &RunResult) -> Vec<PhaseCase> {
         let replay = match &history.saved {
             Some(path) => format!("procreg replay history {}", path.display()),
             None => format!(
-                "procreg check --only linearizability --seed {}{}",
+                "procreg check --only linearizability --seed {}{}{}",
                 history.seed,
+                if result.suite.strict { " --strict" } else { "" },
                 result.backend_suffix()
             ),
         };
@@ -553,12 +571,22 @@ fn history_cases(result: &RunResult) -> Vec<PhaseCase> {
                 let rule = "LINEARIZABILITY".to_owned();
                 (Outcome::Failed { rule, message }, true)
             }
-            Ok(report) => (
-                Outcome::Passed {
-                    assertions: report.operations,
-                },
-                false,
-            ),
+            Ok(report) => match &report.should_warning {
+                Some(rule) => (
+                    Outcome::Warned {
+                        rule: rule.clone(),
+                        message: "linearizable only if terminal processes may be leased (SHOULD)"
+                            .to_owned(),
+                    },
+                    false,
+                ),
+                None => (
+                    Outcome::Passed {
+                        assertions: report.operations,
+                    },
+                    false,
+                ),
+            },
             Err(error) => {
                 let rule = "SUITE".to_owned();
                 (
@@ -667,8 +695,9 @@ fn render_text(result: &RunResult) -> String {
         let replay = match &history.saved {
             Some(path) => format!("procreg replay history {}", path.display()),
             None => format!(
-                "procreg check --only linearizability --seed {}{}",
+                "procreg check --only linearizability --seed {}{}{}",
                 history.seed,
+                if result.suite.strict { " --strict" } else { "" },
                 result.backend_suffix()
             ),
         };

@@ -433,3 +433,27 @@ fn junit_and_markdown_carry_every_phase() {
     assert!(markdown.contains("| model | model_check |"), "{markdown}");
     assert!(markdown.contains("| simulation | sweep |"), "{markdown}");
 }
+
+#[test]
+fn should_divergences_warn_unless_strict_in_every_phase() {
+    let args = [
+        "check",
+        "--backend",
+        "mutant:claim_terminal_process",
+        "--seeds",
+        "2",
+        "--quiet",
+    ];
+    let lenient = procreg(&args);
+    let text = stdout(&lenient);
+    assert_eq!(lenient.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("model check: passed with a SHOULD warning (LEASE-2"),
+        "{text}"
+    );
+    assert!(text.contains("SHOULD leniency (LEASE-2"), "{text}");
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = procreg(&strict_args);
+    assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
+}

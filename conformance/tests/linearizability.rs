@@ -483,4 +483,44 @@ mod mutants {
         }
         assert!(rejected >= 1, "stale renewals went unnoticed in 4 seeds");
     }
+
+    /// Outside strict mode a history only a registry leasing terminal
+    /// processes explains (LEASE-2, SHOULD) is linearizable with a warning;
+    /// in strict mode it is not linearizable.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_should_leniency_is_a_warning_unless_strict() {
+        use procreg_conformance::linearizability::check_history_for;
+        let mutant = procreg_mutants::by_id("claim_terminal_process").expect("in the zoo");
+        let mut warned = 0;
+        for seed in 0..4 {
+            let config = HistoryConfig {
+                seed,
+                ..HistoryConfig::default()
+            };
+            let history = record_history(&mutant, &config).await.expect("records");
+            let strict = check_history_for(&history, true);
+            let lenient = check_history_for(&history, false);
+            assert_eq!(
+                lenient.verdict,
+                Verdict::Linearizable,
+                "seed {seed}: {lenient}"
+            );
+            if strict.verdict == Verdict::NotLinearizable {
+                warned += 1;
+                assert_eq!(lenient.should_warning.as_deref(), Some("LEASE-2"));
+            } else {
+                assert_eq!(lenient.should_warning, None);
+            }
+        }
+        assert!(warned >= 1, "no history needed the leniency");
+        let reference = record_history(&memory, &HistoryConfig::default())
+            .await
+            .expect("records");
+        let report = check_history_for(&reference, false);
+        assert_eq!(report.verdict, Verdict::Linearizable);
+        assert_eq!(
+            report.should_warning, None,
+            "a strict registry needs no leniency"
+        );
+    }
 }

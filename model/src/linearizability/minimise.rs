@@ -1,7 +1,7 @@
 //! Minimising a failing partition: greedily drop operations while it stays
 //! non-linearizable for the same reasons.
 
-use super::checker::check_operations;
+use super::checker::{check_operations, SearchLimits};
 use super::history::{History, HistoryOp, OpValue, Operation, Outcome};
 use super::report::Counterexample;
 use super::search::SearchResult;
@@ -42,7 +42,7 @@ fn explains_if_earlier(
     history: &History,
     operations: &[&Operation],
     index: usize,
-    max_steps: u64,
+    limits: SearchLimits,
 ) -> bool {
     let write = operations[index];
     if write.op.is_read_only() || matches!(write.outcome, Outcome::Err { .. }) {
@@ -57,7 +57,7 @@ fn explains_if_earlier(
     let mut relaxed = operations.to_vec();
     relaxed[index] = &unanchored;
     matches!(
-        check_operations(history, &relaxed, max_steps),
+        check_operations(history, &relaxed, limits),
         SearchResult::Linearizable { .. }
     )
 }
@@ -78,7 +78,7 @@ pub(crate) fn minimise(
     process: &str,
     operations: &[&Operation],
     result: &SearchResult,
-    max_steps: u64,
+    limits: SearchLimits,
 ) -> Counterexample {
     let mut current: Vec<&Operation> = operations
         .iter()
@@ -101,12 +101,12 @@ pub(crate) fn minimise(
             candidate.remove(index);
             let SearchResult::NotLinearizable {
                 never_linearized, ..
-            } = check_operations(history, &candidate, max_steps)
+            } = check_operations(history, &candidate, limits)
             else {
                 continue;
             };
             if !never_linearized.iter().all(|id| never.contains(id))
-                || explains_if_earlier(history, &current, index, max_steps)
+                || explains_if_earlier(history, &current, index, limits)
             {
                 continue;
             }

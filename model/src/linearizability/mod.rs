@@ -91,7 +91,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use checker::{check_history, check_history_with, CheckConfig};
+pub use checker::{check_history, check_history_for, check_history_with, CheckConfig};
 pub use history::{
     await_output, target_scope, History, HistoryOp, OpValue, Operation, Outcome, OWNERS,
 };

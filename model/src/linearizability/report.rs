@@ -71,6 +71,10 @@ pub struct LinearizabilityReport {
     pub undecided: Vec<String>,
     /// The minimised failing sub-history of the first failing process.
     pub counterexample: Option<Counterexample>,
+    /// The SHOULD rule the history needed to be explained, when it was
+    /// checked outside strict mode and only that leniency explains it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub should_warning: Option<String>,
 }
 
 impl LinearizabilityReport {

@@ -136,7 +136,14 @@ fn the_search_agrees_with_brute_force() {
             }
             let operations: Vec<&Operation> = history.operations.iter().collect();
             let expected = brute_force(&history, &operations);
-            let found = check_operations(&history, &operations, 1_000_000);
+            let found = check_operations(
+                &history,
+                &operations,
+                super::checker::SearchLimits {
+                    max_steps: 1_000_000,
+                    terminal_claims_allowed: false,
+                },
+            );
             match (&found, expected) {
                 (SearchResult::Linearizable { .. }, true) => accepted += 1,
                 (SearchResult::NotLinearizable { .. }, false) => rejected += 1,

@@ -27,8 +27,9 @@ impl RegistryModel {
     ) -> RegistryResult<ProcessLease> {
         let now_ms = self.now_ms;
         let token = format!("model-token-{}", self.tokens_issued + 1);
+        let terminal_claims_allowed = self.terminal_claims_allowed;
         let process = self.process_mut(process_id)?; // LEASE-1
-        if process.record.is_terminal() {
+        if process.record.is_terminal() && !terminal_claims_allowed {
             return Err(RegistryError::already_terminal(process_id)); // LEASE-2
         }
         let lease = &mut process.lease;

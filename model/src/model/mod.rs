@@ -27,6 +27,9 @@ pub struct RegistryModel {
     grants: BTreeMap<(ProcessScopeId, String), ProcessHandleGrant>,
     /// Lease tokens issued so far; each claim mints the next (LEASE-8).
     tokens_issued: u64,
+    /// Whether a claim on a terminal process succeeds (LEASE-2 is a SHOULD
+    /// rule: a registry may allow it outside strict mode).
+    terminal_claims_allowed: bool,
 }
 
 /// One process: its record, its log, its acks and its lease.
@@ -62,6 +65,13 @@ impl RegistryModel {
             durability_tier,
             ..Self::default()
         }
+    }
+
+    /// This model, leasing terminal processes as a lenient registry does
+    /// (LEASE-2 is a SHOULD rule).
+    pub fn allowing_terminal_claims(mut self) -> Self {
+        self.terminal_claims_allowed = true;
+        self
     }
 
     /// The clock reading.
