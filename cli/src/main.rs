@@ -41,9 +41,9 @@ pub enum RulesFormat {
 pub enum Format {
     /// Human text: failures in full, then one summary line per phase.
     Text,
-    /// One JSON object: the suite report plus `model`, `linearizability`, `exit_code`.
+    /// The typed report (schema_version 1): `config`, `suite`, `model`, `histories`, `simulation`, `exit_code`; what merge-reports reads.
     Json,
-    /// JUnit XML (`<testsuite>`, one `<testcase>` per check).
+    /// JUnit XML: one testcase per check, one for the model check, one per history, the sweep and each failing seed.
     Junit,
     /// A Markdown rule matrix.
     Markdown,
@@ -223,14 +223,16 @@ backend failed to start.",
         #[command(subcommand)]
         what: Replay,
     },
-    /// Merge JSON reports written by `check --format json`: worst outcome per check wins.
+    /// Merge the JSON reports of shards or jobs of one run (`check`/`sim --format json`) into one.
     #[command(
-        long_about = "Merges JSON reports written by `procreg check --format json`. Checks merge \
-by id and the worst outcome wins (failed > warned > passed > skipped); the model outcome and \
-history verdicts merge the same way. A check whose outcome differs between files, or that some \
-files lack, is a conflict: printed on stderr (`procreg: conflict: ...`) and listed in the JSON \
-output under `conflicts`. Exit 1 when the merged report has failures, 2 on unreadable or \
-malformed input.",
+        long_about = "Merges the JSON reports that `procreg check --format json` and `procreg sim \
+--format json` write, for runs split over a CI matrix (simulation shards, or phases run in \
+separate jobs with --only). What several reports ran counts once: the same check, model check, \
+history seed or simulation seed; seed ranges join. A different verdict for any of them, or \
+reports of another backend, strictness, model seed or simulated world, are conflicts: every one \
+is named on stderr and the exit code is 2, with no merged report. Otherwise exit 1 when the \
+merged report has failures, 0 when it has none; 2 on unreadable input or a report of another \
+schema version.",
         after_help = "Examples:\n  procreg merge-reports linux.json macos.json\n  procreg merge-reports a.json b.json --format junit --out merged.xml"
     )]
     MergeReports {
@@ -303,7 +305,7 @@ enum Replay {
 
 /// `--seeds` narrowed by `--shard`.
 fn seed_range(seeds: &str, shard: Option<&str>) -> Result<seeds::SeedRange, exit::CliError> {
-    let range = seeds::SeedRange::parse(seeds)?;
+    let range = seeds::parse_seeds(seeds)?;
     match shard {
         Some(shard) => {
             let (k, n) = seeds::parse_shard(shard)?;

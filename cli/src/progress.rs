@@ -2,6 +2,7 @@
 
 use crate::exit::note;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use procreg_report::{KitObserver, KitPhase};
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
@@ -116,6 +117,56 @@ impl Phase {
     pub fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// A run's progress on stderr: one indicator per phase, each step's name
+/// as its message; notes go to stderr as lines.
+pub struct Progress {
+    mode: Mode,
+    current: Option<Phase>,
+}
+
+impl Progress {
+    /// Progress shown in `mode`.
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            current: None,
+        }
+    }
+}
+
+impl KitObserver for Progress {
+    fn phase_started(&mut self, phase: KitPhase, steps: Option<u64>) {
+        if let Some(previous) = self.current.take() {
+            previous.finish();
+        }
+        self.current = Some(Phase::start(self.mode, phase.label(), steps));
+    }
+
+    fn step_started(&mut self, _phase: KitPhase, what: &str) {
+        if let Some(current) = &self.current {
+            current.message(what);
+        }
+    }
+
+    fn step_finished(&mut self, _phase: KitPhase) {
+        if let Some(current) = &self.current {
+            current.tick();
+        }
+    }
+
+    fn note(&mut self, message: &str) {
+        if self.mode != Mode::Quiet {
+            note(&format!("procreg: {message}"));
+        }
+    }
+
+    fn phase_finished(&mut self, _phase: KitPhase) {
+        if let Some(current) = self.current.take() {
+            current.finish();
         }
     }
 }

@@ -1,135 +1,14 @@
-//! `--seeds N|A..B` and `--shard K/N`: which simulation seeds a run covers.
+//! `--seeds N|A..B` and `--shard K/N` as flags: the library's seed ranges, with usage errors.
 
 use crate::exit::CliError;
-use std::fmt;
+pub use procreg_report::SeedRange;
 
-/// A half-open range of seeds, `start..end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeedRange {
-    /// First seed.
-    pub start: u64,
-    /// One past the last seed.
-    pub end: u64,
+/// Parses `--seeds`: `N` (seeds `0..N`) or `A..B`.
+pub fn parse_seeds(text: &str) -> Result<SeedRange, CliError> {
+    SeedRange::parse(text).map_err(CliError::usage)
 }
 
-impl SeedRange {
-    /// Parses `N` (seeds `0..N`) or `A..B` (seeds `A` to `B - 1`).
-    pub fn parse(text: &str) -> Result<Self, CliError> {
-        let bad = || {
-            CliError::usage(format!(
-                "--seeds `{text}`: expected a count N (seeds 0..N) or a range A..B, e.g. --seeds 1000 or --seeds 5000..6000"
-            ))
-        };
-        let range = match text.split_once("..") {
-            Some((start, end)) => Self {
-                start: start.trim().parse().map_err(|_| bad())?,
-                end: end.trim().parse().map_err(|_| bad())?,
-            },
-            None => Self {
-                start: 0,
-                end: text.trim().parse().map_err(|_| bad())?,
-            },
-        };
-        if range.end <= range.start {
-            return Err(CliError::usage(format!(
-                "--seeds `{text}` is empty: the end must be above the start"
-            )));
-        }
-        Ok(range)
-    }
-
-    /// The single seed `seed`.
-    pub fn single(seed: u64) -> Self {
-        Self {
-            start: seed,
-            end: seed.saturating_add(1),
-        }
-    }
-
-    /// Whether the range holds no seed.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many seeds the range holds.
-    pub fn len(&self) -> u64 {
-        self.end - self.start
-    }
-
-    /// The `shard`-th (1-based) of `of` contiguous, disjoint slices; together
-    /// the slices cover the range exactly once.
-    pub fn shard(&self, shard: u64, of: u64) -> Self {
-        let len = u128::from(self.len());
-        let bound = |k: u64| self.start + ((len * u128::from(k)) / u128::from(of)) as u64;
-        Self {
-            start: bound(shard - 1),
-            end: bound(shard),
-        }
-    }
-
-    /// The seeds, in order.
-    pub fn iter(&self) -> std::ops::Range<u64> {
-        self.start..self.end
-    }
-}
-
-impl fmt::Display for SeedRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
-
-/// Parses `K/N` with `1 <= K <= N`.
+/// Parses `--shard K/N` with `1 <= K <= N`.
 pub fn parse_shard(text: &str) -> Result<(u64, u64), CliError> {
-    let bad = || {
-        CliError::usage(format!(
-            "--shard `{text}`: expected K/N with 1 <= K <= N, e.g. --shard 3/8"
-        ))
-    };
-    let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (
-        k.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_and_ranges_parse() {
-        assert_eq!(
-            SeedRange::parse("10").expect("count"),
-            SeedRange { start: 0, end: 10 }
-        );
-        assert_eq!(
-            SeedRange::parse("5..8").expect("range"),
-            SeedRange { start: 5, end: 8 }
-        );
-        assert!(SeedRange::parse("8..5").is_err());
-        assert!(SeedRange::parse("0").is_err());
-        assert!(SeedRange::parse("a..b").is_err());
-    }
-
-    #[test]
-    fn shards_are_disjoint_and_cover_the_range() {
-        let range = SeedRange {
-            start: 100,
-            end: 1_103,
-        };
-        let mut covered = Vec::new();
-        for k in 1..=7 {
-            covered.extend(range.shard(k, 7).iter());
-        }
-        assert_eq!(covered, range.iter().collect::<Vec<_>>());
-        assert_eq!(parse_shard("3/8").expect("shard"), (3, 8));
-        assert!(parse_shard("0/8").is_err());
-        assert!(parse_shard("9/8").is_err());
-        assert!(parse_shard("3").is_err());
-    }
+    procreg_report::parse_shard(text).map_err(CliError::usage)
 }

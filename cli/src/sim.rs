@@ -2,115 +2,42 @@
 
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
-use crate::progress::{Mode, Phase};
+use crate::progress::Mode;
 use crate::seeds::SeedRange;
-use procreg_sim::{run_seed, sweep, FaultSet, SimConfig, SimOutcome};
-use serde_json::{json, Value};
+use procreg_report::render::{render_sim_failures, render_sim_summary};
+use procreg_report::{
+    simulation_phase, simulation_section, KitObserver, KitPhase, KitReport, Phase, RunConfig,
+};
+use procreg_sim::{run_seed, FaultSet, SimConfig, SimOutcome};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// What a sweep over a seed range found.
-pub struct SimPhase {
-    /// The seeds covered.
-    pub range: SeedRange,
-    /// The configuration (its seed is the range's first).
-    pub config: SimConfig,
-    /// Runs completed.
-    pub runs: u64,
-    /// The failing runs, by seed.
-    pub failures: Vec<SimOutcome>,
+/// Where `procreg sim` shows each seed's line: streamed to stdout for a
+/// text report there, else collected into the report file with a copy on
+/// stderr (not for JSON, whose report has no such lines).
+struct SeedLines {
+    streamed: bool,
+    echo: bool,
+    lines: String,
 }
 
-impl SimPhase {
-    /// Whether every seed passed.
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty()
-    }
-
-    /// The one-line summary.
-    pub fn summary(&self, label: &str) -> String {
-        let faults = if self.config.swarm {
-            format!("swarm over {}", self.config.faults)
-        } else {
-            self.config.faults.to_string()
-        };
-        format!(
-            "{label}: {} of {} seeds passed (seeds {}, {} workers, {} processes, faults {faults})",
-            self.runs - self.failures.len() as u64,
-            self.runs,
-            self.range,
-            self.config.workers,
-            self.config.processes,
-        )
-    }
-
-    /// Every failure in full: violations, the world at that moment, the replay command.
-    pub fn failures_text(&self, backend: &BackendSpec) -> String {
-        let mut out = String::new();
-        for failure in &self.failures {
-            let _ = writeln!(out, "FAIL  simulation seed {}", failure.config.seed);
-            let replay = failure.config.replay_command();
-            let text = failure
-                .to_string()
-                .replace(&replay, &replay_command(failure, backend));
-            for line in text.lines() {
-                let _ = writeln!(out, "      {line}");
-            }
+impl SeedLines {
+    fn show(&mut self, line: &str) {
+        if self.streamed {
+            let _ = exit::emit(&format!("{line}\n"), None);
+            return;
         }
-        out
-    }
-
-    /// The JSON section `merge-reports` understands.
-    pub fn to_json(&self, backend: &BackendSpec) -> Value {
-        json!({
-            "runs": self.runs,
-            "seeds": [self.range.to_string()],
-            "config": {
-                "workers": self.config.workers,
-                "processes": self.config.processes,
-                "faults": self.config.faults.to_string(),
-                "swarm": self.config.swarm,
-            },
-            "failures": self.failures.iter().map(|failure| json!({
-                "seed": failure.config.seed,
-                "trace_hash": failure.trace_hash,
-                "violations": failure.violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "replay": replay_command(failure, backend),
-            })).collect::<Vec<_>>(),
-        })
+        if self.echo {
+            exit::note(line);
+        }
+        let _ = writeln!(self.lines, "{line}");
     }
 }
 
-/// The command that reruns `failure` on `backend`.
-pub fn replay_command(failure: &SimOutcome, backend: &BackendSpec) -> String {
-    let replay = failure.config.replay_command();
-    match backend {
-        BackendSpec::Memory => replay,
-        _ => format!("{replay} --backend {}", backend.flag()),
+impl KitObserver for SeedLines {
+    fn step_started(&mut self, _phase: KitPhase, what: &str) {
+        self.show(what);
     }
-}
-
-/// Sweeps `range` with `config` against `factory`, showing progress as `label`.
-pub fn run_phase(
-    factory: &Factory,
-    config: &SimConfig,
-    range: SeedRange,
-    mode: Mode,
-    label: &str,
-) -> Result<SimPhase, CliError> {
-    let phase = Phase::start(mode, label, Some(range.len()));
-    let report = sweep(config, range.iter(), factory, |outcome| {
-        phase.message(&outcome.summary_line());
-        phase.tick();
-    })
-    .map_err(|error| CliError::backend(error.to_string()))?;
-    phase.finish();
-    Ok(SimPhase {
-        range,
-        config: config.with_seed(range.start),
-        runs: report.runs,
-        failures: report.failures,
-    })
 }
 
 /// Everything `procreg sim` was asked to do.
@@ -178,23 +105,17 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         ));
     }
     let factory = sim_factory(&backend)?;
-    let mut lines = String::new();
-    let mode = Mode::detect(options.quiet);
-    // A text report on stdout streams each seed's line there once; with
-    // --out (or JSON) the lines go into the report and stderr shows progress.
-    let streamed = !options.json && options.out.is_none();
-    let mut report_line = |outcome: &SimOutcome| {
-        let line = outcome.summary_line();
-        if streamed {
-            let _ = exit::emit(&format!("{line}\n"), None);
-            return;
-        }
-        if mode != Mode::Quiet && !options.json {
-            exit::note(&line);
-        }
-        let _ = writeln!(lines, "{line}");
+    let run = RunConfig {
+        backend: backend.flag(),
+        strict: false,
+        only: vec!["sim".to_owned()],
     };
-    let (runs, failures) = match &options.trace {
+    let mut lines = SeedLines {
+        streamed: !options.json && options.out.is_none(),
+        echo: Mode::detect(options.quiet) != Mode::Quiet && !options.json,
+        lines: String::new(),
+    };
+    let section = match &options.trace {
         Some(path) => {
             let config = SimConfig {
                 keep_trace: true,
@@ -202,46 +123,34 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
             };
             let outcome = run_seed(&config, &factory)
                 .map_err(|error| CliError::backend(error.to_string()))?;
-            report_line(&outcome);
+            lines.show(&outcome.summary_line());
             write_trace(path, &outcome)?;
-            let failures = if outcome.passed() {
-                Vec::new()
-            } else {
-                vec![outcome]
-            };
-            (1, failures)
+            let failures: Vec<SimOutcome> =
+                (!outcome.passed()).then_some(outcome).into_iter().collect();
+            simulation_section(&run, &config, options.range, 1, &failures)
         }
-        None => {
-            let report = sweep(&options.config, options.range.iter(), &factory, report_line)
-                .map_err(|error| CliError::backend(error.to_string()))?;
-            (report.runs, report.failures)
-        }
+        None => simulation_phase(&factory, &run, &options.config, options.range, &mut lines)
+            .map_err(|error| CliError::backend(error.to_string()))?,
     };
-    let phase = SimPhase {
-        range: options.range,
-        config: options.config.with_seed(options.range.start),
-        runs,
-        failures,
-    };
-    let code = if phase.passed() {
-        exit::OK
-    } else {
-        exit::RULE_FAILURE
-    };
+    let passed = section.failures.is_empty();
     let text = if options.json {
-        let mut document =
-            json!({ "backend": backend.flag(), "simulation": phase.to_json(&backend) });
-        document["exit_code"] = json!(code);
-        serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+        KitReport::new(
+            run,
+            Phase::NotSelected,
+            Phase::NotSelected,
+            Phase::NotSelected,
+            Phase::Ran(section),
+        )
+        .to_json()
     } else {
-        let mut text = lines;
-        text.push_str(&phase.failures_text(&backend));
-        text.push_str(&phase.summary("simulation"));
+        let mut text = lines.lines;
+        text.push_str(&render_sim_failures(&section));
+        text.push_str(&render_sim_summary(&section, "simulation"));
         text.push('\n');
         text
     };
     exit::emit(&text, options.out.as_deref())?;
-    Ok(code)
+    Ok(if passed { exit::OK } else { exit::RULE_FAILURE })
 }
 
 fn write_trace(path: &Path, outcome: &SimOutcome) -> Result<(), CliError> {

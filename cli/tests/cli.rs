@@ -81,13 +81,16 @@ fn json_report_has_suite_model_and_histories() {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let report: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
-    assert_eq!(report["backend"], "memory");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["config"]["backend"], "memory");
     assert_eq!(report["exit_code"], 0);
-    assert_eq!(report["counts"]["failed"], 0);
-    assert!(report["checks"].as_array().expect("checks").len() > 100);
-    assert_eq!(report["model"]["outcome"], "passed");
+    assert_eq!(report["suite"]["counts"]["failed"], 0);
+    assert!(report["suite"]["checks"].as_array().expect("checks").len() > 100);
+    assert_eq!(report["model"]["outcome"]["outcome"], "passed");
     assert_eq!(report["model"]["seed"], 0);
-    let histories = report["linearizability"].as_array().expect("histories");
+    let histories = report["histories"]["histories"]
+        .as_array()
+        .expect("histories");
     assert_eq!(histories.len(), 4);
     assert!(histories
         .iter()
@@ -252,8 +255,7 @@ fn merge_reports_of_identical_reports_is_clean() {
     let merged: serde_json::Value = serde_json::from_slice(&output.stdout).expect("merged JSON");
     let original: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&first).expect("read")).expect("JSON");
-    assert_eq!(merged["checks"], original["checks"]);
-    assert_eq!(merged["conflicts"].as_array().map(Vec::len), Some(0));
+    assert_eq!(merged["suite"]["checks"], original["suite"]["checks"]);
     assert_eq!(merged["merged_from"].as_array().map(Vec::len), Some(2));
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
     assert_eq!(
@@ -262,7 +264,7 @@ fn merge_reports_of_identical_reports_is_clean() {
     );
 
     let mut other_world = original.clone();
-    other_world["simulation"]["config"]["workers"] = serde_json::json!(7);
+    other_world["simulation"]["world"]["workers"] = serde_json::json!(7);
     let third = scratch("merge-other-world.json");
     std::fs::write(&third, other_world.to_string()).expect("write");
     let output = procreg(&["merge-reports", &first_text, &third.to_string_lossy()]);
@@ -270,6 +272,19 @@ fn merge_reports_of_identical_reports_is_clean() {
     assert!(
         stderr(&output).contains("another world"),
         "{}",
+        stderr(&output)
+    );
+
+    let mut flipped = original.clone();
+    flipped["suite"]["checks"][0]["outcome"] =
+        serde_json::json!({"outcome": "failed", "rule": "LEASE-1", "message": "made up"});
+    let fourth = scratch("merge-flipped.json");
+    std::fs::write(&fourth, flipped.to_string()).expect("write");
+    let output = procreg(&["merge-reports", &first_text, &fourth.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("passed in") && stderr(&output).contains("failed in"),
+        "a conflicting verdict is named: {}",
         stderr(&output)
     );
 
@@ -282,6 +297,34 @@ fn merge_reports_of_identical_reports_is_clean() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn a_strict_junit_report_of_a_failing_mutant_fails_in_every_phase() {
+    let output = procreg(&[
+        "check",
+        "--backend",
+        "mutant:claim_terminal_process",
+        "--strict",
+        "--seeds",
+        "2",
+        "--format",
+        "junit",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
+    let xml = stdout(&output);
+    let failures: u32 = attribute(&xml, "testsuite", "failures")
+        .and_then(|count| count.parse().ok())
+        .expect("a failures count");
+    assert!(failures >= 3, "{xml}");
+    for case in [
+        "classname=\"procreg.model\" name=\"model_check\"",
+        "classname=\"procreg.histories\" name=\"history_seed_0\"",
+        "classname=\"procreg.simulation\" name=\"sweep\"",
+    ] {
+        assert!(xml.contains(case), "no testcase {case} in {xml}");
+    }
 }
 
 #[test]

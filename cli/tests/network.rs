@@ -245,7 +245,7 @@ fn a_backend_that_dies_mid_run_is_exit_3_naming_the_phase() {
     let status = check.wait().expect("check ends");
     assert_eq!(status.code(), Some(3), "{rest}");
     assert!(
-        rest.contains("the backend died during phase 1/4 (scenario suite), at "),
+        rest.contains("phase 1/4 scenario suite: the backend died at check "),
         "{rest}"
     );
     assert!(

@@ -107,7 +107,8 @@ fn shards_cover_the_range_and_their_reports_merge() {
     assert_eq!(merged["simulation"]["runs"], 4);
     assert_eq!(
         merged["simulation"]["seeds"],
-        serde_json::json!(["10..12", "12..14"])
+        serde_json::json!(["10..14"]),
+        "adjacent shards join into one range"
     );
 }
 

@@ -49,6 +49,7 @@ fn main() {
         let report = runtime.block_on(run_suite(
             &|clock| MemoryRegistry::new(clock),
             &SuiteConfig::strict(),
+            &mut (),
         ));
         suite_times.push(started.elapsed());
         assert!(report.is_success(), "the reference must pass");

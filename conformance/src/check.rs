@@ -2,12 +2,12 @@
 
 use crate::context::CheckContext;
 use procreg::{Capabilities, ClockControl, ErrorTyping};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
 /// How binding a rule is (docs/spec.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
     /// A violation fails the suite.

@@ -13,6 +13,7 @@ mod context;
 mod diff;
 pub mod fixtures;
 mod macros;
+mod observer;
 pub mod render;
 mod report;
 mod runner;
@@ -23,10 +24,13 @@ pub use catalogue::all_checks;
 pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};
 pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
 pub use macros::__run_conformance_harness;
+pub use observer::SuiteObserver;
 pub use procreg::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
 pub use procreg_model::{linearizability, machine, model};
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
-pub use runner::{run_check, run_check_by_id, run_suite, SuiteConfig};
+pub use runner::{
+    backend_alive, run_check, run_check_by_id, run_suite, SuiteConfig, ALIVE_PROBE_TIMEOUT,
+};
 
 /// The backend guide (`docs/backend-guide.md`); its Rust examples run as doc-tests.
 #[doc = include_str!("../../docs/backend-guide.md")]

@@ -2,10 +2,10 @@
 
 use crate::check::Level;
 use procreg::Capabilities;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one check ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every assertion held.
@@ -36,7 +36,7 @@ pub enum Outcome {
 }
 
 /// One check's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
     /// The check id.
     pub id: String,
@@ -64,7 +64,7 @@ impl CheckReport {
 }
 
 /// Totals of a suite run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
     /// Checks that passed.
     pub passed: usize,
@@ -77,7 +77,7 @@ pub struct Counts {
 }
 
 /// Every check's result, in catalogue order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuiteReport {
     /// Whether SHOULD violations counted as failures.
     pub strict: bool,
@@ -85,6 +85,10 @@ pub struct SuiteReport {
     pub capabilities: Capabilities,
     /// The results.
     pub checks: Vec<CheckReport>,
+    /// Set when the backend stopped handing out registries after a failed
+    /// check: the run stopped there, and names the check and the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl SuiteReport {
@@ -102,9 +106,9 @@ impl SuiteReport {
         counts
     }
 
-    /// True when no check failed.
+    /// True when no check failed and the run was not stopped.
     pub fn is_success(&self) -> bool {
-        self.checks.iter().all(CheckReport::is_ok)
+        self.stopped.is_none() && self.checks.iter().all(CheckReport::is_ok)
     }
 
     /// The failed checks.

@@ -3,6 +3,7 @@
 use crate::catalogue::all_checks;
 use crate::check::{Check, Level};
 use crate::context::{failure, CheckClock, CheckContext, CHECK_START_MS};
+use crate::observer::SuiteObserver;
 use crate::report::{CheckReport, Outcome, SuiteReport};
 use crate::unwind::catch_unwind;
 use procreg::{ClockControl, RegistryFactory};
@@ -48,16 +49,61 @@ impl SuiteConfig {
     }
 }
 
-/// Runs every selected check against fresh registries from `factory`.
-pub async fn run_suite<F: RegistryFactory>(factory: &F, config: &SuiteConfig) -> SuiteReport {
-    let mut checks = Vec::new();
-    for check in all_checks().iter().filter(|check| config.selects(check)) {
-        checks.push(run_check(factory, check, config).await);
+/// Runs every selected check against fresh registries from `factory`,
+/// telling `observer` as each check starts and ends (`&mut ()` for none).
+///
+/// After a failed check the backend must still hand out a fresh registry
+/// within [`ALIVE_PROBE_TIMEOUT`]; when it cannot, it died mid-run, and the
+/// suite stops there with [`SuiteReport::stopped`] naming the check,
+/// instead of reporting every later check as a rule failure.
+pub async fn run_suite<F: RegistryFactory>(
+    factory: &F,
+    config: &SuiteConfig,
+    observer: &mut dyn SuiteObserver,
+) -> SuiteReport {
+    let selected: Vec<Check> = all_checks()
+        .into_iter()
+        .filter(|check| config.selects(check))
+        .collect();
+    observer.suite_started(selected.len());
+    let mut checks = Vec::with_capacity(selected.len());
+    let mut stopped = None;
+    for check in &selected {
+        observer.check_started(check);
+        let report = run_check(factory, check, config).await;
+        observer.check_finished(&report);
+        let failed = !report.is_ok();
+        checks.push(report);
+        if failed {
+            if let Err(error) = backend_alive(factory).await {
+                stopped = Some(format!("the backend died at check {}: {error}", check.id));
+                break;
+            }
+        }
     }
     SuiteReport {
         strict: config.strict,
         capabilities: factory.capabilities(),
         checks,
+        stopped,
+    }
+}
+
+/// How long a backend gets to hand out a fresh registry when a failure
+/// raises the question whether it is still alive.
+pub const ALIVE_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether `factory` still hands out a fresh registry within
+/// [`ALIVE_PROBE_TIMEOUT`]; the error says why not.
+pub async fn backend_alive<F: RegistryFactory>(factory: &F) -> Result<(), String> {
+    let clock = Arc::new(ManualClock::new(0));
+    match tokio::time::timeout(ALIVE_PROBE_TIMEOUT, factory.create(clock)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!(
+            "no registry within {} ms",
+            ALIVE_PROBE_TIMEOUT.as_millis()
+        )),
     }
 }
 

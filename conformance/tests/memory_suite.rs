@@ -37,7 +37,7 @@ impl RegistryFactory for SharedStorage {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_registry_passes_the_whole_suite_strictly() {
-    let report = run_suite(&SharedStorage, &SuiteConfig::strict()).await;
+    let report = run_suite(&SharedStorage, &SuiteConfig::strict(), &mut ()).await;
     let text = render_text(&report);
     assert!(report.is_success(), "{text}");
     assert_eq!(report.checks.len(), all_checks().len());
@@ -49,7 +49,12 @@ async fn memory_registry_passes_the_whole_suite_strictly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_closure_skips_only_the_reopen_checks() {
-    let report = run_suite(&|clock| MemoryRegistry::new(clock), &SuiteConfig::strict()).await;
+    let report = run_suite(
+        &|clock| MemoryRegistry::new(clock),
+        &SuiteConfig::strict(),
+        &mut (),
+    )
+    .await;
     assert!(report.is_success(), "{}", render_text(&report));
     for check in &report.checks {
         if let Outcome::Skipped { reason } = &check.outcome {

@@ -15,7 +15,7 @@ fn workspace_root() -> PathBuf {
 
 /// The workspace's crates: folder and package name, bottom layer first.
 /// A crate may depend (normal dependencies) only on crates of a lower layer.
-const LAYERS: [(&str, &str, u8); 14] = [
+const LAYERS: [(&str, &str, u8); 15] = [
     ("contract", "procreg", 0),
     ("reference-impl", "procreg-memory", 1),
     ("model", "procreg-model", 1),
@@ -27,9 +27,10 @@ const LAYERS: [(&str, &str, u8); 14] = [
     ("conformance", "procreg-conformance", 3),
     ("sim", "procreg-sim", 4),
     ("bridges/lash", "procreg-lash", 4),
-    ("cli", "procreg-cli", 5),
-    ("tests", "procreg-tests", 6),
-    ("", "", 7),
+    ("report", "procreg-report", 5),
+    ("cli", "procreg-cli", 6),
+    ("tests", "procreg-tests", 7),
+    ("", "", 8),
 ];
 
 /// Crates nothing may depend on except the CLI, the bridges and the workspace tests.

@@ -176,7 +176,7 @@ fn main() {
             println!("{label}, 8 connections, 8 processes {}", measure(&factory, op, 8, false, ops).await);
         }
         let started = Instant::now();
-        let report = run_suite(&factory, &SuiteConfig::strict()).await;
+        let report = run_suite(&factory, &SuiteConfig::strict(), &mut ()).await;
         let elapsed = started.elapsed();
         let counts = report.counts();
         println!(

@@ -48,6 +48,7 @@ async fn run_suite_concurrently(factory: &PgFactory, config: &SuiteConfig) -> Su
         strict: config.strict,
         capabilities: factory.capabilities(),
         checks: reports,
+        stopped: None,
     }
 }
 

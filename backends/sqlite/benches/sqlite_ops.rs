@@ -154,7 +154,7 @@ fn main() {
         measure(dir.path(), Synchronous::Normal, ops).await;
         let factory = DurableFactory::new(SqliteFiles::in_dir(dir.path()));
         let started = Instant::now();
-        let report = run_suite(&factory, &SuiteConfig::strict()).await;
+        let report = run_suite(&factory, &SuiteConfig::strict(), &mut ()).await;
         let elapsed = started.elapsed();
         let counts = report.counts();
         println!(

@@ -142,7 +142,7 @@ fn run_backend<B: LashBackend + 'static>(plan: Plan<'_>, backend: impl Fn() -> B
     let mut reports = Vec::new();
     for config in [SuiteConfig::default(), SuiteConfig::strict()] {
         let report = runtime.block_on(async {
-            let mut report = run_suite(&factory, &config).await;
+            let mut report = run_suite(&factory, &config, &mut ()).await;
             settle(&factory, &config, &mut report, plan.order_dependent).await;
             report
         });

@@ -1,26 +1,20 @@
-//! `procreg check`: the scenario suite, the model check and concurrent histories.
+//! `procreg check`: parses the flags into a plan, runs it with the
+//! library's four-phase run, and renders the report.
 
-mod cases;
 mod history;
-mod render;
 
-use cases::phase_cases;
 pub use history::replay_history;
-use history::save_history;
-use render::{render_json_all, render_text, summary};
 
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
-use crate::progress::{Mode, Phase};
+use crate::progress::{Mode, Progress};
 use crate::seeds::SeedRange;
-use crate::sim::{self, SimPhase};
+use crate::sim;
 use crate::Format;
-use procreg_conformance::linearizability::{
-    check_history_for, record_history, HistoryConfig, LinearizabilityReport, Verdict,
-};
-use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome, ModelReport};
-use procreg_conformance::render::{render_junit_run, render_rule_matrix_run};
-use procreg_conformance::{all_checks, run_check, RegistryFactory, SuiteConfig, SuiteReport};
+use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
+use procreg_conformance::{all_checks, RegistryFactory, SuiteConfig};
+use procreg_report::render::{render_junit, render_markdown, render_summary, render_text};
+use procreg_report::{run_kit, KitPlan, RunConfig, RunError, SimPlan};
 use procreg_sim::SimConfig;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,198 +52,84 @@ pub struct CheckOptions {
     pub quiet: bool,
 }
 
-/// One recorded and checked history.
-struct HistoryResult {
-    seed: u64,
-    outcome: Result<LinearizabilityReport, String>,
-    /// Where the history was saved, for a backend whose interleavings the
-    /// seed cannot schedule (its replay re-checks this file).
-    saved: Option<PathBuf>,
-}
-
-/// Everything a run produced.
-struct RunResult {
-    backend: BackendSpec,
-    suite: SuiteReport,
-    model: Option<ModelReport>,
-    histories: Option<Vec<HistoryResult>>,
-    simulation: SimulationResult,
-    cases: u32,
-}
-
-/// Phase 4: run, skipped with a reason, or not selected.
-enum SimulationResult {
-    Ran(SimPhase),
-    Skipped(String),
-    NotSelected,
-}
-
-impl RunResult {
-    /// The command that reruns `history`: its saved file, or its seed.
-    fn history_replay(&self, history: &HistoryResult) -> String {
-        match &history.saved {
-            Some(path) => format!("procreg replay history {}", path.display()),
-            None => format!(
-                "procreg check --only linearizability --seed {}{}{}",
-                history.seed,
-                if self.suite.strict { " --strict" } else { "" },
-                self.backend_suffix()
-            ),
-        }
-    }
-
-    fn model_failed(&self) -> bool {
-        matches!(
-            self.model.as_ref().map(|model| &model.outcome),
-            Some(ModelOutcome::Failed(_))
-        )
-    }
-
-    fn histories_failed(&self) -> bool {
-        self.histories
-            .iter()
-            .flatten()
-            .any(|history| match &history.outcome {
-                Ok(report) => report.verdict == Verdict::NotLinearizable,
-                Err(_) => true,
-            })
-    }
-
-    fn simulation_failed(&self) -> bool {
-        matches!(&self.simulation, SimulationResult::Ran(phase) if !phase.passed())
-    }
-
-    fn exit_code(&self) -> u8 {
-        if !self.suite.is_success()
-            || self.model_failed()
-            || self.histories_failed()
-            || self.simulation_failed()
-        {
-            exit::RULE_FAILURE
-        } else {
-            exit::OK
-        }
-    }
-
-    fn model_replay(&self, seed: u64) -> String {
-        let mut command = format!("procreg replay model --seed {seed} --cases {}", self.cases);
-        if self.suite.strict {
-            command.push_str(" --strict");
-        }
-        if self.backend != BackendSpec::Memory {
-            let _ = write!(command, " --backend {}", self.backend.flag());
-        }
-        command
-    }
-
-    fn backend_suffix(&self) -> String {
-        match self.backend {
-            BackendSpec::Memory => String::new(),
-            _ => format!(" --backend {}", self.backend.flag()),
-        }
-    }
+/// Which phases `--only` selects, and the suite terms among its words.
+struct Selection {
+    suite_terms: Vec<String>,
+    suite: bool,
+    model: bool,
+    histories: bool,
+    simulation: bool,
 }
 
 /// Runs `procreg check`; returns the exit code.
 pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
-    let (suite_terms, run_model, run_histories, run_sim) = split_only(&options.only)?;
-    nothing_would_run(options, &backend, run_model, run_sim)?;
+    let selection = select(&options.only)?;
+    nothing_would_run(options, &backend, &selection)?;
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
     let factory = backend.factory()?;
     probe(&factory)?;
-    let mode = Mode::detect(options.quiet);
-    let config = SuiteConfig {
-        only: suite_terms,
+    let plan = plan(options, &backend, selection);
+    let mut progress = Progress::new(Mode::detect(options.quiet));
+    let report = run_kit(&factory, &plan, &mut progress).map_err(|error| match error {
+        RunError::BackendDied { .. } => CliError::backend(error.to_string()),
+        RunError::Backend(message) => CliError::backend(message),
+    })?;
+    let text = match options.format {
+        Format::Text => render_text(&report),
+        Format::Json => report.to_json(),
+        Format::Junit => render_junit(&report),
+        Format::Markdown => render_markdown(&report),
+    };
+    exit::emit(&text, options.out.as_deref())?;
+    if (options.out.is_some() || options.format != Format::Text) && !options.quiet {
+        // Keep the verdict visible when the report went elsewhere.
+        exit::note(render_summary(&report).trim_end());
+    }
+    Ok(report.exit_code)
+}
+
+/// The run `options` ask for.
+fn plan(options: &CheckOptions, backend: &BackendSpec, selection: Selection) -> KitPlan {
+    let config = RunConfig {
+        backend: backend.flag(),
+        strict: options.strict,
+        only: options.only.clone(),
+    };
+    let suite = selection.suite.then(|| SuiteConfig {
+        only: selection.suite_terms,
         strict: options.strict,
         ..SuiteConfig::default()
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
-
-    let suite = if options.only.is_empty() || !config.only.is_empty() {
-        run_suite_phase(&runtime, &factory, &config, mode)?
+    });
+    let model = selection.model.then(|| ModelConfig {
+        cases: options.cases,
+        seed: options.seed,
+        strict: options.strict,
+        ..ModelConfig::default()
+    });
+    let histories = selection.histories.then(|| SeedRange {
+        start: options.seed,
+        end: options.seed.saturating_add(HISTORIES),
+    });
+    let simulation = if !selection.simulation {
+        SimPlan::NotSelected
+    } else if let Some(reason) = sim::unsupported_reason(backend) {
+        SimPlan::Skipped(reason.to_owned())
     } else {
-        SuiteReport {
-            strict: config.strict,
-            capabilities: factory.capabilities(),
-            checks: Vec::new(),
+        SimPlan::Sweep {
+            config: SimConfig::default(),
+            seeds: options.seeds,
         }
     };
-    let model = run_model.then(|| {
-        let phase = Phase::start(mode, "phase 2/4 model check", None);
-        phase.message(&format!("{} cases, seed {}", options.cases, options.seed));
-        let report = model_check(
-            &factory,
-            &ModelConfig {
-                cases: options.cases,
-                seed: options.seed,
-                strict: options.strict,
-                ..ModelConfig::default()
-            },
-        );
-        phase.finish();
-        report
-    });
-    if matches!(&model, Some(report) if matches!(report.outcome, ModelOutcome::Failed(_))) {
-        still_alive(
-            &runtime,
-            &factory,
-            "phase 2/4 (model check)",
-            "a failing case",
-        )?;
-    }
-    let histories = if run_histories {
-        Some(run_histories_phase(
-            &runtime,
-            &factory,
-            options.seed,
-            options.strict,
-            mode,
-        )?)
-    } else {
-        None
-    };
-    let simulation = if !run_sim {
-        SimulationResult::NotSelected
-    } else if let Some(reason) = sim::unsupported_reason(&backend) {
-        SimulationResult::Skipped(reason.to_owned())
-    } else {
-        SimulationResult::Ran(sim::run_phase(
-            &factory,
-            &SimConfig::default(),
-            options.seeds,
-            mode,
-            "phase 4/4 simulation",
-        )?)
-    };
-    let result = RunResult {
-        backend,
+    KitPlan {
+        config,
         suite,
         model,
         histories,
         simulation,
-        cases: options.cases,
-    };
-    let text = match options.format {
-        Format::Text => render_text(&result),
-        Format::Json => render_json_all(&result),
-        Format::Junit => render_junit_run(&result.suite, &phase_cases(&result)),
-        Format::Markdown => render_rule_matrix_run(&result.suite, &phase_cases(&result)),
-    };
-    exit::emit(&text, options.out.as_deref())?;
-    if options.out.is_some() || options.format != Format::Text {
-        // Keep the verdict visible when the report went elsewhere.
-        if !options.quiet {
-            crate::exit::note(summary(&result).trim_end());
-        }
     }
-    Ok(result.exit_code())
 }
 
 /// Refuses a run that would test nothing in a phase it selected (exit 2):
@@ -258,15 +138,14 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
 fn nothing_would_run(
     options: &CheckOptions,
     backend: &BackendSpec,
-    run_model: bool,
-    run_sim: bool,
+    selection: &Selection,
 ) -> Result<(), CliError> {
-    if run_model && options.cases == 0 {
+    if selection.model && options.cases == 0 {
         return Err(CliError::usage(
             "--cases 0 runs no model case: give at least 1, or leave the model check out with --only",
         ));
     }
-    if run_sim && options.seeds.is_empty() {
+    if selection.simulation && options.seeds.is_empty() {
         return Err(CliError::usage(format!(
             "--seeds {} holds no seed: the simulation would run nothing",
             options.seeds
@@ -285,29 +164,33 @@ fn nothing_would_run(
     Ok(())
 }
 
-/// Splits `--only` into suite terms and the three phase switches; an unknown term is a usage error.
-fn split_only(only: &[String]) -> Result<(Vec<String>, bool, bool, bool), CliError> {
-    if only.is_empty() {
-        return Ok((Vec::new(), true, true, true));
-    }
+/// Splits `--only` into suite terms and phase switches; an unknown term is a usage error.
+fn select(only: &[String]) -> Result<Selection, CliError> {
+    let mut selection = Selection {
+        suite_terms: Vec::new(),
+        suite: only.is_empty(),
+        model: only.is_empty(),
+        histories: only.is_empty(),
+        simulation: only.is_empty(),
+    };
     let checks = all_checks();
-    let (mut terms, mut model, mut histories, mut simulation) = (Vec::new(), false, false, false);
     for term in only {
         if term.eq_ignore_ascii_case(ONLY_MODEL) {
-            model = true;
+            selection.model = true;
         } else if term.eq_ignore_ascii_case(ONLY_HISTORIES) {
-            histories = true;
+            selection.histories = true;
         } else if term.eq_ignore_ascii_case(ONLY_SIM) {
-            simulation = true;
+            selection.simulation = true;
         } else if checks.iter().any(|check| check.matches(term)) {
-            terms.push(term.clone());
+            selection.suite = true;
+            selection.suite_terms.push(term.clone());
         } else {
             return Err(CliError::usage(format!(
                 "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model`, `linearizability` or `sim`"
             )));
         }
     }
-    Ok((terms, model, histories, simulation))
+    Ok(selection)
 }
 
 /// Starts the backend once: a factory that cannot create a registry fails with exit 3.
@@ -321,110 +204,6 @@ fn probe(factory: &Factory) -> Result<(), CliError> {
         .block_on(factory.create(clock))
         .map(|_| ())
         .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))
-}
-
-/// How long a backend gets to hand out a fresh registry when a failure
-/// raises the question whether it is still alive.
-const ALIVE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// After a failure in `phase` (at `what`): when the backend cannot hand
-/// out a fresh registry any more, it died mid-run, which is exit 3 naming
-/// the phase and the check, not a cascade of rule failures.
-fn still_alive(
-    runtime: &tokio::runtime::Runtime,
-    factory: &Factory,
-    phase: &str,
-    what: &str,
-) -> Result<(), CliError> {
-    let clock = std::sync::Arc::new(procreg::ManualClock::new(0));
-    let probe = runtime
-        .block_on(async { tokio::time::timeout(ALIVE_PROBE_TIMEOUT, factory.create(clock)).await });
-    let error = match probe {
-        Ok(Ok(_)) => return Ok(()),
-        Ok(Err(error)) => error.to_string(),
-        Err(_) => format!("no registry within {} ms", ALIVE_PROBE_TIMEOUT.as_millis()),
-    };
-    Err(CliError::backend(format!(
-        "the backend died during {phase}, at {what}: {error}"
-    )))
-}
-
-/// Phase 3: seeded concurrent histories from `first_seed`, each checked
-/// for linearizability (and saved when the seed cannot schedule them).
-fn run_histories_phase(
-    runtime: &tokio::runtime::Runtime,
-    factory: &Factory,
-    first_seed: u64,
-    strict: bool,
-    mode: Mode,
-) -> Result<Vec<HistoryResult>, CliError> {
-    let phase = Phase::start(mode, "phase 3/4 concurrent histories", Some(HISTORIES));
-    let mut results = Vec::new();
-    for seed in first_seed..first_seed.saturating_add(HISTORIES) {
-        phase.message(&format!("seed {seed}"));
-        let config = HistoryConfig {
-            seed,
-            ..HistoryConfig::default()
-        };
-        let recorded = runtime.block_on(record_history(factory, &config));
-        let saved = match (&recorded, factory.capabilities().inline_calls) {
-            (Ok(history), false) => save_history(seed, history),
-            _ => None,
-        };
-        let outcome = recorded
-            .map(|history| check_history_for(&history, strict))
-            .map_err(|error| error.to_string());
-        let failed = !matches!(&outcome, Ok(report) if report.verdict != Verdict::NotLinearizable);
-        results.push(HistoryResult {
-            seed,
-            outcome,
-            saved,
-        });
-        if failed {
-            still_alive(
-                runtime,
-                factory,
-                "phase 3/4 (concurrent histories)",
-                &format!("history seed {seed}"),
-            )?;
-        }
-        phase.tick();
-    }
-    phase.finish();
-    Ok(results)
-}
-
-fn run_suite_phase(
-    runtime: &tokio::runtime::Runtime,
-    factory: &Factory,
-    config: &SuiteConfig,
-    mode: Mode,
-) -> Result<SuiteReport, CliError> {
-    let selected: Vec<_> = all_checks()
-        .into_iter()
-        .filter(|check| config.selects(check))
-        .collect();
-    let phase = Phase::start(
-        mode,
-        "phase 1/4 scenario suite",
-        Some(selected.len() as u64),
-    );
-    let mut checks = Vec::with_capacity(selected.len());
-    for check in &selected {
-        phase.message(check.id);
-        let report = runtime.block_on(run_check(factory, check, config));
-        if !report.is_ok() {
-            still_alive(runtime, factory, "phase 1/4 (scenario suite)", check.id)?;
-        }
-        checks.push(report);
-        phase.tick();
-    }
-    phase.finish();
-    Ok(SuiteReport {
-        strict: config.strict,
-        capabilities: factory.capabilities(),
-        checks,
-    })
 }
 
 /// `procreg replay model`: reruns the model check with one seed and prints the failure in full.

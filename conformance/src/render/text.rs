@@ -43,5 +43,8 @@ pub fn render_text(report: &SuiteReport) -> String {
             counts.warned
         );
     }
+    if let Some(stopped) = &report.stopped {
+        let _ = writeln!(out, "STOPPED: {stopped}; later checks did not run");
+    }
     out
 }

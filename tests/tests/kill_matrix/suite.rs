@@ -31,7 +31,7 @@ pub fn reference(clock: Arc<dyn Clock>) -> Arc<dyn ProcessRegistry> {
 pub async fn failing_checks(
     make: fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>,
 ) -> Vec<(String, String)> {
-    let report = run_suite(&FnFactory(make), &SuiteConfig::strict()).await;
+    let report = run_suite(&FnFactory(make), &SuiteConfig::strict(), &mut ()).await;
     let mut failed: Vec<(String, String)> = report
         .checks
         .iter()

@@ -1,0 +1,242 @@
+//! The four-phase run: the scenario suite, the model check, concurrent
+//! histories and the simulation, on one backend, into one [`KitReport`].
+
+use crate::collect::{history_case, model_section, simulation_section};
+use crate::config::RunConfig;
+use crate::history_file::save_history;
+use crate::observer::{KitObserver, SuiteSteps};
+use crate::phase::{KitPhase, Phase};
+use crate::report::{HistoriesSection, KitReport, ModelSection, SimulationSection, SuiteSection};
+use crate::seeds::SeedRange;
+use procreg_conformance::linearizability::{check_history_for, record_history, HistoryConfig};
+use procreg_conformance::machine::{model_check, ModelConfig};
+use procreg_conformance::{backend_alive, run_suite, Outcome, RegistryFactory, SuiteConfig};
+use procreg_sim::{sweep, SimConfig};
+use std::fmt;
+
+/// What a run is asked to do; `None` leaves a phase out.
+#[derive(Debug, Clone)]
+pub struct KitPlan {
+    /// The flags, recorded in the report and used in every printed replay.
+    pub config: RunConfig,
+    /// Phase 1: which checks, how strictly.
+    pub suite: Option<SuiteConfig>,
+    /// Phase 2: cases, seed, strictness.
+    pub model: Option<ModelConfig>,
+    /// Phase 3: the seeds of the histories to record.
+    pub histories: Option<SeedRange>,
+    /// Phase 4.
+    pub simulation: SimPlan,
+}
+
+/// Phase 4 of a plan.
+#[derive(Debug, Clone)]
+pub enum SimPlan {
+    /// `--only` left it out.
+    NotSelected,
+    /// The backend cannot take part, for this reason; the report shows the skip.
+    Skipped(String),
+    /// Sweep `seeds` in the world of `config` (its seed is ignored).
+    Sweep {
+        /// The world.
+        config: SimConfig,
+        /// The seeds.
+        seeds: SeedRange,
+    },
+}
+
+/// Why a run stopped without a report: the backend died, or could not be run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The backend stopped handing out registries during `phase`.
+    BackendDied {
+        /// The phase it died in.
+        phase: KitPhase,
+        /// At which check, case or seed, and the error.
+        detail: String,
+    },
+    /// The run could not start or go on (no runtime, a simulation error).
+    Backend(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BackendDied { phase, detail } => write!(f, "{}: {detail}", phase.label()),
+            Self::Backend(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Runs `plan` against registries from `factory`, telling `observer` as it
+/// goes. A backend that dies mid-run stops the run with
+/// [`RunError::BackendDied`] naming the phase and the step, instead of a
+/// cascade of rule failures.
+pub fn run_kit<F: RegistryFactory>(
+    factory: &F,
+    plan: &KitPlan,
+    observer: &mut dyn KitObserver,
+) -> Result<KitReport, RunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| RunError::Backend(format!("could not start a tokio runtime: {error}")))?;
+    let suite = match &plan.suite {
+        None => Phase::NotSelected,
+        Some(config) => {
+            let report = runtime.block_on(run_suite(factory, config, &mut SuiteSteps(observer)));
+            observer.phase_finished(KitPhase::Suite);
+            if let Some(detail) = &report.stopped {
+                return Err(RunError::BackendDied {
+                    phase: KitPhase::Suite,
+                    detail: detail.clone(),
+                });
+            }
+            Phase::Ran(SuiteSection::of(report))
+        }
+    };
+    let model = match &plan.model {
+        None => Phase::NotSelected,
+        Some(config) => Phase::Ran(model_phase(&runtime, factory, plan, config, observer)?),
+    };
+    let histories = match plan.histories {
+        None => Phase::NotSelected,
+        Some(seeds) => Phase::Ran(histories_phase(&runtime, factory, plan, seeds, observer)?),
+    };
+    drop(runtime);
+    let simulation = match &plan.simulation {
+        SimPlan::NotSelected => Phase::NotSelected,
+        SimPlan::Skipped(reason) => Phase::Skipped {
+            reason: reason.clone(),
+        },
+        SimPlan::Sweep { config, seeds } => Phase::Ran(simulation_phase(
+            factory,
+            &plan.config,
+            config,
+            *seeds,
+            observer,
+        )?),
+    };
+    Ok(KitReport::new(
+        plan.config.clone(),
+        suite,
+        model,
+        histories,
+        simulation,
+    ))
+}
+
+/// After a failure in `phase` at `what`: when the backend cannot hand out
+/// a fresh registry any more, it died there.
+fn still_alive<F: RegistryFactory>(
+    runtime: &tokio::runtime::Runtime,
+    factory: &F,
+    phase: KitPhase,
+    what: &str,
+) -> Result<(), RunError> {
+    runtime
+        .block_on(backend_alive(factory))
+        .map_err(|error| RunError::BackendDied {
+            phase,
+            detail: format!("the backend died at {what}: {error}"),
+        })
+}
+
+fn model_phase<F: RegistryFactory>(
+    runtime: &tokio::runtime::Runtime,
+    factory: &F,
+    plan: &KitPlan,
+    config: &ModelConfig,
+    observer: &mut dyn KitObserver,
+) -> Result<ModelSection, RunError> {
+    observer.phase_started(KitPhase::Model, None);
+    observer.step_started(
+        KitPhase::Model,
+        &format!("{} cases, seed {}", config.cases, config.seed),
+    );
+    let report = model_check(factory, config);
+    observer.step_finished(KitPhase::Model);
+    observer.phase_finished(KitPhase::Model);
+    let section = model_section(&plan.config, &report, config.cases);
+    if matches!(section.outcome, Outcome::Failed { .. }) {
+        still_alive(runtime, factory, KitPhase::Model, "a failing case")?;
+    }
+    Ok(section)
+}
+
+fn histories_phase<F: RegistryFactory>(
+    runtime: &tokio::runtime::Runtime,
+    factory: &F,
+    plan: &KitPlan,
+    seeds: SeedRange,
+    observer: &mut dyn KitObserver,
+) -> Result<HistoriesSection, RunError> {
+    observer.phase_started(KitPhase::Histories, Some(seeds.len()));
+    let scheduled = factory.capabilities().inline_calls;
+    let mut histories = Vec::new();
+    for seed in seeds.iter() {
+        observer.step_started(KitPhase::Histories, &format!("seed {seed}"));
+        let config = HistoryConfig {
+            seed,
+            ..HistoryConfig::default()
+        };
+        let recorded = runtime.block_on(record_history(factory, &config));
+        // Interleavings no seed schedules are kept, so the verdict can be checked again.
+        let saved = match (&recorded, scheduled) {
+            (Ok(history), false) => save_history(seed, history)
+                .map_err(|error| {
+                    observer.note(&format!("could not save history seed {seed}: {error}"));
+                })
+                .ok(),
+            _ => None,
+        };
+        let case = match &recorded {
+            Ok(history) => {
+                let report = check_history_for(history, plan.config.strict);
+                history_case(&plan.config, seed, Ok(&report), saved.as_deref())
+            }
+            Err(error) => history_case(&plan.config, seed, Err(&error.to_string()), None),
+        };
+        let failed = matches!(case.outcome, Outcome::Failed { .. });
+        histories.push(case);
+        observer.step_finished(KitPhase::Histories);
+        if failed {
+            still_alive(
+                runtime,
+                factory,
+                KitPhase::Histories,
+                &format!("history seed {seed}"),
+            )?;
+        }
+    }
+    observer.phase_finished(KitPhase::Histories);
+    Ok(HistoriesSection { histories })
+}
+
+/// Sweeps `seeds` in the world of `config`, each seed a step; also what
+/// `procreg sim` runs on its own.
+pub fn simulation_phase<F: RegistryFactory>(
+    factory: &F,
+    run: &RunConfig,
+    config: &SimConfig,
+    seeds: SeedRange,
+    observer: &mut dyn KitObserver,
+) -> Result<SimulationSection, RunError> {
+    observer.phase_started(KitPhase::Simulation, Some(seeds.len()));
+    let report = sweep(config, seeds.iter(), factory, |outcome| {
+        observer.step_started(KitPhase::Simulation, &outcome.summary_line());
+        observer.step_finished(KitPhase::Simulation);
+    })
+    .map_err(|error| RunError::Backend(error.to_string()))?;
+    observer.phase_finished(KitPhase::Simulation);
+    Ok(simulation_section(
+        run,
+        &config.with_seed(seeds.start),
+        seeds,
+        report.runs,
+        &report.failures,
+    ))
+}

@@ -1,0 +1,269 @@
+//! The typed report: a run's report reads back equal, renders every phase
+//! in every format, repeats on a rerun, and merges as a fold.
+
+use procreg_conformance::machine::ModelConfig;
+use procreg_conformance::{Outcome, RegistryFactory, SuiteConfig};
+use procreg_memory::MemoryRegistry;
+use procreg_report::render::{render_junit, render_markdown, render_text};
+use procreg_report::{
+    merge_reports, run_kit, KitObserver, KitPhase, KitPlan, KitReport, NamedReport, Phase,
+    RunConfig, SeedRange, SimPlan, EXIT_FAILED, EXIT_PASSED,
+};
+use procreg_sim::SimConfig;
+
+fn config(backend: &str, strict: bool) -> RunConfig {
+    RunConfig {
+        backend: backend.to_owned(),
+        strict,
+        only: Vec::new(),
+    }
+}
+
+/// Every phase, small: a few checks, 32 model cases, 2 histories, `seeds` simulation seeds.
+fn plan(backend: &str, strict: bool, seeds: SeedRange) -> KitPlan {
+    KitPlan {
+        config: config(backend, strict),
+        suite: Some(SuiteConfig {
+            only: vec!["LEASE".to_owned()],
+            strict,
+            ..SuiteConfig::default()
+        }),
+        model: Some(ModelConfig {
+            cases: 32,
+            strict,
+            ..ModelConfig::default()
+        }),
+        histories: Some(SeedRange { start: 0, end: 2 }),
+        simulation: SimPlan::Sweep {
+            config: SimConfig::default(),
+            seeds,
+        },
+    }
+}
+
+fn memory() -> impl RegistryFactory {
+    |clock| MemoryRegistry::new(clock)
+}
+
+fn mutant(id: &str) -> procreg_mutants::Mutant {
+    procreg_mutants::by_id(id).expect("a zoo mutant")
+}
+
+fn named(name: &str, report: &KitReport) -> NamedReport {
+    NamedReport {
+        name: name.to_owned(),
+        report: report.clone(),
+    }
+}
+
+#[test]
+fn a_report_reads_back_equal_and_carries_every_phase() {
+    let report = run_kit(
+        &memory(),
+        &plan("memory", true, SeedRange { start: 0, end: 2 }),
+        &mut (),
+    )
+    .expect("the run completes");
+    assert_eq!(report.exit_code, EXIT_PASSED);
+    assert!(matches!(report.suite, Phase::Ran(_)));
+    assert!(matches!(report.model, Phase::Ran(_)));
+    assert!(matches!(report.histories, Phase::Ran(_)));
+    assert!(matches!(report.simulation, Phase::Ran(_)));
+    let read = KitReport::from_json(&report.to_json()).expect("reads back");
+    assert_eq!(read, report);
+}
+
+#[test]
+fn a_failing_run_fails_in_every_format() {
+    let report = run_kit(
+        &mutant("claim_terminal_process"),
+        &plan(
+            "mutant:claim_terminal_process",
+            true,
+            SeedRange { start: 0, end: 2 },
+        ),
+        &mut (),
+    )
+    .expect("the run completes");
+    assert_eq!(report.exit_code, EXIT_FAILED);
+    assert!(
+        report.suite_failed() && report.model_failed(),
+        "{}",
+        render_text(&report)
+    );
+    assert_eq!(
+        KitReport::from_json(&report.to_json()).as_ref(),
+        Ok(&report)
+    );
+
+    let junit = render_junit(&report);
+    assert!(!junit.contains("failures=\"0\""), "{junit}");
+    for case in [
+        "name=\"model_check\"",
+        "name=\"history_seed_0\"",
+        "name=\"history_seed_1\"",
+        "name=\"sweep\"",
+    ] {
+        assert!(junit.contains(case), "JUnit lacks {case}");
+    }
+    let markdown = render_markdown(&report);
+    assert!(markdown.contains("model_check"), "{markdown}");
+    let text = render_text(&report);
+    assert!(text.contains("FAIL  model check"), "{text}");
+    assert!(
+        text.contains("replay: procreg replay model --seed 0 --cases 32 --strict --backend mutant:claim_terminal_process"),
+        "{text}"
+    );
+    assert!(text.contains("result: FAILED (exit 1)"), "{text}");
+}
+
+#[test]
+fn histories_and_their_verdicts_repeat_on_a_rerun() {
+    let plan = KitPlan {
+        suite: None,
+        model: None,
+        simulation: SimPlan::NotSelected,
+        histories: Some(SeedRange { start: 0, end: 4 }),
+        ..plan("mutant:stale_renew_accepted", false, SeedRange::single(0))
+    };
+    let factory = mutant("stale_renew_accepted");
+    let first = run_kit(&factory, &plan, &mut ()).expect("runs");
+    for _ in 0..2 {
+        assert_eq!(run_kit(&factory, &plan, &mut ()).expect("runs"), first);
+    }
+}
+
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl KitObserver for Log {
+    fn phase_started(&mut self, phase: KitPhase, steps: Option<u64>) {
+        self.0.push(format!("start {phase:?} {steps:?}"));
+    }
+    fn step_finished(&mut self, phase: KitPhase) {
+        self.0.push(format!("step {phase:?}"));
+    }
+    fn phase_finished(&mut self, phase: KitPhase) {
+        self.0.push(format!("end {phase:?}"));
+    }
+}
+
+#[test]
+fn the_observer_sees_every_phase_and_step_in_order() {
+    let plan = plan("memory", false, SeedRange { start: 5, end: 8 });
+    let mut log = Log::default();
+    let report = run_kit(&memory(), &plan, &mut log).expect("runs");
+    let checks = report.suite.ran().expect("suite ran").report.checks.len();
+    let starts: Vec<&String> = log
+        .0
+        .iter()
+        .filter(|line| line.starts_with("start"))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            &format!("start Suite Some({checks})"),
+            &"start Model None".to_owned(),
+            &"start Histories Some(2)".to_owned(),
+            &"start Simulation Some(3)".to_owned()
+        ]
+    );
+    let steps = |phase: &str| {
+        log.0
+            .iter()
+            .filter(|line| **line == format!("step {phase}"))
+            .count()
+    };
+    assert_eq!(steps("Suite"), checks);
+    assert_eq!(steps("Histories"), 2);
+    assert_eq!(steps("Simulation"), 3);
+    assert_eq!(log.0.last().map(String::as_str), Some("end Simulation"));
+}
+
+#[test]
+fn merging_shards_counts_each_seed_and_check_once() {
+    let factory = memory();
+    let first = run_kit(
+        &factory,
+        &plan("memory", false, SeedRange { start: 0, end: 2 }),
+        &mut (),
+    )
+    .expect("runs");
+    let second = run_kit(
+        &factory,
+        &plan("memory", false, SeedRange { start: 2, end: 3 }),
+        &mut (),
+    )
+    .expect("runs");
+    let merged = merge_reports(&[
+        named("a", &first),
+        named("b", &second),
+        named("a again", &first),
+    ])
+    .expect("shards of one run merge");
+    let section = merged.simulation.ran().expect("simulation");
+    assert_eq!(section.runs, 3);
+    assert_eq!(section.seeds, vec![SeedRange { start: 0, end: 3 }]);
+    assert_eq!(
+        merged.suite.ran().map(|suite| suite.report.checks.len()),
+        first.suite.ran().map(|suite| suite.report.checks.len())
+    );
+    assert_eq!(merged.merged_from, ["a", "b", "a again"]);
+    assert_eq!(
+        KitReport::from_json(&merged.to_json()).as_ref(),
+        Ok(&merged)
+    );
+}
+
+#[test]
+fn merging_conflicting_reports_names_every_conflict() {
+    let passing = run_kit(
+        &memory(),
+        &plan("memory", false, SeedRange::single(0)),
+        &mut (),
+    )
+    .expect("runs");
+    let mut flipped = passing.clone();
+    if let Phase::Ran(suite) = &mut flipped.suite {
+        suite.report.checks[0].outcome = Outcome::Failed {
+            rule: "LEASE-1".to_owned(),
+            message: "made up".to_owned(),
+        };
+    }
+    if let Phase::Ran(section) = &mut flipped.simulation {
+        section.world.workers = 7;
+    }
+    flipped.config.strict = true;
+    let conflicts = merge_reports(&[named("a.json", &passing), named("b.json", &flipped)])
+        .expect_err("conflicting reports do not merge");
+    let text = conflicts.join("\n");
+    assert_eq!(conflicts.len(), 3, "{text}");
+    assert!(text.contains("strict and non-strict"), "{text}");
+    assert!(
+        text.contains("passed in a.json, failed in b.json"),
+        "{text}"
+    );
+    assert!(text.contains("another world"), "{text}");
+}
+
+#[test]
+fn a_report_of_another_schema_is_refused() {
+    let report = run_kit(
+        &memory(),
+        &KitPlan {
+            suite: None,
+            model: None,
+            histories: None,
+            ..plan("memory", false, SeedRange::single(0))
+        },
+        &mut (),
+    )
+    .expect("runs");
+    let text = report
+        .to_json()
+        .replace("\"schema_version\": 1", "\"schema_version\": 9");
+    let error = KitReport::from_json(&text).expect_err("another version");
+    assert!(error.contains("schema version 9"), "{error}");
+    let error = KitReport::from_json("{\"checks\": []}").expect_err("not a report");
+    assert!(error.contains("no schema_version"), "{error}");
+}
