@@ -48,6 +48,8 @@ address=$(grep -o 'tcp://[0-9.]*:[0-9]*' "$work/serve.txt" | head -1)
 [ -n "$address" ] || fail "serve did not announce its address: $(cat "$work/serve.txt")"
 expect_exit 0 "check --backend $address --strict" "$procreg" check --backend "$address" --strict --quiet
 grep -q '0 failed, 0 skipped' "$work/out.txt" || fail "tcp check report: $(cat "$work/out.txt")"
+expect_exit 0 "32 simulation seeds over $address" "$procreg" sim --backend "$address" --seeds 0..32 --quiet
+tail -1 "$work/out.txt"
 
 # 3. exit codes.
 expect_exit 1 "a mutant fails the suite" "$procreg" check --backend mutant:release_ignores_token --only LEASE --quiet
@@ -57,9 +59,21 @@ expect_exit 2 "a busy port" "$procreg" serve --listen "${address#tcp://}"
 expect_exit 3 "nobody listening" "$procreg" check --backend tcp://127.0.0.1:9
 kill "$server_pid"; server_pid=""
 
-# 4. the reference registry through 1,000 seeds of the simulation.
+# 4. the reference registry through 1,000 seeds of the simulation; SQLite
+#    through 200 with registry crashes, and again through the first 50: the
+#    merge refuses (exit 2) any seed whose trace hash differs between runs.
 expect_exit 0 "1,000 simulation seeds" "$procreg" sim --seeds 0..1000 --quiet
 tail -1 "$work/out.txt"
+expect_exit 0 "200 simulation seeds on SQLite" "$procreg" sim --backend "sqlite:$work/sim.db" \
+  --seeds 0..200 --quiet --format json --out "$work/sqlite-a.json"
+grep -q '"faults": "crash,bounce,partition,sink-partition,hold,latency,stall,registry-crash"' "$work/sqlite-a.json" \
+  || fail "the SQLite sweep did not crash the registry host"
+grep -q '"runs": 200' "$work/sqlite-a.json" || fail "the SQLite sweep did not run 200 seeds"
+expect_exit 0 "50 SQLite seeds again" "$procreg" sim --backend "sqlite:$work/sim.db" \
+  --seeds 0..50 --quiet --format json --out "$work/sqlite-b.json"
+expect_exit 0 "the two SQLite runs give the same hashes" "$procreg" merge-reports \
+  "$work/sqlite-a.json" "$work/sqlite-b.json" --format text
+tail -2 "$work/out.txt"
 
 # 5. the cargo-test replay a failing check prints (`cargo test <id> -- --exact`)
 #    runs exactly that one test.

@@ -154,6 +154,7 @@ impl RegistryFactory for Factory {
             // A MemoryRegistry's storage is the registry itself: a second
             // handle on it is the same `Arc`, which is what REG-16 asks of
             // every handle on one storage.
+            Self::Mutant(mutant) if mutant.reopen.is_some() => mutant.reopen(previous, clock).await,
             Self::Memory | Self::Mutant(_) => Ok(Arc::clone(previous)),
             Self::Sqlite(factory) => factory.reopen(previous, clock).await,
             Self::Tcp(factory) => factory.reopen(previous, clock).await,
@@ -163,6 +164,7 @@ impl RegistryFactory for Factory {
 
     fn capabilities(&self) -> Capabilities {
         match self {
+            Self::Mutant(mutant) if mutant.reopen.is_some() => mutant.capabilities(),
             Self::Memory | Self::Mutant(_) => Capabilities {
                 reopen: true,
                 ..Capabilities::default()

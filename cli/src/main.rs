@@ -67,8 +67,10 @@ const FAULTS_HELP: &str = "Fault kinds the world may inject, comma-separated, or
 `none`: crash (a worker dies, returns later), bounce (a worker restarts at once), partition \
 (worker <-> registry cut), sink-partition (worker <-> effect sink cut), hold (worker <-> registry \
 messages delayed, then delivered), latency (up to 60 ms per message), stall (a worker freezes \
-like a GC pause and resumes as a zombie). With swarm testing (the default) each seed turns each \
-listed kind on or off. Example: --faults crash,stall";
+like a GC pause and resumes as a zombie), registry-crash (the registry host dies and comes back \
+on its store, reopened through the backend; durable backends only). Kinds a backend cannot take \
+are left out, and the report says which and why. With swarm testing (the default) each seed \
+turns each listed kind on or off. Example: --faults crash,stall";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,8 +98,8 @@ enum Command {
 time, each on a fresh registry; 2. the model check (--cases generated operation sequences from \
 --seed, compared step by step with the executable model, the first failure shrunk); 3. four \
 seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability; 4. a \
-simulation sweep over --seeds (the default world of `procreg sim`; memory and mutant backends \
-only, skipped with the reason otherwise). Progress \
+simulation sweep over --seeds (the default world of `procreg sim`, on every backend; durable \
+backends that reopen also take registry crashes). Progress \
 goes to stderr (bars on a terminal, plain lines otherwise, nothing with --quiet); the report \
 goes to stdout or --out. Every failure names its rule and the command that replays it.\n\n\
 Exit codes: 0 all passed, 1 rule failures (a failed check, a model divergence, a \
@@ -149,9 +151,12 @@ a usage error (exit 2). `sim` selects phase 4. Example: --only LEASE --only mode
         long_about = "Runs the simulated world of docs/sim.md once per seed: a registry host serving \
 the backend over the framed protocol, worker hosts that sweep, claim, run fenced effects, renew, \
 finish and release, a producer that registers and awaits processes, and faults (crashes, \
-restarts, partitions, held messages, latency, stalls). Six invariants are checked as the run \
-goes and at its end. Same seed and flags, same trace hash. Prints one line per seed on stdout \
-(and stderr unless --quiet) and every failure in full, with its replay command.\n\n\
+restarts, partitions, held messages, latency, stalls, registry crashes). Every backend takes \
+part: each call runs to completion in zero simulated time, and a backend that does not answer \
+inline (sqlite, postgres, tcp) runs every seed twice, so a backend whose answers depend on more \
+than the calls and the clock fails as not reproducible. Eight invariants are checked as the \
+run goes and at its end. Same seed and flags, same trace hash. Prints one line per seed (with \
+its trace hash) and every failure in full, with its replay command.\n\n\
 Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the backend failed to start.",
         after_help = "Examples:\n  procreg sim --seed 42\n  procreg sim --seeds 0..1000\n  procreg sim --seeds 0..1000000 --shard 3/16 --format json --out shard3.json\n  procreg sim --seed 7 --faults crash,stall --no-swarm --trace trace.txt\n  procreg sim --seeds 200 --backend mutant:release_ignores_token"
     )]

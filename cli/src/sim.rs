@@ -1,12 +1,14 @@
 //! `procreg sim`, the simulation phase of `procreg check`, and `procreg replay sim`.
 
-use crate::backend::{BackendSpec, Factory};
+use crate::backend::BackendSpec;
 use crate::exit::{self, CliError};
 use crate::progress::Mode;
 use crate::seeds::SeedRange;
+use procreg_conformance::RegistryFactory as _;
 use procreg_report::render::{render_sim_failures, render_sim_summary};
 use procreg_report::{
-    simulation_phase, simulation_section, KitObserver, KitPhase, KitReport, Phase, RunConfig,
+    sim_replay, simulation_phase, simulation_section, KitObserver, KitPhase, KitReport, Phase,
+    RunConfig,
 };
 use procreg_sim::{run_seed, FaultSet, SimConfig, SimOutcome};
 use std::fmt::Write as _;
@@ -58,35 +60,6 @@ pub struct SimOptions {
     pub quiet: bool,
 }
 
-/// Why `backend` cannot take part in the simulation, if it cannot: the
-/// registry must run inside the simulated host, on its thread, or runs
-/// stop being reproducible.
-pub fn unsupported_reason(backend: &BackendSpec) -> Option<&'static str> {
-    match backend {
-        BackendSpec::Tcp(_) => Some(
-            "the simulation hosts the registry in-process; a tcp:// registry cannot take part",
-        ),
-        BackendSpec::Postgres(_) => Some(
-            "PgRegistry talks to a real server outside simulated time, so runs would not be reproducible",
-        ),
-        BackendSpec::Sqlite(_) => Some(
-            "SqliteRegistry runs its transactions on tokio's blocking thread pool, outside simulated time, so runs would not be reproducible",
-        ),
-        BackendSpec::Memory | BackendSpec::Mutant(_) => None,
-    }
-}
-
-/// Makes sure the backend can run inside the simulated world.
-pub fn sim_factory(backend: &BackendSpec) -> Result<Factory, CliError> {
-    if let Some(reason) = unsupported_reason(backend) {
-        return Err(CliError::usage(format!(
-            "--backend {}: {reason}",
-            backend.flag()
-        )));
-    }
-    backend.factory()
-}
-
 /// `procreg sim`: one line per seed, failures in full; exit 1 when any seed fails.
 pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
@@ -104,7 +77,7 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
             "--trace writes one run's trace: give a single --seed",
         ));
     }
-    let factory = sim_factory(&backend)?;
+    let factory = backend.factory()?;
     let run = RunConfig {
         backend: backend.flag(),
         strict: false,
@@ -125,9 +98,17 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
                 .map_err(|error| CliError::backend(error.to_string()))?;
             lines.show(&outcome.summary_line());
             write_trace(path, &outcome)?;
+            let (outcome_seed, outcome_hash) = (outcome.config.seed, outcome.trace_hash.clone());
             let failures: Vec<SimOutcome> =
                 (!outcome.passed()).then_some(outcome).into_iter().collect();
-            simulation_section(&run, &config, options.range, 1, &failures)
+            simulation_section(
+                &run,
+                &factory.capabilities(),
+                &config,
+                options.range,
+                [(outcome_seed, outcome_hash)].into_iter().collect(),
+                &failures,
+            )
         }
         None => simulation_phase(&factory, &run, &options.config, options.range, &mut lines)
             .map_err(|error| CliError::backend(error.to_string()))?,
@@ -163,7 +144,7 @@ fn write_trace(path: &Path, outcome: &SimOutcome) -> Result<(), CliError> {
 /// `procreg replay sim`: reruns one seed and prints its whole trace, then the outcome.
 pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(backend)?;
-    let factory = sim_factory(&backend)?;
+    let factory = backend.factory()?;
     let config = SimConfig {
         keep_trace: true,
         ..config
@@ -172,7 +153,19 @@ pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
         run_seed(&config, &factory).map_err(|error| CliError::backend(error.to_string()))?;
     let mut text = outcome.trace.join("\n");
     text.push('\n');
-    let _ = write!(text, "{outcome}");
+    let run = RunConfig {
+        backend: backend.flag(),
+        strict: false,
+        only: Vec::new(),
+    };
+    let _ = write!(
+        text,
+        "{}",
+        outcome.to_string().replace(
+            &outcome.config.replay_command(),
+            &sim_replay(&run, &outcome.config)
+        )
+    );
     exit::emit(&text, None)?;
     Ok(if outcome.passed() {
         exit::OK

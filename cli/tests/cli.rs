@@ -352,15 +352,28 @@ fn runs_that_would_test_nothing_are_usage_errors() {
     }
     let output = procreg(&["sim", "--seeds", "3..3"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn check_simulates_sqlite_with_registry_crashes() {
     let db = scratch("only-sim.db");
     let output = procreg(&[
         "check",
         "--only",
         "sim",
+        "--seeds",
+        "2",
+        "--quiet",
         "--backend",
         &format!("sqlite:{}", db.display()),
     ]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("phase 4/4 simulation: 2 of 2 seeds passed")
+            && text.contains("registry-crash"),
+        "{text}"
+    );
 }
 
 #[test]

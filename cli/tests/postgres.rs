@@ -69,3 +69,72 @@ fn a_postgres_url_is_a_backend_and_its_scratch_schemas_are_dropped() {
     ]);
     assert_eq!(unreachable.status.code(), Some(3));
 }
+
+/// Every seed's trace hash from a `procreg sim --format json` report.
+fn hashes(report: &std::path::Path) -> Vec<(u64, String)> {
+    let text = std::fs::read_to_string(report).expect("the report was written");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    report["simulation"]["hashes"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .map(|entry| {
+            (
+                entry["seed"].as_u64().expect("seed"),
+                entry["hash"].as_str().expect("hash").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn postgres_passes_32_simulation_seeds_with_sqlites_traces() {
+    let Some(url) = postgres_url() else {
+        eprintln!("skipped: PROCREG_PG_URL is not set (source .ci/postgres.sh; procreg_pg_start)");
+        return;
+    };
+    let dir = tempfile_dir();
+    let pg_report = dir.join("pg.json");
+    let sqlite_report = dir.join("sqlite.json");
+    for (backend, report) in [
+        (url.clone(), &pg_report),
+        (
+            format!("sqlite:{}", dir.join("sim.db").display()),
+            &sqlite_report,
+        ),
+    ] {
+        let output = procreg(&[
+            "sim",
+            "--backend",
+            &backend,
+            "--seeds",
+            "0..32",
+            "--format",
+            "json",
+            "--out",
+            &report.to_string_lossy(),
+            "--quiet",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{backend}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let pg = hashes(&pg_report);
+    assert_eq!(pg.len(), 32);
+    assert_eq!(
+        pg,
+        hashes(&sqlite_report),
+        "two conforming durable backends answer alike, so their traces match seed for seed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh directory under the temp dir for this test's files.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("procreg-pg-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}

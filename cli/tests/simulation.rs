@@ -118,8 +118,6 @@ fn bad_sim_flags_exit_2() {
         &["sim", "--seeds", "9..3"][..],
         &["sim", "--seeds", "10", "--shard", "0/4"][..],
         &["sim", "--faults", "meteor"][..],
-        &["sim", "--backend", "tcp://127.0.0.1:1"][..],
-        &["sim", "--backend", "sqlite:/tmp/procreg-sim.db"][..],
         &["sim", "--seeds", "2", "--trace", "/tmp/procreg-trace.txt"][..],
         &["sim", "--workers", "0"][..],
     ] {
@@ -132,19 +130,31 @@ fn bad_sim_flags_exit_2() {
 }
 
 #[test]
-fn only_sim_on_a_backend_off_simulated_time_is_a_usage_error() {
+fn a_backend_that_does_not_answer_is_exit_3() {
+    let output = procreg(&["sim", "--backend", "tcp://127.0.0.1:1", "--seeds", "2"]);
+    assert_eq!(output.status.code(), Some(3));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("failed to start"), "{error}");
+}
+
+#[test]
+fn sqlite_sweeps_repeat_their_hashes_and_crash_the_registry() {
     let dir = std::env::temp_dir().join(format!("procreg-sim-sqlite-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
     let backend = format!("sqlite:{}", dir.join("registry.db").display());
-    let output = procreg(&["check", "--backend", &backend, "--only", "sim", "--quiet"]);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "nothing ran, so nothing passed"
-    );
-    let text = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        text.contains("SqliteRegistry runs its transactions on tokio's blocking thread pool"),
-        "{text}"
-    );
+    let run = || {
+        let output = procreg(&["sim", "--backend", &backend, "--seeds", "0..8", "--quiet"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let first = run();
+    assert_eq!(first, run(), "same seeds, same lines and hashes");
+    assert!(first.contains("registry restarts"), "{first}");
+    assert!(first.contains("faults swarm over crash,bounce,partition,sink-partition,hold,latency,stall,registry-crash"), "{first}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,6 +22,7 @@ pub mod grants;
 #[macro_use]
 pub mod lease;
 pub mod registration;
+pub mod reopen;
 pub mod replay;
 pub mod scopes;
 pub mod session;
@@ -41,7 +42,18 @@ pub struct Mutant {
     pub violates: &'static [&'static str],
     /// Builds the mutant reading time from the given clock.
     pub make: fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>,
+    /// For a durable-tier mutant, how it reopens a registry it made (and
+    /// what the reopen loses); `None` for the in-memory ones.
+    pub reopen: Option<ReopenFn>,
 }
+
+/// A reopen in progress: the new handle, or why the store did not open.
+pub type Reopening = std::pin::Pin<
+    Box<dyn std::future::Future<Output = procreg::RegistryResult<Arc<dyn ProcessRegistry>>> + Send>,
+>;
+
+/// How a durable-tier mutant reopens the store of a registry it made.
+pub type ReopenFn = fn(&Arc<dyn ProcessRegistry>, Arc<dyn Clock>) -> Reopening;
 
 /// A mutant is a backend like any other: the suite, the model check and
 /// the simulation take it as a factory.
@@ -52,6 +64,26 @@ impl procreg::RegistryFactory for Mutant {
         clock: Arc<dyn Clock>,
     ) -> procreg::RegistryResult<Arc<dyn ProcessRegistry>> {
         Ok((self.make)(clock))
+    }
+
+    async fn reopen(
+        &self,
+        previous: &Arc<dyn ProcessRegistry>,
+        clock: Arc<dyn Clock>,
+    ) -> procreg::RegistryResult<Arc<dyn ProcessRegistry>> {
+        match self.reopen {
+            Some(reopen) => reopen(previous, clock).await,
+            None => Err(procreg::RegistryError::backend(
+                "this mutant keeps nothing to reopen",
+            )),
+        }
+    }
+
+    fn capabilities(&self) -> procreg::Capabilities {
+        match self.reopen {
+            Some(_) => reopen::capabilities(),
+            None => procreg::Capabilities::default(),
+        }
     }
 }
 
@@ -74,6 +106,19 @@ macro_rules! mutant {
             description: $description,
             violates: &[$($rule),*],
             make: |clock| Arc::new(procreg::Forward(<$ty>::new(clock))),
+            reopen: None,
+        }
+    };
+}
+
+macro_rules! durable_mutant {
+    ($id:literal, $description:literal, [$($rule:literal),* $(,)?], $loss:expr) => {
+        Mutant {
+            id: $id,
+            description: $description,
+            violates: &[$($rule),*],
+            make: reopen::create,
+            reopen: Some(|previous, clock| reopen::reopen_losing($loss, previous, clock)),
         }
     };
 }
@@ -392,6 +437,19 @@ pub fn zoo() -> Vec<Mutant> {
             "a monotonic guard keeps the highest reading seen, so time set back is ignored",
             ["CLOCK-5"],
             clock::MonotonicGuard
+        ),
+        // Durable tier: what a reopen loses
+        durable_mutant!(
+            "lost_write_on_reopen",
+            "a durable registry that acknowledges a write before it is stored: reopening the store loses the last acknowledged write",
+            ["REG-16"],
+            reopen::Loss::LastWrite
+        ),
+        durable_mutant!(
+            "fence_reset_on_reopen",
+            "a durable registry that keeps fencing counters and lease holders only in memory: after a reopen, fencing tokens start again at 1",
+            ["REG-16", "LEASE-7"],
+            reopen::Loss::Leases
         ),
     ]
 }

@@ -3,13 +3,16 @@
 
 use crate::config::{RunConfig, World};
 use crate::report::{
-    HistoryCase, HistoryVerdict, ModelCounterexample, ModelSection, SimFailure, SimulationSection,
+    HistoryCase, HistoryVerdict, ModelCounterexample, ModelSection, SeedHash, SimFailure,
+    SimulationSection,
 };
 use crate::seeds::SeedRange;
+use procreg::Capabilities;
 use procreg_conformance::linearizability::{LinearizabilityReport, Verdict};
 use procreg_conformance::machine::{ModelOutcome, ModelReport};
 use procreg_conformance::Outcome;
 use procreg_sim::{SimConfig, SimOutcome};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The command that reruns the model check's failing case: same seed,
@@ -190,12 +193,14 @@ pub fn sim_failure(config: &RunConfig, outcome: &SimOutcome) -> SimFailure {
     }
 }
 
-/// The sweep's section: `failures` are the failing seeds' outcomes.
+/// The sweep's section on a backend with `capabilities`: `hashes` holds
+/// every seed's trace hash, `failures` the failing seeds' outcomes.
 pub fn simulation_section(
     config: &RunConfig,
+    capabilities: &Capabilities,
     sim: &SimConfig,
     seeds: SeedRange,
-    runs: u64,
+    hashes: BTreeMap<u64, String>,
     failures: &[SimOutcome],
 ) -> SimulationSection {
     let mut failures: Vec<SimFailure> = failures
@@ -204,9 +209,13 @@ pub fn simulation_section(
         .collect();
     failures.sort_by_key(|failure| failure.seed);
     SimulationSection {
-        world: World::of(sim),
+        world: World::of(sim, capabilities),
         seeds: vec![seeds],
-        runs,
+        runs: hashes.len() as u64,
+        hashes: hashes
+            .into_iter()
+            .map(|(seed, hash)| SeedHash { seed, hash })
+            .collect(),
         failures,
     }
 }

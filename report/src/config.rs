@@ -1,6 +1,7 @@
 //! What a run was asked to do, as its report records it: enough to rerun
 //! it, and to refuse merging reports of different runs.
 
+use procreg::Capabilities;
 use procreg_sim::SimConfig;
 use serde::{Deserialize, Serialize};
 
@@ -48,25 +49,39 @@ pub struct World {
     pub faults: String,
     /// Whether each seed picks its own subset of the kinds.
     pub swarm: bool,
+    /// Kinds asked for that the backend cannot take, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 impl World {
-    /// The world `config` simulates.
-    pub fn of(config: &SimConfig) -> Self {
+    /// The world `config` simulates on a backend with `capabilities`: the
+    /// fault kinds it cannot take are left out.
+    pub fn of(config: &SimConfig, capabilities: &Capabilities) -> Self {
+        let (fitted, left_out) = config.fit_for(capabilities);
         Self {
-            workers: config.workers,
-            processes: config.processes,
-            faults: config.faults.to_string(),
-            swarm: config.swarm,
+            workers: fitted.workers,
+            processes: fitted.processes,
+            faults: fitted.faults.to_string(),
+            swarm: fitted.swarm,
+            left_out: left_out
+                .into_iter()
+                .map(|(kind, reason)| format!("{} ({reason})", kind.name()))
+                .collect(),
         }
     }
 
-    /// `faults crash,hold` or `swarm over crash,hold`.
+    /// `crash,hold` or `swarm over crash,hold`, and what was left out.
     pub fn faults_label(&self) -> String {
-        if self.swarm {
+        let mut label = if self.swarm {
             format!("swarm over {}", self.faults)
         } else {
             self.faults.clone()
+        };
+        if !self.left_out.is_empty() {
+            label.push_str("; left out: ");
+            label.push_str(&self.left_out.join("; "));
         }
+        label
     }
 }

@@ -28,7 +28,8 @@ pub use observer::KitObserver;
 pub use phase::{KitPhase, Phase};
 pub use report::{
     HistoriesSection, HistoryCase, HistoryVerdict, KitReport, ModelCounterexample, ModelSection,
-    SimFailure, SimulationSection, SuiteSection, EXIT_FAILED, EXIT_PASSED, SCHEMA_VERSION,
+    SeedHash, SimFailure, SimulationSection, SuiteSection, EXIT_FAILED, EXIT_PASSED,
+    SCHEMA_VERSION,
 };
 pub use run::{run_kit, simulation_phase, KitPlan, RunError, SimPlan};
 pub use seeds::{parse_shard, union, SeedRange};

@@ -7,7 +7,9 @@
 //! result: every conflict is named instead.
 
 use crate::phase::Phase;
-use crate::report::{HistoriesSection, KitReport, ModelSection, SimulationSection, SuiteSection};
+use crate::report::{
+    HistoriesSection, KitReport, ModelSection, SeedHash, SimulationSection, SuiteSection,
+};
 use crate::seeds::union;
 use procreg_conformance::Outcome;
 use std::collections::BTreeMap;
@@ -228,6 +230,28 @@ impl Fold<'_> {
                     .or_insert_with(|| failure.clone());
             }
         }
+        let mut hashes: BTreeMap<u64, String> = kept
+            .hashes
+            .iter()
+            .map(|entry| (entry.seed, entry.hash.clone()))
+            .collect();
+        for SeedHash { seed, hash } in &next.hashes {
+            match hashes.get(seed) {
+                Some(seen) if seen != hash => {
+                    let what = format!(
+                        "simulation seed {seed}: trace {seen} in {}, {hash} in {}: the backend is not reproducible",
+                        self.kept, self.next
+                    );
+                    if !self.conflicts.contains(&what) {
+                        self.conflict(what);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    hashes.insert(*seed, hash.clone());
+                }
+            }
+        }
         let mut ranges = kept.seeds.clone();
         ranges.extend(next.seeds.iter().copied());
         let seeds = union(&ranges);
@@ -235,6 +259,10 @@ impl Fold<'_> {
             world: kept.world.clone(),
             runs: seeds.iter().map(|range| range.len()).sum(),
             seeds,
+            hashes: hashes
+                .into_iter()
+                .map(|(seed, hash)| SeedHash { seed, hash })
+                .collect(),
             failures: failures.into_values().collect(),
         }
     }

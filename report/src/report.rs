@@ -138,6 +138,10 @@ pub struct SimulationSection {
     pub seeds: Vec<SeedRange>,
     /// Seeds run.
     pub runs: u64,
+    /// Every seed's trace hash, ascending by seed, so two runs (or two
+    /// backends) can be compared seed by seed.
+    #[serde(default)]
+    pub hashes: Vec<SeedHash>,
     /// The failing seeds, ascending.
     pub failures: Vec<SimFailure>,
 }
@@ -147,6 +151,15 @@ impl SimulationSection {
     pub fn passed(&self) -> u64 {
         self.runs.saturating_sub(self.failures.len() as u64)
     }
+}
+
+/// One seed's trace hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedHash {
+    /// The seed.
+    pub seed: u64,
+    /// Its trace hash.
+    pub hash: String,
 }
 
 /// One failing simulation seed.

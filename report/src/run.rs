@@ -12,6 +12,7 @@ use procreg_conformance::linearizability::{check_history_for, record_history, Hi
 use procreg_conformance::machine::{model_check, ModelConfig};
 use procreg_conformance::{backend_alive, run_suite, Outcome, RegistryFactory, SuiteConfig};
 use procreg_sim::{sweep, SimConfig};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What a run is asked to do; `None` leaves a phase out.
@@ -226,7 +227,9 @@ pub fn simulation_phase<F: RegistryFactory>(
     observer: &mut dyn KitObserver,
 ) -> Result<SimulationSection, RunError> {
     observer.phase_started(KitPhase::Simulation, Some(seeds.len()));
+    let mut hashes = BTreeMap::new();
     let report = sweep(config, seeds.iter(), factory, |outcome| {
+        hashes.insert(outcome.config.seed, outcome.trace_hash.clone());
         observer.step_started(KitPhase::Simulation, &outcome.summary_line());
         observer.step_finished(KitPhase::Simulation);
     })
@@ -234,9 +237,10 @@ pub fn simulation_phase<F: RegistryFactory>(
     observer.phase_finished(KitPhase::Simulation);
     Ok(simulation_section(
         run,
+        &factory.capabilities(),
         &config.with_seed(seeds.start),
         seeds,
-        report.runs,
+        hashes,
         &report.failures,
     ))
 }

@@ -247,6 +247,33 @@ fn merging_conflicting_reports_names_every_conflict() {
 }
 
 #[test]
+fn merging_runs_whose_seeds_hash_differently_is_a_conflict() {
+    let plan = KitPlan {
+        suite: None,
+        model: None,
+        histories: None,
+        ..plan("memory", false, SeedRange { start: 0, end: 3 })
+    };
+    let report = run_kit(&memory(), &plan, &mut ()).expect("runs");
+    let hashes = &report.simulation.ran().expect("simulation").hashes;
+    assert_eq!(
+        hashes.iter().map(|entry| entry.seed).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    let mut other = report.clone();
+    if let Phase::Ran(section) = &mut other.simulation {
+        section.hashes[1].hash = "0000000000000000".to_owned();
+    }
+    let conflicts = merge_reports(&[named("a.json", &report), named("b.json", &other)])
+        .expect_err("a seed with two traces");
+    assert!(
+        conflicts.join("\n").contains("simulation seed 1: trace")
+            && conflicts.join("\n").contains("not reproducible"),
+        "{conflicts:?}"
+    );
+}
+
+#[test]
 fn a_report_of_another_schema_is_refused() {
     let report = run_kit(
         &memory(),

@@ -13,7 +13,7 @@ use std::time::Instant;
 const SPEED_SEEDS: u64 = 300;
 const STARTS: [u64; 7] = [0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000];
 const CAP: u64 = 300;
-const MUTANTS: [&str; 7] = [
+const MUTANTS: [&str; 9] = [
     "fence_reset_on_release",
     "stale_renew_accepted",
     "release_ignores_token",
@@ -21,6 +21,8 @@ const MUTANTS: [&str; 7] = [
     "duplicate_terminal_accepted",
     "expired_renew_accepted",
     "complete_not_idempotent",
+    "lost_write_on_reopen",
+    "fence_reset_on_reopen",
 ];
 
 fn memory(clock: std::sync::Arc<dyn procreg::Clock>) -> MemoryRegistry {

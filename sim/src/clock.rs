@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const SIM_EPOCH_MS: u64 = 1_700_000_000_000;
 
 /// Reads turmoil's simulated elapsed time: `SIM_EPOCH_MS` plus the time the
-/// simulation has run. Outside a simulation step (the final audit) it
-/// answers the last time it saw.
+/// simulated host reading it has reached. Off the world's thread (a hosted
+/// backend's blocking pool) and outside simulation steps (the audit) it
+/// answers the time last pinned or observed.
 #[derive(Debug, Default)]
 pub struct SimClock {
-    last_elapsed_ms: AtomicU64,
+    outside_ms: AtomicU64,
 }
 
 impl SimClock {
@@ -24,19 +25,24 @@ impl SimClock {
     /// Simulated milliseconds since the start.
     pub fn elapsed_ms(&self) -> u64 {
         match turmoil::sim_elapsed() {
-            Some(elapsed) => {
-                let elapsed = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-                self.last_elapsed_ms.fetch_max(elapsed, Ordering::Relaxed);
-                elapsed
-            }
-            None => self.last_elapsed_ms.load(Ordering::Relaxed),
+            Some(elapsed) => u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            None => self.outside_ms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Pins the time read off the world's thread to the time of the host
+    /// running now (the registry host, before a call a backend may serve
+    /// from another thread), so every thread reads what the host reads.
+    pub fn pin_to_current_host(&self) {
+        if let Some(elapsed) = turmoil::sim_elapsed() {
+            let elapsed = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+            self.outside_ms.store(elapsed, Ordering::Relaxed);
         }
     }
 
     /// Moves the time seen outside simulation steps forward to `elapsed_ms`.
     pub fn observe(&self, elapsed_ms: u64) {
-        self.last_elapsed_ms
-            .fetch_max(elapsed_ms, Ordering::Relaxed);
+        self.outside_ms.fetch_max(elapsed_ms, Ordering::Relaxed);
     }
 }
 

@@ -1,6 +1,7 @@
 //! What a run simulates: the world's size, its timing and which faults strike.
 
 use crate::rng::SimRng;
+use procreg::{Capabilities, ClockControl, DurabilityTier};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -25,11 +26,15 @@ pub enum FaultKind {
     /// A worker freezes mid-script (a GC pause) and then carries on without
     /// rechecking its lease: the classic zombie.
     Stall,
+    /// The registry host dies (connections drop, answers in flight are
+    /// lost, the handle is dropped) and comes back on its store, reopened
+    /// through the factory. Only backends that can reopen take it.
+    RegistryCrash,
 }
 
 impl FaultKind {
     /// Every fault kind, in a fixed order.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 8] = [
         FaultKind::Crash,
         FaultKind::Bounce,
         FaultKind::Partition,
@@ -37,6 +42,7 @@ impl FaultKind {
         FaultKind::Hold,
         FaultKind::Latency,
         FaultKind::Stall,
+        FaultKind::RegistryCrash,
     ];
 
     /// The name used on the command line and in traces.
@@ -49,6 +55,24 @@ impl FaultKind {
             FaultKind::Hold => "hold",
             FaultKind::Latency => "latency",
             FaultKind::Stall => "stall",
+            FaultKind::RegistryCrash => "registry-crash",
+        }
+    }
+
+    /// Why a backend with `capabilities` cannot take this kind of fault, if it cannot.
+    pub fn unfit_for(self, capabilities: &Capabilities) -> Option<&'static str> {
+        match self {
+            FaultKind::RegistryCrash if !capabilities.reopen => {
+                Some("the backend cannot reopen its store (no Capabilities::reopen)")
+            }
+            FaultKind::RegistryCrash if capabilities.durability_tier != DurabilityTier::Durable => {
+                Some("the backend is not durable: a restart may lose its state")
+            }
+            FaultKind::Latency | FaultKind::RegistryCrash => None,
+            _ if capabilities.clock != ClockControl::Injected => Some(
+                "it needs leases to expire in simulated time, and the backend reads its own clock",
+            ),
+            _ => None,
         }
     }
 }
@@ -167,6 +191,20 @@ impl SimConfig {
         }
     }
 
+    /// This configuration with the fault kinds a backend with
+    /// `capabilities` cannot take left out, and each one left out with why.
+    pub fn fit_for(&self, capabilities: &Capabilities) -> (Self, Vec<(FaultKind, &'static str)>) {
+        let mut fitted = self.clone();
+        let mut left_out = Vec::new();
+        for kind in &self.faults.0 {
+            if let Some(reason) = kind.unfit_for(capabilities) {
+                fitted.faults.0.remove(kind);
+                left_out.push((*kind, reason));
+            }
+        }
+        (fitted, left_out)
+    }
+
     /// The fault kinds that strike in this seed's run.
     pub fn active_faults(&self) -> FaultSet {
         if !self.swarm || self.faults.0.len() <= 1 {
@@ -203,6 +241,29 @@ impl SimConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_a_backend_cannot_take_are_left_out_with_a_reason() {
+        let config = SimConfig::default();
+        let (fitted, left_out) = config.fit_for(&Capabilities::default());
+        assert!(!fitted.faults.contains(FaultKind::RegistryCrash));
+        assert_eq!(left_out.len(), 1, "{left_out:?}");
+        let (fitted, left_out) = config.fit_for(&Capabilities::durable());
+        assert_eq!(fitted.faults, FaultSet::all());
+        assert!(left_out.is_empty());
+        let wall_clock = Capabilities {
+            clock: ClockControl::WallOnly,
+            ..Capabilities::durable()
+        };
+        let (fitted, left_out) = config.fit_for(&wall_clock);
+        assert_eq!(fitted.faults.to_string(), "latency,registry-crash");
+        assert!(
+            left_out
+                .iter()
+                .all(|(_, reason)| reason.contains("leases to expire in simulated time")),
+            "{left_out:?}"
+        );
+    }
 
     #[test]
     fn fault_lists_parse_and_print_back() {

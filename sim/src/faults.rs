@@ -36,7 +36,20 @@ enum Heal {
     Restart(usize),
     Repair(usize, &'static str),
     Release(usize, &'static str),
+    RestartRegistry,
 }
+
+/// What the injector does to the registry host beside turmoil's crash and restart.
+pub trait RegistryFaults {
+    /// The host died: its handle leaves service.
+    fn crash_registry(&self, now_ms: u64);
+    /// The host comes back on its reopened store; what the reopen or the
+    /// durability audit after it finds goes into the journal.
+    fn restart_registry(&self, now_ms: u64);
+}
+
+/// A fault struck: its trace text, and when and how it heals.
+type Strike = Option<(String, Option<(u64, Heal)>)>;
 
 /// See the module docs.
 pub struct FaultInjector {
@@ -77,8 +90,13 @@ impl FaultInjector {
         self.pending.iter().any(|(_, pending)| pending == heal)
     }
 
-    fn apply(sim: &mut Sim<'_>, heal: &Heal) -> String {
+    fn apply(sim: &mut Sim<'_>, heal: &Heal, registry: &dyn RegistryFaults, now_ms: u64) -> String {
         match heal {
+            Heal::RestartRegistry => {
+                registry.restart_registry(now_ms);
+                sim.bounce(REGISTRY_HOST);
+                "the registry comes back on its reopened store".to_owned()
+            }
             Heal::Restart(index) => {
                 sim.bounce(worker_host(*index));
                 format!("worker-{index} comes back")
@@ -95,7 +113,13 @@ impl FaultInjector {
     }
 
     /// Heals what is due, then perhaps strikes; called once per step of the fault phase.
-    pub fn tick(&mut self, sim: &mut Sim<'_>, now_ms: u64, journal: &SharedJournal) -> u64 {
+    pub fn tick(
+        &mut self,
+        sim: &mut Sim<'_>,
+        now_ms: u64,
+        journal: &SharedJournal,
+        registry: &dyn RegistryFaults,
+    ) -> u64 {
         let mut due = Vec::new();
         self.pending.retain(|(at, heal)| {
             if *at <= now_ms {
@@ -106,7 +130,7 @@ impl FaultInjector {
             }
         });
         for heal in &due {
-            let text = Self::apply(sim, heal);
+            let text = Self::apply(sim, heal, registry, now_ms);
             lock(journal).note(now_ms, "faults", &text);
         }
         if self.kinds.is_empty() || self.workers == 0 || !self.rng.chance(1, STRIKE_ODDS) {
@@ -114,12 +138,33 @@ impl FaultInjector {
         }
         let kind = self.kinds[self.rng.index(self.kinds.len())];
         let index = self.rng.index(self.workers);
+        let Some((text, heal)) = self.strike(sim, kind, index, now_ms, registry) else {
+            return 0;
+        };
+        lock(journal).note(now_ms, "faults", &text);
+        if let Some(pending) = heal {
+            self.pending.push(pending);
+        }
+        1
+    }
+
+    /// Strikes with `kind` (at worker `index` when it hits a worker); the
+    /// trace text and the heal to schedule, or `None` when that fault is
+    /// already in force.
+    fn strike(
+        &mut self,
+        sim: &mut Sim<'_>,
+        kind: FaultKind,
+        index: usize,
+        now_ms: u64,
+        registry: &dyn RegistryFaults,
+    ) -> Strike {
         let host = worker_host(index);
         let (text, heal) = match kind {
             FaultKind::Crash => {
                 let heal = Heal::Restart(index);
                 if self.busy(&heal) {
-                    return 0;
+                    return None;
                 }
                 sim.crash(host.as_str());
                 let back = now_ms + self.rng.range(100, 900);
@@ -127,7 +172,7 @@ impl FaultInjector {
             }
             FaultKind::Bounce => {
                 if self.busy(&Heal::Restart(index)) {
-                    return 0;
+                    return None;
                 }
                 sim.bounce(host.as_str());
                 (format!("bounce worker-{index}"), None)
@@ -140,7 +185,7 @@ impl FaultInjector {
                 };
                 let heal = Heal::Repair(index, peer);
                 if self.busy(&heal) {
-                    return 0;
+                    return None;
                 }
                 sim.partition(host.as_str(), peer);
                 let back = now_ms + self.rng.range(100, 900);
@@ -152,7 +197,7 @@ impl FaultInjector {
             FaultKind::Hold => {
                 let heal = Heal::Release(index, REGISTRY_HOST);
                 if self.busy(&heal) {
-                    return 0;
+                    return None;
                 }
                 sim.hold(host.as_str(), REGISTRY_HOST);
                 let back = now_ms + self.rng.range(100, 700);
@@ -180,23 +225,35 @@ impl FaultInjector {
                     None,
                 )
             }
-            FaultKind::Latency => return 0,
+            FaultKind::RegistryCrash => {
+                let heal = Heal::RestartRegistry;
+                if self.busy(&heal) {
+                    return None;
+                }
+                sim.crash(REGISTRY_HOST);
+                registry.crash_registry(now_ms);
+                let back = now_ms + self.rng.range(100, 600);
+                ("crash the registry host".to_owned(), Some((back, heal)))
+            }
+            FaultKind::Latency => return None,
         };
-        lock(journal).note(now_ms, "faults", &text);
-        if let Some(pending) = heal {
-            self.pending.push(pending);
-        }
-        1
+        Some((text, heal))
     }
 
     /// Heals every fault now and calms the network: the quiet phase begins.
-    pub fn quiesce(&mut self, sim: &mut Sim<'_>, now_ms: u64, journal: &SharedJournal) {
+    pub fn quiesce(
+        &mut self,
+        sim: &mut Sim<'_>,
+        now_ms: u64,
+        journal: &SharedJournal,
+        registry: &dyn RegistryFaults,
+    ) {
         self.stalls
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clear();
         for (_, heal) in std::mem::take(&mut self.pending) {
-            let text = Self::apply(sim, &heal);
+            let text = Self::apply(sim, &heal, registry, now_ms);
             lock(journal).note(now_ms, "faults", &text);
         }
         sim.set_max_message_latency(Duration::from_millis(CALM_LATENCY_MS));

@@ -23,8 +23,11 @@ mod audit;
 pub mod clock;
 pub mod config;
 mod describe;
+mod durability;
 mod faults;
+pub mod host;
 mod journal;
+mod macros;
 pub mod network;
 mod observed;
 mod oracle;
@@ -37,5 +40,6 @@ pub mod sink;
 mod worker;
 
 pub use config::{FaultKind, FaultSet, SimConfig};
+pub use macros::{__run_simulation_test, DEFAULT_TEST_SEEDS};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
 pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};

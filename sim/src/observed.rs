@@ -4,20 +4,21 @@
 
 use crate::clock::SimClock;
 use crate::describe::{describe_answer, describe_call};
+use crate::host::RegistryHost;
 use crate::journal::{lock, SharedJournal};
 use crate::oracle::Finding;
 use crate::outcome::Invariant;
 use async_trait::async_trait;
 use procreg::{
     CallAnswer, CallHandler, CallResult, Clock, DurabilityTier, ErrorKind,
-    ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryCall,
+    ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion, RegistryCall,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Wraps the registry under test; see the module docs.
 pub struct ObservedRegistry {
-    inner: Arc<dyn ProcessRegistry>,
+    host: Arc<RegistryHost>,
     clock: Arc<SimClock>,
     journal: SharedJournal,
 }
@@ -66,14 +67,10 @@ impl Expectation {
 }
 
 impl ObservedRegistry {
-    /// Observes `inner`, reading time from `clock`.
-    pub fn new(
-        inner: Arc<dyn ProcessRegistry>,
-        clock: Arc<SimClock>,
-        journal: SharedJournal,
-    ) -> Self {
+    /// Observes the registry `host` serves, reading time from `clock`.
+    pub fn new(host: Arc<RegistryHost>, clock: Arc<SimClock>, journal: SharedJournal) -> Self {
         Self {
-            inner,
+            host,
             clock,
             journal,
         }
@@ -253,8 +250,15 @@ impl ObservedRegistry {
     ) -> Vec<Finding> {
         match result {
             Ok(_) => {
-                let events = self.inner.events_after(process_id, 0).await;
-                let first_terminal = events.ok().and_then(|events| {
+                let read = RegistryCall::EventsAfter {
+                    process_id: process_id.to_owned(),
+                    after_sequence: 0,
+                };
+                let events = match self.host.call(read).await {
+                    Ok(CallAnswer::Events(events)) => Some(events),
+                    _ => None,
+                };
+                let first_terminal = events.and_then(|events| {
                     events
                         .into_iter()
                         .find(|event| event.semantics.terminal.is_some())
@@ -285,7 +289,11 @@ impl ObservedRegistry {
 #[async_trait]
 impl CallHandler for ObservedRegistry {
     fn durability_tier(&self) -> DurabilityTier {
-        self.inner.durability_tier()
+        self.host
+            .current()
+            .map_or(DurabilityTier::Durable, |registry| {
+                registry.durability_tier()
+            })
     }
 
     async fn handle(&self, call: RegistryCall) -> CallResult {
@@ -293,7 +301,7 @@ impl CallHandler for ObservedRegistry {
         let expectation = self.expect(&call);
         let ticket = self.begin(&description);
         let method = call.method();
-        let result = call.dispatch(self.inner.as_ref()).await;
+        let result = self.host.call(call).await;
         let findings = self.judge(&expectation, &result).await;
         let answer = describe_answer(method, &result);
         self.end(

@@ -20,6 +20,8 @@ pub struct LeaseView {
     pub expires_at_ms: u64,
     /// Released by its own token.
     pub released: bool,
+    /// Registry restarts before it was granted.
+    pub restarts_before: u64,
 }
 
 impl LeaseView {
@@ -40,9 +42,15 @@ pub struct Oracle {
     terminal_attempted: BTreeSet<String>,
     terminal_sequence: BTreeMap<String, (Option<String>, u64)>,
     acknowledged: BTreeMap<String, BTreeMap<u64, Option<String>>>,
+    restarts: u64,
 }
 
 impl Oracle {
+    /// The registry host came back on its reopened store.
+    pub fn registry_restarted(&mut self) {
+        self.restarts += 1;
+    }
+
     /// A registration was acknowledged.
     pub fn registered(&mut self, process_id: &str) {
         self.registered.insert(process_id.to_owned());
@@ -140,11 +148,19 @@ impl Oracle {
                 ));
             }
             if lease.fencing_token <= previous.fencing_token {
+                let (invariant, across) = if previous.restarts_before < self.restarts {
+                    (
+                        Invariant::Durability,
+                        " (across a registry restart: the fencing counter must survive a reopen)",
+                    )
+                } else {
+                    (Invariant::Fencing, "")
+                };
                 findings.push((
-                    Invariant::Fencing,
+                    invariant,
                     vec![previous.owner_id.clone(), lease.owner_id.clone()],
                     format!(
-                        "fencing token {} issued to {} does not exceed token {} issued before to {}",
+                        "fencing token {} issued to {} does not exceed token {} issued before to {}{across}",
                         lease.fencing_token,
                         lease.owner_id,
                         previous.fencing_token,
@@ -165,6 +181,7 @@ impl Oracle {
                 fencing_token: lease.fencing_token,
                 expires_at_ms: lease.expires_at_epoch_ms,
                 released: false,
+                restarts_before: self.restarts,
             },
         );
         findings

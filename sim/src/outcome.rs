@@ -21,6 +21,10 @@ pub enum Invariant {
     Sweep,
     /// 6. Once faults stop, every process is terminal within the liveness bound.
     Liveness,
+    /// 7. Every acknowledged write survives a registry restart, and fencing tokens keep growing across it.
+    Durability,
+    /// 8. The same seed gives the same trace: the backend's answers depend only on the calls and the clock.
+    Reproducible,
 }
 
 impl Invariant {
@@ -33,6 +37,8 @@ impl Invariant {
             Invariant::EventLog => 4,
             Invariant::Sweep => 5,
             Invariant::Liveness => 6,
+            Invariant::Durability => 7,
+            Invariant::Reproducible => 8,
         }
     }
 
@@ -49,6 +55,8 @@ impl Invariant {
             ],
             Invariant::Sweep => &["SWEEP-1", "SWEEP-2", "SWEEP-3"],
             Invariant::Liveness => &["LEASE-6", "SWEEP-1", "WAIT-5"],
+            Invariant::Durability => &["REG-16", "LEASE-7"],
+            Invariant::Reproducible => &["CLOCK-1", "CLOCK-4"],
         }
     }
 
@@ -63,6 +71,8 @@ impl Invariant {
             }
             Invariant::Sweep => "the sweep lists every running process and no terminal one",
             Invariant::Liveness => "every process terminal within the bound once faults stop",
+            Invariant::Durability => "acknowledged writes survive a registry restart",
+            Invariant::Reproducible => "the same seed gives the same trace",
         }
     }
 }
@@ -124,6 +134,8 @@ pub struct SimStats {
     pub incarnations: u64,
     /// Processes awaited to their terminal output by the producer.
     pub awaited: u64,
+    /// Times the registry host crashed and came back on its reopened store.
+    pub registry_restarts: u64,
 }
 
 /// Why the run failed and what the world looked like then.
@@ -144,6 +156,9 @@ pub struct SimOutcome {
     pub config: SimConfig,
     /// The fault kinds this seed turned on.
     pub active_faults: FaultSet,
+    /// Fault kinds of the configuration the backend cannot take, each with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
     /// SHA-256 (first 16 hex digits) over every trace line: same seed, same hash.
     pub trace_hash: String,
     /// Counters.
@@ -166,8 +181,13 @@ impl SimOutcome {
     /// One line: seed, verdict, hash and the main counters.
     pub fn summary_line(&self) -> String {
         let stats = &self.stats;
+        let restarts = if stats.registry_restarts > 0 {
+            format!(", {} registry restarts", stats.registry_restarts)
+        } else {
+            String::new()
+        };
         format!(
-            "seed {}: {} hash {} | {} sim ms, {} calls, {} claims, {} leases lost, sink {}/{} rejected, {} faults [{}]",
+            "seed {}: {} hash {} | {} sim ms, {} calls, {} claims, {} leases lost, sink {}/{} rejected, {} faults{restarts} [{}]",
             self.config.seed,
             if self.passed() { "ok" } else { "FAILED" },
             self.trace_hash,
@@ -191,6 +211,9 @@ impl fmt::Display for SimOutcome {
         }
         for violation in &self.violations {
             writeln!(f, "  VIOLATION {violation}")?;
+        }
+        for left_out in &self.left_out {
+            writeln!(f, "  left out: {left_out}")?;
         }
         if let Some(context) = &self.context {
             writeln!(f, "  lease table:")?;

@@ -3,7 +3,9 @@
 use crate::audit::audit;
 use crate::clock::{SimClock, SIM_EPOCH_MS};
 use crate::config::SimConfig;
-use crate::faults::{FaultInjector, Stalls};
+use crate::durability::audit_durability;
+use crate::faults::{FaultInjector, RegistryFaults, Stalls};
+use crate::host::RegistryHost;
 use crate::journal::{lock, Journal};
 use crate::network::{serve_registry, worker_host, PRODUCER_HOST, REGISTRY_HOST, SINK_HOST};
 use crate::observed::ObservedRegistry;
@@ -12,7 +14,7 @@ use crate::producer::{run_producer, ProducerSetup};
 use crate::script::Script;
 use crate::sink::{serve_sink, EffectSink};
 use crate::worker::{run_worker, WorkerSetup};
-use procreg::{Clock, ProcessRegistry, RegistryError};
+use procreg::{ProcessRegistry, RegistryError};
 use procreg_conformance::RegistryFactory;
 use std::cell::Cell;
 use std::fmt;
@@ -122,6 +124,7 @@ fn step_world(
     injector: &mut FaultInjector,
     journal: &crate::journal::SharedJournal,
     clock: &SimClock,
+    registry: &dyn RegistryFaults,
 ) -> Stepped {
     let deadline_ms = config.fault_phase_ms + config.liveness_bound_ms;
     let mut quiet = false;
@@ -136,9 +139,9 @@ fn step_world(
         let now_ms = stepped.now_ms;
         clock.observe(now_ms);
         if now_ms < config.fault_phase_ms {
-            stepped.faults += injector.tick(sim, now_ms, journal);
+            stepped.faults += injector.tick(sim, now_ms, journal, registry);
         } else if !quiet {
-            injector.quiesce(sim, now_ms, journal);
+            injector.quiesce(sim, now_ms, journal, registry);
             quiet = true;
         }
         if now_ms >= deadline_ms {
@@ -172,13 +175,13 @@ fn step_world(
 
 /// The liveness violation of a run that did not finish within the bound.
 fn liveness_violation(
-    runtime: &tokio::runtime::Runtime,
+    host: &RegistryHost,
     raw: &Arc<dyn ProcessRegistry>,
     config: &SimConfig,
     journal: &mut Journal,
     now_ms: u64,
 ) {
-    let running: Vec<String> = runtime
+    let running: Vec<String> = host
         .block_on(raw.list_non_terminal())
         .map(|records| records.into_iter().map(|record| record.id).collect())
         .unwrap_or_default();
@@ -192,22 +195,132 @@ fn liveness_violation(
     journal.violate(Invariant::Liveness, now_ms, None, Vec::new(), detail);
 }
 
-/// Runs the world once with `config.seed`: same seed and config, same
-/// trace hash. The registry comes from `factory` and reads simulated time;
-/// the backend must not spawn threads or read the wall clock, or the run
-/// stops being reproducible.
+/// The registry host as the fault injector sees it.
+struct HostFaults<'a, F: ?Sized> {
+    host: &'a RegistryHost,
+    factory: &'a F,
+    journal: &'a crate::journal::SharedJournal,
+}
+
+impl<F: RegistryFactory + ?Sized> RegistryFaults for HostFaults<'_, F> {
+    fn crash_registry(&self, _now_ms: u64) {
+        self.host.crash();
+    }
+
+    fn restart_registry(&self, now_ms: u64) {
+        let restarted = self.host.restart(self.factory);
+        let mut journal = lock(self.journal);
+        journal.stats.registry_restarts += 1;
+        journal.oracle.registry_restarted();
+        let registry = match restarted.and_then(|()| self.host.current().map_err(|e| e.to_string()))
+        {
+            Ok(registry) => registry,
+            Err(error) => {
+                journal.violate(
+                    Invariant::Durability,
+                    now_ms,
+                    None,
+                    Vec::new(),
+                    format!("after a registry crash: {error}"),
+                );
+                return;
+            }
+        };
+        let when = format!("after registry restart {}", journal.stats.registry_restarts);
+        self.host.block_on(audit_durability(
+            registry.as_ref(),
+            &mut journal,
+            now_ms,
+            &when,
+        ));
+    }
+}
+
+/// Runs the world with `config.seed`: same seed and config, same trace
+/// hash. The registry comes from `factory`, reads simulated time and runs
+/// in the registry host ([`crate::host`]); fault kinds the backend cannot
+/// take are left out (see [`SimOutcome::left_out`]). A backend that does
+/// not answer inline runs the seed twice: different traces are a violation
+/// naming the first step where they part.
 pub fn run_seed<F: RegistryFactory + ?Sized>(
     config: &SimConfig,
     factory: &F,
 ) -> Result<SimOutcome, SimError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| SimError::Harness(error.to_string()))?;
+    run_seed_checking(config, factory, true)
+}
+
+/// [`run_seed`]; a backend that does not answer inline runs the seed a
+/// second time when `twice` is set or when the first run failed (so a
+/// failure is only reported with the knowledge whether it reproduces).
+fn run_seed_checking<F: RegistryFactory + ?Sized>(
+    config: &SimConfig,
+    factory: &F,
+    twice: bool,
+) -> Result<SimOutcome, SimError> {
+    let capabilities = factory.capabilities();
+    let (fitted, left_out) = config.fit_for(&capabilities);
+    let left_out: Vec<String> = left_out
+        .into_iter()
+        .map(|(kind, reason)| format!("{}: {reason}", kind.name()))
+        .collect();
+    let hosted = !capabilities.inline_calls;
+    let traced = SimConfig {
+        keep_trace: config.keep_trace || hosted,
+        ..fitted
+    };
+    let mut first = run_once(&traced, factory)?;
+    first.left_out = left_out;
+    if hosted && (twice || !first.passed()) {
+        let second = run_once(&traced, factory)?;
+        if first.trace_hash != second.trace_hash {
+            let detail = first_divergence(&first.trace, &second.trace);
+            first.violations.push(crate::outcome::Violation {
+                invariant: Invariant::Reproducible,
+                at_ms: first.stats.simulated_ms,
+                process_id: None,
+                owners: Vec::new(),
+                detail: format!(
+                    "the seed ran twice and gave traces {} and {}; {detail}",
+                    first.trace_hash, second.trace_hash
+                ),
+            });
+        }
+    }
+    if !config.keep_trace {
+        first.trace.clear();
+    }
+    first.config.keep_trace = config.keep_trace;
+    Ok(first)
+}
+
+/// Where two traces of one seed part: the line number and both lines.
+fn first_divergence(first: &[String], second: &[String]) -> String {
+    let parted = first
+        .iter()
+        .zip(second)
+        .position(|(one, two)| one != two)
+        .unwrap_or(first.len().min(second.len()));
+    let line = |trace: &[String]| {
+        trace
+            .get(parted)
+            .cloned()
+            .unwrap_or_else(|| "(the trace ended)".to_owned())
+    };
+    format!(
+        "they part at trace line {}: first run `{}`, second run `{}`",
+        parted + 1,
+        line(first),
+        line(second)
+    )
+}
+
+/// One run of the world with `config` (already fitted to the backend).
+fn run_once<F: RegistryFactory + ?Sized>(
+    config: &SimConfig,
+    factory: &F,
+) -> Result<SimOutcome, SimError> {
     let clock = Arc::new(SimClock::new());
-    let raw: Arc<dyn ProcessRegistry> = runtime
-        .block_on(factory.create(clock.clone() as Arc<dyn Clock>))
-        .map_err(SimError::Backend)?;
+    let host = Arc::new(RegistryHost::start(factory, clock.clone())?);
     let journal = Journal::shared(config.keep_trace);
     let sink = Arc::new(Mutex::new(EffectSink::default()));
     let active = config.active_faults();
@@ -215,23 +328,48 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
         .map(|index| Script::new(index, config.max_steps))
         .collect();
     let observed: Arc<dyn ProcessRegistry> = Arc::new(ObservedRegistry::new(
-        raw.clone(),
+        host.clone(),
         clock.clone(),
         journal.clone(),
     ));
     let (mut sim, stalls, incarnations) =
         build_world(config, observed, &sink, &journal, &clock, &active);
     let mut injector = FaultInjector::new(config.seed, &active, config.workers, stalls);
-    let stepped = step_world(&mut sim, config, &mut injector, &journal, &clock);
+    let faults = HostFaults {
+        host: &host,
+        factory,
+        journal: &journal,
+    };
+    let stepped = step_world(&mut sim, config, &mut injector, &journal, &clock, &faults);
     let now_ms = stepped.now_ms;
+    drop(sim);
 
     let sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut journal = lock(&journal);
     if journal.violations.is_empty() {
-        if !stepped.finished {
-            liveness_violation(&runtime, &raw, config, &mut journal, now_ms);
+        match host.current() {
+            Ok(raw) => {
+                if !stepped.finished {
+                    liveness_violation(&host, &raw, config, &mut journal, now_ms);
+                }
+                if journal.stats.registry_restarts > 0 {
+                    host.block_on(audit_durability(
+                        raw.as_ref(),
+                        &mut journal,
+                        now_ms,
+                        "at the end of the run",
+                    ));
+                }
+                host.block_on(audit(raw.as_ref(), &scripts, &sink, &mut journal, now_ms));
+            }
+            Err(error) => journal.violate(
+                Invariant::Durability,
+                now_ms,
+                None,
+                Vec::new(),
+                format!("the registry is not back at the end of the run: {error}"),
+            ),
         }
-        runtime.block_on(audit(raw.as_ref(), &scripts, &sink, &mut journal, now_ms));
     }
     journal.stats.simulated_ms = now_ms;
     journal.stats.steps = stepped.steps;
@@ -242,6 +380,7 @@ pub fn run_seed<F: RegistryFactory + ?Sized>(
     Ok(SimOutcome {
         config: config.clone(),
         active_faults: active,
+        left_out: Vec::new(),
         trace_hash: journal.trace_hash(),
         stats: journal.stats.clone(),
         violations: journal.violations.clone(),
@@ -262,7 +401,9 @@ pub struct SweepReport {
 /// Runs every seed in `seeds` with `config` otherwise unchanged on as many
 /// threads as the machine has cores, calling `each` for every outcome in
 /// seed order (for progress output), and collects the failures. Seeds are
-/// independent worlds, so the outcomes are the same as one by one.
+/// independent worlds, so the outcomes are the same as one by one. For a
+/// backend that does not answer inline, the first seed and every failing
+/// seed run twice (see [`run_seed`]).
 pub fn sweep<F: RegistryFactory + ?Sized, S>(
     config: &SimConfig,
     seeds: S,
@@ -310,7 +451,9 @@ where
                 let Some((index, seed)) = next else {
                     break;
                 };
-                let outcome = run_seed(&config.with_seed(seed), factory);
+                // The first seed of a hosted backend runs twice, so a
+                // backend that is not reproducible fails the sweep at once.
+                let outcome = run_seed_checking(&config.with_seed(seed), factory, index == 0);
                 let failed = outcome.is_err();
                 if sender.send((index, outcome)).is_err() || failed {
                     break;

@@ -9,7 +9,6 @@ use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
 use crate::progress::{Mode, Progress};
 use crate::seeds::SeedRange;
-use crate::sim;
 use crate::Format;
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
 use procreg_conformance::{all_checks, RegistryFactory, SuiteConfig};
@@ -65,7 +64,7 @@ struct Selection {
 pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
     let selection = select(&options.only)?;
-    nothing_would_run(options, &backend, &selection)?;
+    nothing_would_run(options, &selection)?;
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
@@ -113,15 +112,13 @@ fn plan(options: &CheckOptions, backend: &BackendSpec, selection: Selection) -> 
         start: options.seed,
         end: options.seed.saturating_add(HISTORIES),
     });
-    let simulation = if !selection.simulation {
-        SimPlan::NotSelected
-    } else if let Some(reason) = sim::unsupported_reason(backend) {
-        SimPlan::Skipped(reason.to_owned())
-    } else {
+    let simulation = if selection.simulation {
         SimPlan::Sweep {
             config: SimConfig::default(),
             seeds: options.seeds,
         }
+    } else {
+        SimPlan::NotSelected
     };
     KitPlan {
         config,
@@ -133,13 +130,8 @@ fn plan(options: &CheckOptions, backend: &BackendSpec, selection: Selection) -> 
 }
 
 /// Refuses a run that would test nothing in a phase it selected (exit 2):
-/// zero model cases, an empty seed range, a simulation `--only sim` asks
-/// for on a backend that cannot take part.
-fn nothing_would_run(
-    options: &CheckOptions,
-    backend: &BackendSpec,
-    selection: &Selection,
-) -> Result<(), CliError> {
+/// zero model cases, an empty seed range.
+fn nothing_would_run(options: &CheckOptions, selection: &Selection) -> Result<(), CliError> {
     if selection.model && options.cases == 0 {
         return Err(CliError::usage(
             "--cases 0 runs no model case: give at least 1, or leave the model check out with --only",
@@ -149,16 +141,6 @@ fn nothing_would_run(
         return Err(CliError::usage(format!(
             "--seeds {} holds no seed: the simulation would run nothing",
             options.seeds
-        )));
-    }
-    let asked_for_sim = options
-        .only
-        .iter()
-        .any(|term| term.eq_ignore_ascii_case(ONLY_SIM));
-    if let (true, Some(reason)) = (asked_for_sim, sim::unsupported_reason(backend)) {
-        return Err(CliError::usage(format!(
-            "--only sim: --backend {}: {reason}",
-            backend.flag()
         )));
     }
     Ok(())

@@ -11,7 +11,7 @@ pub const SEED_CAP: u64 = 60;
 /// The mutants whose bugs the world's workload reaches.
 /// (`wall_clock_timestamps` is left to the CLOCK checks: against a registry
 /// that reads the wall clock, a run's outcome depends on real time.)
-pub const REACHED: [&str; 13] = [
+pub const REACHED: [&str; 15] = [
     "fence_reset_on_release",
     "stale_renew_accepted",
     "release_ignores_token",
@@ -25,6 +25,8 @@ pub const REACHED: [&str; 13] = [
     "await_returns_before_terminal",
     "await_raw_terminal_payload",
     "sweep_unsorted",
+    "lost_write_on_reopen",
+    "fence_reset_on_reopen",
 ];
 
 /// The detail with epoch timestamps (13 digits) masked, so the table is

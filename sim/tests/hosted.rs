@@ -1,0 +1,172 @@
+//! The registry host: a backend that does not answer inline runs off the
+//! world's thread in zero simulated time and gives the same trace as the
+//! inline reference; a backend that reads the wall clock is caught as not
+//! reproducible, with the step where its two runs part.
+
+use async_trait::async_trait;
+use procreg::{
+    CallHandler, CallResult, Capabilities, Clock, DurabilityTier, ProcessRegistry, RegistryCall,
+    RegistryError, RegistryFactory, RegistryResult, SystemClock,
+};
+use procreg_memory::MemoryRegistry;
+use procreg_sim::{run_seed, Invariant, SimConfig};
+use std::sync::Arc;
+
+/// `MemoryRegistry` declared as not answering inline, so the host runs it
+/// on its own runtime and resolves its waits; `wall_clock` makes it read
+/// the system clock instead of the injected one; `blocking_pool` runs every
+/// call on tokio's blocking pool, as SQLite backends do.
+struct Hosted {
+    wall_clock: bool,
+    blocking_pool: bool,
+}
+
+/// `MemoryRegistry` as a durable store whose reopen hands back the same
+/// registry, so the world crashes the registry host too; `inline` says
+/// whether the host may call it on the world's thread.
+struct Durable {
+    inline: bool,
+    blocking_pool: bool,
+}
+
+#[async_trait]
+impl RegistryFactory for Durable {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let registry = Arc::new(MemoryRegistry::new(clock));
+        Ok(if self.blocking_pool {
+            Arc::new(OnBlockingPool(registry))
+        } else {
+            registry
+        })
+    }
+
+    async fn reopen(
+        &self,
+        previous: &Arc<dyn ProcessRegistry>,
+        _clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        Ok(Arc::clone(previous))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            inline_calls: self.inline,
+            reopen: true,
+            durability_tier: DurabilityTier::Durable,
+            ..Capabilities::default()
+        }
+    }
+}
+
+/// Runs every call of `inner` on a blocking-pool thread.
+struct OnBlockingPool(Arc<MemoryRegistry>);
+
+#[async_trait]
+impl CallHandler for OnBlockingPool {
+    fn durability_tier(&self) -> DurabilityTier {
+        self.0.durability_tier()
+    }
+
+    async fn handle(&self, call: RegistryCall) -> CallResult {
+        let inner = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            tokio::runtime::Handle::current().block_on(call.dispatch(inner.as_ref()))
+        })
+        .await
+        .unwrap_or_else(|error| Err(RegistryError::backend(error.to_string())))
+    }
+}
+
+#[async_trait]
+impl RegistryFactory for Hosted {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let clock: Arc<dyn Clock> = if self.wall_clock {
+            Arc::new(SystemClock)
+        } else {
+            clock
+        };
+        let registry = Arc::new(MemoryRegistry::new(clock));
+        Ok(if self.blocking_pool {
+            Arc::new(OnBlockingPool(registry))
+        } else {
+            registry
+        })
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            inline_calls: false,
+            ..Capabilities::default()
+        }
+    }
+}
+
+#[test]
+fn a_hosted_backend_gives_the_inline_reference_trace() {
+    for seed in [0, 3, 7] {
+        let config = SimConfig::default().with_seed(seed);
+        let inline = run_seed(&config, &|clock| MemoryRegistry::new(clock)).expect("runs");
+        for blocking_pool in [false, true] {
+            let factory = Hosted {
+                wall_clock: false,
+                blocking_pool,
+            };
+            let hosted = run_seed(&config, &factory).expect("runs");
+            assert!(hosted.passed(), "{hosted}");
+            assert_eq!(
+                hosted.trace_hash, inline.trace_hash,
+                "seed {seed}, blocking pool {blocking_pool}"
+            );
+            assert_eq!(
+                hosted.left_out,
+                ["registry-crash: the backend cannot reopen its store (no Capabilities::reopen)"]
+            );
+        }
+    }
+}
+
+#[test]
+fn registry_crashes_give_the_same_trace_on_any_thread() {
+    let mut crashed = 0;
+    for seed in 0..12 {
+        let config = SimConfig::default().with_seed(seed);
+        let factory = |inline, blocking_pool| Durable {
+            inline,
+            blocking_pool,
+        };
+        let inline = run_seed(&config, &factory(true, false)).expect("runs");
+        assert!(inline.passed(), "{inline}");
+        crashed += inline.stats.registry_restarts;
+        for blocking_pool in [false, true] {
+            let hosted = run_seed(&config, &factory(false, blocking_pool)).expect("runs");
+            assert_eq!(
+                hosted.trace_hash, inline.trace_hash,
+                "seed {seed}, blocking pool {blocking_pool}: {hosted}"
+            );
+        }
+    }
+    assert!(crashed > 0, "some seed crashed the registry host");
+}
+
+#[test]
+fn a_backend_reading_the_wall_clock_is_not_reproducible() {
+    let config = SimConfig {
+        processes: 4,
+        ..SimConfig::default().with_seed(1)
+    };
+    let factory = Hosted {
+        wall_clock: true,
+        blocking_pool: false,
+    };
+    let outcome = run_seed(&config, &factory).expect("runs");
+    let violation = outcome
+        .violations
+        .iter()
+        .find(|violation| violation.invariant == Invariant::Reproducible)
+        .unwrap_or_else(|| panic!("not caught: {outcome}"));
+    assert!(
+        violation.detail.contains("they part at trace line"),
+        "{violation}"
+    );
+    assert!(violation.detail.contains("first run `"), "{violation}");
+}
