@@ -29,6 +29,28 @@ struct Durable {
     blocking_pool: bool,
 }
 
+/// A durable store whose reopen always fails.
+struct CannotReopen;
+
+#[async_trait]
+impl RegistryFactory for CannotReopen {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        Ok(Arc::new(MemoryRegistry::new(clock)))
+    }
+
+    async fn reopen(
+        &self,
+        _previous: &Arc<dyn ProcessRegistry>,
+        _clock: Arc<dyn Clock>,
+    ) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        Err(RegistryError::backend("disk I/O error"))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::durable()
+    }
+}
+
 #[async_trait]
 impl RegistryFactory for Durable {
     async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
@@ -146,6 +168,23 @@ fn registry_crashes_give_the_same_trace_on_any_thread() {
         }
     }
     assert!(crashed > 0, "some seed crashed the registry host");
+}
+
+#[test]
+fn a_store_that_does_not_reopen_fails_with_its_error() {
+    // Seed 1's swarm crashes the registry host (see the reference seeds).
+    let config = SimConfig::default().with_seed(1);
+    let outcome = run_seed(&config, &CannotReopen).expect("runs");
+    let violation = outcome
+        .violations
+        .iter()
+        .find(|violation| violation.invariant == Invariant::Durability)
+        .unwrap_or_else(|| panic!("not caught: {outcome}"));
+    assert!(
+        violation.detail.contains("the store did not reopen: ")
+            && violation.detail.contains("disk I/O error"),
+        "{violation}"
+    );
 }
 
 #[test]
