@@ -176,9 +176,44 @@ impl RegistryFactory for Factory {
     }
 }
 
+/// Runs `future` to its end on a runtime of its own, on a thread of its
+/// own (a drop may happen inside another runtime).
+fn on_own_runtime<T: Send>(
+    future: impl std::future::Future<Output = Result<T, String>> + Send,
+) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| error.to_string())?
+                    .block_on(future)
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the clean-up thread panicked".to_owned()))
+    })
+}
+
 impl Drop for Factory {
-    /// Drops the PostgreSQL schemas the run made (bounded; a failure is a note, not an error).
+    /// Frees what the run made on a server: the namespaces of a `tcp://`
+    /// server (`close_namespace`), the schemas of a PostgreSQL server
+    /// (bounded; a failure is a note, not an error).
     fn drop(&mut self) {
+        if let Self::Tcp(factory) = self {
+            let namespaces = factory.opener();
+            if let Err(error) = on_own_runtime(async {
+                namespaces
+                    .close_all()
+                    .await
+                    .map_err(|error| error.to_string())
+            }) {
+                crate::exit::note(&format!(
+                    "procreg: could not free the namespaces this run made on the server: {error}"
+                ));
+            }
+            return;
+        }
         let Self::Postgres(factory) = self else {
             return;
         };
@@ -329,6 +364,17 @@ fn remove_stale_scratch() {
 /// The prefix of the scratch directories `sqlite:PATH` runs use.
 const SCRATCH_PREFIX: &str = "procreg-scratch-";
 
+/// The environment variable holding the shared token of a `procreg serve`
+/// started with one; `tcp://` backends send it in every hello.
+pub const TOKEN_VARIABLE: &str = "PROCREG_TOKEN";
+
+/// `PROCREG_TOKEN`, when set and not empty.
+pub fn token_from_env() -> Option<String> {
+    std::env::var(TOKEN_VARIABLE)
+        .ok()
+        .filter(|token| !token.is_empty())
+}
+
 /// The factory for `tcp://HOST:PORT`: a fresh namespace of the served
 /// registry per check, model case and history (see [`RemoteNamespaces`]).
 pub type TcpFactory = DurableFactory<RemoteNamespaces<TcpConnector>>;
@@ -339,9 +385,10 @@ pub fn tcp_factory(address: &str) -> Result<TcpFactory, CliError> {
         .enable_all()
         .build()
         .map_err(|error| CliError::backend(format!("could not start a tokio runtime: {error}")))?;
-    let probe = runtime.block_on(RemoteNamespaces::probe(
+    let probe = runtime.block_on(RemoteNamespaces::probe_with_token(
         TcpConnector::new(address),
         RemoteOptions::default(),
+        token_from_env(),
     ));
     match probe {
         Ok(namespaces) => Ok(DurableFactory::new(namespaces)),

@@ -204,9 +204,19 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
 `procreg check --backend tcp://HOST:PORT` can check it from another process. Each namespace a \
 client names in its hello gets a fresh registry from the backend, reading the clock its clients \
 send with each request. Runs until killed. Use port 0 to let the system pick; the chosen address \
-is printed on stderr.\n\nExit codes: 2 bad or busy --listen address or bad --backend, 3 the \
-backend failed to start.",
-        after_help = "Examples:\n  procreg serve --listen 127.0.0.1:7070\n  procreg serve --backend sqlite:./registry.db --listen 127.0.0.1:0"
+is printed on stderr.\n\nA served registry lets any client join any namespace, move its clock, take \
+its leases and delete its sessions, so the server is bounded and can demand a shared token: \
+with --token (or PROCREG_TOKEN) every connection must open with a hello carrying it (clients \
+send PROCREG_TOKEN), and a --listen address other hosts can reach is refused without one. \
+There is no TLS: across machines, run it behind a TLS tunnel (docs/protocol.md, Security). \
+A frame begun must arrive within --frame-deadline-secs; a connection silent for \
+--idle-timeout-secs is closed; beyond --max-connections a client gets an error frame; beyond \
+--max-namespaces the least recently used idle namespace is freed. Namespaces of sqlite: and \
+postgres:// live in scratch storage removed when the server stops, so hello reports them \
+`inline`, not durable. Refused and timed-out clients are logged on stderr (at most 10 lines a \
+second).\n\nExit codes: 2 bad or busy --listen address, an open address without a token, or \
+a bad --backend; 3 the backend failed to start.",
+        after_help = "Examples:\n  procreg serve --listen 127.0.0.1:7070\n  procreg serve --backend sqlite:./registry.db --listen 127.0.0.1:0\n  PROCREG_TOKEN=$(openssl rand -hex 16) procreg serve --listen 0.0.0.0:7070"
     )]
     Serve {
         /// Backend to serve (memory, sqlite:PATH or mutant:NAME).
@@ -215,6 +225,21 @@ backend failed to start.",
         /// Address to listen on. Example: --listen 127.0.0.1:7070
         #[arg(long, default_value = "127.0.0.1:7070")]
         listen: String,
+        /// Shared token every client must present in its hello. Example: --token 5f0c9a...
+        #[arg(long, env = "PROCREG_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Connections served at once. Example: --max-connections 64
+        #[arg(long, default_value_t = 256)]
+        max_connections: usize,
+        /// Namespaces kept at once (the least recently used idle one is freed). Example: --max-namespaces 128
+        #[arg(long, default_value_t = 1024)]
+        max_namespaces: usize,
+        /// Seconds a client has to finish a frame it began. Example: --frame-deadline-secs 10
+        #[arg(long, default_value_t = 30)]
+        frame_deadline_secs: u64,
+        /// Seconds a connection may stay silent between frames. Example: --idle-timeout-secs 60
+        #[arg(long, default_value_t = 300)]
+        idle_timeout_secs: u64,
     },
     /// List the rules of docs/spec.md with their level and the checks covering each.
     #[command(after_help = "Examples:\n  procreg rules\n  procreg rules --format markdown")]
@@ -389,7 +414,23 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             })
         }),
         command @ Command::Sim { .. } => run_sim(command),
-        Command::Serve { backend, listen } => serve::run(&backend, &listen),
+        Command::Serve {
+            backend,
+            listen,
+            token,
+            max_connections,
+            max_namespaces,
+            frame_deadline_secs,
+            idle_timeout_secs,
+        } => serve::run(&serve::ServeFlags {
+            backend,
+            listen,
+            token: token.filter(|token| !token.is_empty()),
+            max_connections,
+            max_namespaces,
+            frame_deadline_secs,
+            idle_timeout_secs,
+        }),
         Command::Rules { format } => {
             let format = match format {
                 RulesFormat::Text => Format::Text,

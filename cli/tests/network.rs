@@ -4,58 +4,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
-fn procreg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_procreg"))
-        .args(args)
-        .output()
-        .expect("the procreg binary runs")
-}
+mod support;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A `procreg serve` child on a free port, killed on drop.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn start(backend: &str) -> Self {
-        Self::start_with_temp_dir(backend, &std::env::temp_dir())
-    }
-
-    /// A server whose scratch storage goes under `temp_dir` (its `TMPDIR`).
-    fn start_with_temp_dir(backend: &str, temp_dir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_procreg"))
-            .args(["serve", "--backend", backend, "--listen", "127.0.0.1:0"])
-            .env("TMPDIR", temp_dir)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().expect("stderr"))
-            .read_line(&mut line)
-            .expect("serve announces its address");
-        let from = line.find("tcp://").expect("an address") + "tcp://".len();
-        let address = line[from..]
-            .split_whitespace()
-            .next()
-            .expect("address")
-            .to_owned();
-        Self { child, address }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{procreg, text, Server};
 
 #[test]
 fn serve_and_check_over_tcp_all_green() {

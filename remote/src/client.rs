@@ -2,8 +2,9 @@
 //! contract's `CallHandler`) that sends each call as a request frame and
 //! waits, bounded, for its reply.
 
-use crate::frame::{read_frame, write_frame, FrameError};
+use crate::frame::{decode, read_frame_bytes_limited, write_frame, FrameError};
 use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
+use crate::reply_budget::MAX_REPLY_BYTES;
 use async_trait::async_trait;
 use procreg::{
     CallHandler, CallResult, Clock, DurabilityTier, RegistryCall, RegistryError, RegistryResult,
@@ -61,6 +62,8 @@ pub struct Session {
     /// When set, every request carries this clock's reading, and a server
     /// that lets clients drive time makes the registry read it.
     pub clock: Option<Arc<dyn Clock>>,
+    /// The server's shared token, sent in every hello (`PROCREG_TOKEN`).
+    pub token: Option<String>,
 }
 
 /// A `ProcessRegistry` served by another process or host, reached through
@@ -74,9 +77,14 @@ pub struct RemoteRegistry<C: Connector> {
     session: Session,
     tier: DurabilityTier,
     client_clock: bool,
-    idle: Mutex<Vec<C::Stream>>,
+    idle: Mutex<Vec<(C::Stream, tokio::time::Instant)>>,
     next_id: AtomicU64,
 }
+
+/// A pooled connection idle longer than this is closed rather than reused:
+/// well under a server's idle timeout, so a call never meets a connection
+/// the server has already closed.
+pub const MAX_IDLE_REUSE: Duration = Duration::from_secs(60);
 
 impl<C: Connector> RemoteRegistry<C> {
     /// Connects and shakes hands (`hello`): fails with `Backend` when the
@@ -126,10 +134,16 @@ impl<C: Connector> RemoteRegistry<C> {
     }
 
     fn take_idle(&self) -> Option<C::Stream> {
-        self.idle
+        let mut idle = self
+            .idle
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .pop()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while let Some((stream, since)) = idle.pop() {
+            if since.elapsed() < MAX_IDLE_REUSE {
+                return Some(stream);
+            }
+        }
+        None
     }
 
     fn put_idle(&self, stream: C::Stream) {
@@ -138,7 +152,7 @@ impl<C: Connector> RemoteRegistry<C> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if idle.len() < self.options.max_idle_connections {
-            idle.push(stream);
+            idle.push((stream, tokio::time::Instant::now()));
         }
     }
 
@@ -177,12 +191,17 @@ impl<C: Connector> RemoteRegistry<C> {
             call: Call::Hello {
                 protocol: PROTOCOL_VERSION,
                 namespace: self.session.namespace.clone(),
+                token: self.session.token.clone(),
             },
         };
         let reply = self
             .exchange(&mut stream, &request)
             .await
             .map_err(|error| self.transport_error("hello", error))?;
+        // A server that refuses the connection (too many, no token) answers id 0.
+        if let (0, Outcome::Err(error)) = (reply.id, &reply.outcome) {
+            return Err(error.clone());
+        }
         if reply.id != request.id {
             return Err(self.transport_error(
                 "hello",
@@ -214,7 +233,36 @@ impl<C: Connector> RemoteRegistry<C> {
         request: &RequestFrame,
     ) -> Result<ReplyFrame, FrameError> {
         write_frame(stream, request).await?;
-        read_frame(stream).await
+        decode(&read_frame_bytes_limited(stream, MAX_REPLY_BYTES).await?)
+    }
+
+    /// Frees `namespace` on the server (`close_namespace`); `true` when it existed.
+    pub async fn close_namespace(&self, namespace: &str) -> RegistryResult<bool> {
+        let method = "close_namespace";
+        let request = RequestFrame {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            now_ms: None,
+            call: Call::CloseNamespace {
+                namespace: namespace.to_owned(),
+            },
+        };
+        let attempt = async {
+            let mut stream = self.open(method).await?;
+            let reply = self
+                .exchange(&mut stream, &request)
+                .await
+                .map_err(|error| self.transport_error(method, error))?;
+            self.put_idle(stream);
+            match reply.outcome {
+                Outcome::Ok(raw) => serde_json::from_str::<bool>(raw.get()).map_err(|error| {
+                    self.transport_error(method, format!("undecodable result: {error}"))
+                }),
+                Outcome::Err(error) => Err(error),
+            }
+        };
+        tokio::time::timeout(self.options.call_timeout, attempt)
+            .await
+            .unwrap_or_else(|_| Err(self.transport_error(method, "no reply in time")))
     }
 
     /// Sends `call` and decodes its result as the answer the method returns.
@@ -255,7 +303,7 @@ impl<C: Connector> RemoteRegistry<C> {
                     Call::Registry(call) => call.decode_answer(raw.get()).map_err(|error| {
                         self.transport_error(method, format!("undecodable result: {error}"))
                     }),
-                    Call::Hello { .. } => Err(self.transport_error(method, "not a registry call")),
+                    _ => Err(self.transport_error(method, "not a registry call")),
                 },
                 Outcome::Err(error) => Err(error),
             }

@@ -1,7 +1,7 @@
 //! Runs one decoded call against a registry and serialises its result.
 
 use crate::protocol::{Call, Hello, DEFAULT_NAMESPACE, PROTOCOL_VERSION};
-use procreg::{ProcessRegistry, RegistryError, RegistryResult};
+use procreg::{DurabilityTier, ProcessRegistry, RegistryError, RegistryResult};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -19,7 +19,7 @@ fn to_value<T: Serialize>(result: RegistryResult<T>) -> RawResult {
 pub fn hello(
     protocol: u32,
     namespace: &str,
-    registry: &dyn ProcessRegistry,
+    durability_tier: DurabilityTier,
     client_clock: bool,
 ) -> RawResult {
     if protocol != PROTOCOL_VERSION {
@@ -30,7 +30,7 @@ pub fn hello(
     to_value(Ok(Hello {
         protocol: PROTOCOL_VERSION,
         namespace: namespace.to_owned(),
-        durability_tier: registry.durability_tier(),
+        durability_tier,
         client_clock,
     }))
 }
@@ -40,7 +40,15 @@ pub fn hello(
 /// `hello` is answered for the default namespace with a server-side clock.
 pub async fn dispatch(registry: &dyn ProcessRegistry, call: Call) -> RawResult {
     match call {
-        Call::Hello { protocol, .. } => hello(protocol, DEFAULT_NAMESPACE, registry, false),
+        Call::Hello { protocol, .. } => hello(
+            protocol,
+            DEFAULT_NAMESPACE,
+            registry.durability_tier(),
+            false,
+        ),
+        Call::CloseNamespace { .. } => Err(RegistryError::unsupported(
+            "close_namespace: this server serves one registry",
+        )),
         Call::Registry(call) => to_value(call.dispatch(registry).await),
     }
 }

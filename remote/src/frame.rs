@@ -43,6 +43,14 @@ impl std::error::Error for FrameError {}
 /// length prefix declares, so a peer that declares 16 MiB and stalls holds
 /// only what it sent.
 pub async fn read_frame_bytes<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Vec<u8>, FrameError> {
+    read_frame_bytes_limited(reader, MAX_FRAME_BYTES).await
+}
+
+/// [`read_frame_bytes`] with another limit than [`MAX_FRAME_BYTES`] (replies).
+pub async fn read_frame_bytes_limited<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    limit: u32,
+) -> Result<Vec<u8>, FrameError> {
     let mut prefix = [0u8; 4];
     let mut filled = 0;
     while filled < prefix.len() {
@@ -60,7 +68,7 @@ pub async fn read_frame_bytes<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Ve
         filled += read;
     }
     let length = u32::from_be_bytes(prefix);
-    if length > MAX_FRAME_BYTES {
+    if length > limit {
         return Err(FrameError::TooLarge(length));
     }
     let expected = length as usize;
@@ -97,11 +105,20 @@ pub async fn write_frame<T: Serialize, W: AsyncWrite + Unpin>(
     writer: &mut W,
     value: &T,
 ) -> Result<(), FrameError> {
+    write_frame_limited(writer, value, MAX_FRAME_BYTES).await
+}
+
+/// [`write_frame`] with another limit than [`MAX_FRAME_BYTES`] (replies).
+pub async fn write_frame_limited<T: Serialize, W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    value: &T,
+    limit: u32,
+) -> Result<(), FrameError> {
     let body =
         serde_json::to_vec(value).map_err(|error| FrameError::Malformed(error.to_string()))?;
     let length = u32::try_from(body.len())
         .ok()
-        .filter(|length| *length <= MAX_FRAME_BYTES)
+        .filter(|length| *length <= limit)
         .ok_or(FrameError::TooLarge(u32::MAX))?;
     let mut bytes = Vec::with_capacity(body.len() + 4);
     bytes.extend_from_slice(&length.to_be_bytes());

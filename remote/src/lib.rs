@@ -15,6 +15,7 @@ mod namespaces;
 mod pipe;
 pub mod protocol;
 mod registries;
+mod reply_budget;
 mod request_id;
 mod server;
 mod tcp;
@@ -27,5 +28,6 @@ pub use protocol::{
     Call, Hello, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE, PROTOCOL_VERSION,
 };
 pub use registries::{Registries, Served, SingleRegistry};
-pub use server::{serve_connection, ConnectionEnd};
-pub use tcp::{serve_tcp, TcpConnector};
+pub use reply_budget::{MAX_LOG_BYTES, MAX_REPLY_BYTES};
+pub use server::{serve_connection, serve_connection_with, ConnectionEnd, ServeOptions};
+pub use tcp::{serve_tcp, serve_tcp_with, TcpConnector, TcpServeOptions, LOG_LINES_PER_SECOND};

@@ -21,6 +21,7 @@ pub struct RemoteNamespaces<C: Connector + Clone> {
     nonce: String,
     next: AtomicU64,
     capabilities: Capabilities,
+    token: Option<String>,
 }
 
 /// 128 random bits as 32 hex digits, from the standard library's per-process random keys.
@@ -37,12 +38,26 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
     /// Connects once to learn the server's durability tier and clock; fails
     /// with `Backend` when it is unreachable or speaks no registry protocol.
     pub async fn probe(connector: C, options: RemoteOptions) -> RegistryResult<Self> {
+        Self::probe_with_token(connector, options, None).await
+    }
+
+    /// [`RemoteNamespaces::probe`] for a server started with a shared
+    /// token: every hello carries `token`.
+    pub async fn probe_with_token(
+        connector: C,
+        options: RemoteOptions,
+        token: Option<String>,
+    ) -> RegistryResult<Self> {
         let nonce = random_nonce();
         let session = Session {
             namespace: Some(format!("procreg-{nonce}-probe")),
             clock: None,
+            token: token.clone(),
         };
         let probe = RemoteRegistry::connect_session(connector.clone(), options, session).await?;
+        let _ = probe
+            .close_namespace(&format!("procreg-{nonce}-probe"))
+            .await;
         let capabilities = Capabilities {
             durability_tier: procreg::ProcessRegistry::durability_tier(&probe),
             clock: if probe.client_clock() {
@@ -60,6 +75,7 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             nonce,
             next: AtomicU64::new(0),
             capabilities,
+            token,
         })
     }
 
@@ -72,7 +88,33 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             nonce: random_nonce(),
             next: AtomicU64::new(0),
             capabilities,
+            token: None,
         }
+    }
+
+    /// Frees every namespace this value made on the server (`close_namespace`),
+    /// so a finished run leaves nothing behind; returns how many the server freed.
+    pub async fn close_all(&self) -> RegistryResult<usize> {
+        let session = Session {
+            namespace: Some(format!("{}close", self.prefix())),
+            clock: None,
+            token: self.token.clone(),
+        };
+        let control =
+            RemoteRegistry::connect_session(self.connector.clone(), self.options, session).await?;
+        let mut freed = 0;
+        for n in 0..self.next.load(Ordering::Relaxed) {
+            if control
+                .close_namespace(&format!("{}{n}", self.prefix()))
+                .await?
+            {
+                freed += 1;
+            }
+        }
+        let _ = control
+            .close_namespace(&format!("{}close", self.prefix()))
+            .await;
+        Ok(freed)
     }
 
     /// The prefix every namespace of this value starts with.
@@ -98,6 +140,7 @@ impl<C: Connector + Clone> StoreOpener for RemoteNamespaces<C> {
         let session = Session {
             namespace: Some(namespace.clone()),
             clock: Some(clock),
+            token: self.token.clone(),
         };
         let remote =
             RemoteRegistry::connect_session(self.connector.clone(), self.options, session).await?;

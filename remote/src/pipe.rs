@@ -3,7 +3,7 @@
 
 use crate::client::Connector;
 use crate::registries::{Registries, SingleRegistry};
-use crate::server::serve_connection;
+use crate::server::{serve_connection_with, ServeOptions};
 use async_trait::async_trait;
 use procreg::ProcessRegistry;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::io::DuplexStream;
 #[derive(Clone)]
 pub struct PipeConnector {
     registries: Arc<dyn Registries>,
+    options: ServeOptions,
 }
 
 impl PipeConnector {
@@ -23,7 +24,15 @@ impl PipeConnector {
 
     /// A connector whose connections are served by `registries`.
     pub fn serving(registries: Arc<dyn Registries>) -> Self {
-        Self { registries }
+        Self::serving_with(registries, ServeOptions::default())
+    }
+
+    /// A connector whose connections are served by `registries` under `options`.
+    pub fn serving_with(registries: Arc<dyn Registries>, options: ServeOptions) -> Self {
+        Self {
+            registries,
+            options,
+        }
     }
 }
 
@@ -33,9 +42,9 @@ impl Connector for PipeConnector {
 
     async fn connect(&self) -> std::io::Result<DuplexStream> {
         let (client, server) = tokio::io::duplex(64 * 1024);
-        let registries = self.registries.clone();
+        let (registries, options) = (self.registries.clone(), self.options.clone());
         tokio::spawn(async move {
-            serve_connection(server, registries).await;
+            serve_connection_with(server, registries, &options).await;
         });
         Ok(client)
     }

@@ -126,28 +126,46 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// shape is the request shape: `{"method": "<snake_case method>", ...arguments}`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    /// Handshake: the client's protocol revision and, optionally, the
-    /// namespace (registry) to address; answered with [`Hello`].
+    /// Handshake: the client's protocol revision, optionally the
+    /// namespace (registry) to address, and the server's shared token when
+    /// it has one; answered with [`Hello`].
     Hello {
         /// The client's protocol revision.
         protocol: u32,
         /// The namespace to address; `None` is [`DEFAULT_NAMESPACE`].
         namespace: Option<String>,
+        /// The shared token of a server started with one.
+        token: Option<String>,
+    },
+    /// Frees a namespace the client is done with (its registry and
+    /// storage); answered with `true` when it existed. Connections bound to
+    /// it keep working until they close.
+    CloseNamespace {
+        /// The namespace to free.
+        namespace: String,
     },
     /// A trait method with its arguments.
     Registry(RegistryCall),
 }
 
-/// The wire shape of `hello`.
+/// The wire shape of the calls that are not registry methods.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
-enum HelloCall {
+enum ControlCall {
     Hello {
         protocol: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         namespace: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    CloseNamespace {
+        namespace: String,
     },
 }
+
+/// The methods [`ControlCall`] carries.
+const CONTROL_METHODS: [&str; 2] = ["hello", "close_namespace"];
 
 impl Serialize for Call {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -155,8 +173,14 @@ impl Serialize for Call {
             Call::Hello {
                 protocol,
                 namespace,
-            } => HelloCall::Hello {
+                token,
+            } => ControlCall::Hello {
                 protocol: *protocol,
+                namespace: namespace.clone(),
+                token: token.clone(),
+            }
+            .serialize(serializer),
+            Call::CloseNamespace { namespace } => ControlCall::CloseNamespace {
                 namespace: namespace.clone(),
             }
             .serialize(serializer),
@@ -166,27 +190,34 @@ impl Serialize for Call {
 }
 
 impl<'de> Deserialize<'de> for Call {
-    /// A registry call, or else `hello`; the error is the registry call's
-    /// (unknown method, missing or unknown field) unless the method is `hello`.
+    /// A registry call, or else `hello` or `close_namespace`; the error is
+    /// the registry call's (unknown method, missing or unknown field)
+    /// unless the method is one of those two.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         let registry_error = match serde_json::from_str::<RegistryCall>(raw.get()) {
             Ok(call) => return Ok(Call::Registry(call)),
             Err(error) => error,
         };
-        let is_hello =
-            serde_json::from_str::<MethodName>(raw.get()).is_ok_and(|name| name.method == "hello");
-        if !is_hello {
+        let is_control = serde_json::from_str::<MethodName>(raw.get())
+            .is_ok_and(|name| CONTROL_METHODS.contains(&name.method.as_ref()));
+        if !is_control {
             return Err(serde::de::Error::custom(registry_error));
         }
-        let HelloCall::Hello {
-            protocol,
-            namespace,
-        } = serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
-        Ok(Call::Hello {
-            protocol,
-            namespace,
-        })
+        Ok(
+            match serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)? {
+                ControlCall::Hello {
+                    protocol,
+                    namespace,
+                    token,
+                } => Call::Hello {
+                    protocol,
+                    namespace,
+                    token,
+                },
+                ControlCall::CloseNamespace { namespace } => Call::CloseNamespace { namespace },
+            },
+        )
     }
 }
 
@@ -202,6 +233,7 @@ impl Call {
     pub fn method(&self) -> &'static str {
         match self {
             Call::Hello { .. } => "hello",
+            Call::CloseNamespace { .. } => "close_namespace",
             Call::Registry(call) => call.method(),
         }
     }
@@ -274,6 +306,31 @@ mod tests {
             extra.is_err(),
             "an unknown field beside the call is refused"
         );
+    }
+
+    #[test]
+    fn hello_with_a_token_and_close_namespace_round_trip() {
+        for call in [
+            Call::Hello {
+                protocol: 1,
+                namespace: Some("ns".into()),
+                token: Some("s3cret".into()),
+            },
+            Call::CloseNamespace {
+                namespace: "ns".into(),
+            },
+        ] {
+            let wire = serde_json::to_value(&call).expect("serialises");
+            assert_eq!(wire["method"], json!(call.method()));
+            assert_eq!(serde_json::from_value::<Call>(wire).expect("reads"), call);
+        }
+        let hello = serde_json::to_value(Call::Hello {
+            protocol: 1,
+            namespace: None,
+            token: None,
+        })
+        .expect("serialises");
+        assert_eq!(hello, json!({"method": "hello", "protocol": 1}));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What a server serves: a registry per namespace, and who drives its clock.
 
 use async_trait::async_trait;
-use procreg::{ManualClock, ProcessRegistry, RegistryResult};
+use procreg::{DurabilityTier, ManualClock, ProcessRegistry, RegistryResult};
 use std::sync::Arc;
 
 /// One served registry.
@@ -13,6 +13,10 @@ pub struct Served {
     /// `now_ms` sets it first (a client-driven clock); when absent the
     /// registry keeps its own time and `now_ms` is ignored.
     pub clock: Option<ManualClock>,
+    /// What `hello` reports instead of the registry's own tier, when the
+    /// server does not keep the namespace as long as the registry would
+    /// (scratch files removed when the server stops are not durable).
+    pub durability: Option<DurabilityTier>,
 }
 
 /// Resolves the namespace a connection's hello names (`default` when it
@@ -21,6 +25,13 @@ pub struct Served {
 pub trait Registries: Send + Sync {
     /// The registry for `namespace`, created on first use if the server does that.
     async fn open(&self, namespace: &str) -> RegistryResult<Served>;
+
+    /// Frees `namespace` (`close_namespace`); `true` when it existed. A
+    /// server with one registry for every namespace frees nothing.
+    async fn close(&self, namespace: &str) -> RegistryResult<bool> {
+        let _ = namespace;
+        Ok(false)
+    }
 }
 
 /// Serves one registry under every namespace, on its own clock.
@@ -33,6 +44,7 @@ impl Registries for SingleRegistry {
         Ok(Served {
             registry: self.0.clone(),
             clock: None,
+            durability: None,
         })
     }
 }

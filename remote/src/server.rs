@@ -2,12 +2,14 @@
 
 use crate::dispatch::RawResult;
 use crate::dispatch::{dispatch, hello};
-use crate::frame::{decode, read_frame_bytes, write_frame, FrameError};
+use crate::frame::{decode, read_frame_bytes, write_frame, write_frame_limited, FrameError};
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
+use crate::reply_budget::{refuse_unreadable, MAX_REPLY_BYTES};
 use crate::request_id::request_id;
 use procreg::RegistryError;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 
 /// Why a connection ended.
@@ -19,6 +21,88 @@ pub enum ConnectionEnd {
     PeerLeftDuringCall,
     /// The stream failed, or the peer broke the framing (an error frame was sent when possible).
     Broken(FrameError),
+    /// The peer sent nothing for the idle timeout, or did not finish a frame
+    /// within the frame deadline.
+    TimedOut(String),
+    /// The peer's hello did not carry the server's token.
+    Unauthorized,
+}
+
+impl ConnectionEnd {
+    /// Why the server ended the connection, when that is worth a log line
+    /// (not for a peer that simply closed).
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            Self::Closed | Self::PeerLeftDuringCall => None,
+            Self::Broken(error) => Some(format!("broke the protocol: {error}")),
+            Self::TimedOut(what) => Some(what.clone()),
+            Self::Unauthorized => Some("sent no valid token".to_owned()),
+        }
+    }
+}
+
+/// How a server treats its peers: the shared token, and how long a peer
+/// may keep a connection silent or a frame unfinished.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// When set, a connection must open with a hello carrying this token;
+    /// anything else is refused and the connection closed.
+    pub token: Option<String>,
+    /// A frame begun must be complete within this time; `None`: no deadline.
+    pub frame_deadline: Option<Duration>,
+    /// A connection silent between frames this long is closed; `None`: never.
+    pub idle_timeout: Option<Duration>,
+}
+
+/// Compares a presented token with the server's in time independent of
+/// where they differ.
+fn same_token(presented: &[u8], expected: &[u8]) -> bool {
+    let mut difference = presented.len() ^ expected.len();
+    for index in 0..presented.len().max(expected.len()) {
+        let (a, b) = (
+            presented.get(index).copied().unwrap_or(0),
+            expected.get(index).copied().unwrap_or(0),
+        );
+        difference |= usize::from(a ^ b);
+    }
+    difference == 0
+}
+
+/// Reads the next frame within the options' idle timeout (before its first
+/// byte) and frame deadline (for the rest).
+async fn read_request<R: AsyncBufReadExt + AsyncRead + Unpin>(
+    reader: &mut R,
+    options: &ServeOptions,
+) -> Result<Vec<u8>, ConnectionEnd> {
+    if let Some(idle) = options.idle_timeout {
+        match tokio::time::timeout(idle, reader.fill_buf()).await {
+            Err(_) => {
+                return Err(ConnectionEnd::TimedOut(format!(
+                    "was idle for {} s",
+                    idle.as_secs()
+                )))
+            }
+            Ok(Err(error)) => return Err(ConnectionEnd::Broken(FrameError::Io(error))),
+            Ok(Ok(_)) => {}
+        }
+    }
+    let frame = read_frame_bytes(reader);
+    let read = match options.frame_deadline {
+        Some(deadline) => match tokio::time::timeout(deadline, frame).await {
+            Ok(read) => read,
+            Err(_) => {
+                return Err(ConnectionEnd::TimedOut(format!(
+                    "did not finish a frame within {} s",
+                    deadline.as_secs()
+                )))
+            }
+        },
+        None => frame.await,
+    };
+    read.map_err(|error| match error {
+        FrameError::Closed => ConnectionEnd::Closed,
+        other => ConnectionEnd::Broken(other),
+    })
 }
 
 /// The error frame for a request that could not be read: kind `backend`,
@@ -46,20 +130,24 @@ async fn answer(
     if let Call::Hello {
         protocol,
         namespace,
+        ..
     } = &request.call
     {
         let namespace = namespace
             .clone()
             .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         let served = registries.open(&namespace).await?;
-        let answer = hello(
-            *protocol,
-            &namespace,
-            served.registry.as_ref(),
-            served.clock.is_some(),
-        )?;
+        let tier = served
+            .durability
+            .unwrap_or_else(|| served.registry.durability_tier());
+        let answer = hello(*protocol, &namespace, tier, served.clock.is_some())?;
         *bound = Some((namespace, served));
         return Ok(answer);
+    }
+    if let Call::CloseNamespace { namespace } = &request.call {
+        return serde_json::value::to_raw_value(&registries.close(namespace).await?).map_err(
+            |error| RegistryError::backend(format!("could not encode the result: {error}")),
+        );
     }
     if bound.is_none() {
         let served = registries.open(DEFAULT_NAMESPACE).await?;
@@ -71,35 +159,82 @@ async fn answer(
     if let (Some(clock), Some(now_ms)) = (&served.clock, request.now_ms) {
         clock.set(now_ms);
     }
+    if let Call::Registry(call) = &request.call {
+        refuse_unreadable(served.registry.as_ref(), call).await?;
+    }
     dispatch(served.registry.as_ref(), request.call).await
 }
 
-/// Serves one connection until the peer closes it or breaks the framing.
+/// Serves one connection until the peer closes it or breaks the framing,
+/// with no token and no time limits (a simulated network, a pipe).
+pub async fn serve_connection<S>(stream: S, registries: Arc<dyn Registries>) -> ConnectionEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    serve_connection_with(stream, registries, &ServeOptions::default()).await
+}
+
+/// Serves one connection until the peer closes it, breaks the framing, or
+/// falls foul of `options`.
 ///
 /// Requests are answered one at a time, in order. A frame that is not a
 /// valid request gets an error reply and the connection stays usable; a
 /// frame too large to read gets an error reply and the connection closes.
-/// Never panics on peer input. If the peer disconnects while a call (such
-/// as a wait) is running, the call is dropped.
-pub async fn serve_connection<S>(stream: S, registries: Arc<dyn Registries>) -> ConnectionEnd
+/// With a token, the first request must be a hello carrying it; any other
+/// first request gets an error reply and the connection closes. Never
+/// panics on peer input. If the peer disconnects while a call (such as a
+/// wait) is running, the call is dropped.
+pub async fn serve_connection_with<S>(
+    stream: S,
+    registries: Arc<dyn Registries>,
+    options: &ServeOptions,
+) -> ConnectionEnd
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let (reader, mut writer) = tokio::io::split(stream);
     let mut reader = BufReader::new(reader);
     let mut bound: Option<(String, Served)> = None;
+    let mut authenticated = options.token.is_none();
     loop {
-        let body = match read_frame_bytes(&mut reader).await {
+        let body = match read_request(&mut reader, options).await {
             Ok(body) => body,
-            Err(FrameError::Closed) => return ConnectionEnd::Closed,
-            Err(error @ FrameError::TooLarge(_)) => {
+            Err(ConnectionEnd::Broken(error @ FrameError::TooLarge(_))) => {
                 let _ = write_frame(&mut writer, &malformed_reply(&[], &error)).await;
                 return ConnectionEnd::Broken(error);
             }
-            Err(error) => return ConnectionEnd::Broken(error),
+            Err(end) => return end,
         };
         let reply = match decode::<RequestFrame>(&body) {
             Err(error) => malformed_reply(&body, &error),
+            Ok(request) if !authenticated => {
+                let presented = match &request.call {
+                    Call::Hello { token, .. } => token.as_deref(),
+                    _ => None,
+                };
+                let expected = options.token.as_deref().unwrap_or_default();
+                if !presented.is_some_and(|token| same_token(token.as_bytes(), expected.as_bytes()))
+                {
+                    let refusal = ReplyFrame {
+                        id: request.id,
+                        outcome: Outcome::Err(RegistryError::backend(
+                            "procreg-remote: this server needs a token: open with a hello carrying it (PROCREG_TOKEN)",
+                        )),
+                    };
+                    let _ = write_frame(&mut writer, &refusal).await;
+                    return ConnectionEnd::Unauthorized;
+                }
+                authenticated = true;
+                let id = request.id;
+                let result = answer(registries.as_ref(), &mut bound, request).await;
+                ReplyFrame {
+                    id,
+                    outcome: match result {
+                        Ok(value) => Outcome::Ok(value),
+                        Err(error) => Outcome::Err(error),
+                    },
+                }
+            }
             Ok(request) => {
                 let id = request.id;
                 let may_block = request.call.may_block();
@@ -131,7 +266,7 @@ where
                 }
             }
         };
-        if let Err(error) = write_frame(&mut writer, &reply).await {
+        if let Err(error) = write_frame_limited(&mut writer, &reply, MAX_REPLY_BYTES).await {
             return ConnectionEnd::Broken(error);
         }
     }

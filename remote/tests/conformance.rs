@@ -29,6 +29,7 @@ impl Registries for PerNamespace {
             Served {
                 registry: Arc::new(MemoryRegistry::new(Arc::new(clock.clone()))),
                 clock: Some(clock),
+                durability: None,
             }
         });
         Ok(entry.clone())
