@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use support::{procreg, text, Server};
@@ -53,7 +53,7 @@ fn until_closed(stream: &mut TcpStream, limit: Duration) -> (Vec<u8>, Option<Dur
 
 #[test]
 fn stalled_half_frames_and_idle_sockets_are_closed_and_checks_go_on() {
-    let server = Server::start_with(
+    let mut server = Server::start_with(
         "memory",
         &std::env::temp_dir(),
         &["--frame-deadline-secs", "1", "--idle-timeout-secs", "2"],
@@ -78,7 +78,40 @@ fn stalled_half_frames_and_idle_sockets_are_closed_and_checks_go_on() {
     }
     let (_, closed) = until_closed(&mut idle, Duration::from_secs(10));
     assert!(closed.is_some(), "an idle socket stays open");
+    let mut line = String::new();
+    server.log.read_line(&mut line).expect("a log line");
+    assert!(
+        line.starts_with("procreg-remote: peer 127.0.0.1:")
+            && line.contains("did not finish a frame within 1 s"),
+        "{line}"
+    );
     check_passes(&server.address, &[]);
+}
+
+#[test]
+fn scratch_backed_namespaces_are_not_called_durable() {
+    let dir = std::env::temp_dir().join(format!("procreg-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let db = format!("sqlite:{}", dir.join("served.db").display());
+    let server = Server::start_with(&db, &dir, &[], &[]);
+    let output = procreg(&[
+        "check",
+        "--backend",
+        &format!("tcp://{}", server.address),
+        "--only",
+        "REG-15",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        report["suite"]["capabilities"]["durability_tier"], "inline",
+        "its files go when the server stops"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
 /// Runs the built `procreg` with `args`.
 pub fn procreg(args: &[&str]) -> Output {
@@ -24,6 +24,8 @@ pub struct Server {
     pub child: Child,
     /// `127.0.0.1:PORT`.
     pub address: String,
+    /// The rest of the server's stderr (its log), after the address line.
+    pub log: BufReader<ChildStderr>,
 }
 
 impl Server {
@@ -53,8 +55,8 @@ impl Server {
             .spawn()
             .expect("serve starts");
         let mut line = String::new();
-        BufReader::new(child.stderr.take().expect("stderr"))
-            .read_line(&mut line)
+        let mut log = BufReader::new(child.stderr.take().expect("stderr"));
+        log.read_line(&mut line)
             .expect("serve announces its address");
         let from = line.find("tcp://").expect("an address") + "tcp://".len();
         let address = line[from..]
@@ -63,7 +65,11 @@ impl Server {
             .expect("address")
             .trim_end_matches(',')
             .to_owned();
-        Self { child, address }
+        Self {
+            child,
+            address,
+            log,
+        }
     }
 }
 
