@@ -10,7 +10,9 @@ use procreg_memory::MemoryRegistry;
 use procreg_mutants::{self as mutants, Mutant};
 use procreg_postgres::{PgOptions, PgScratchSchemas};
 use procreg_remote::{RemoteNamespaces, RemoteOptions, TcpConnector};
-use procreg_sqlite::{inspect_file, FileKind, SqliteFiles, SqliteOptions, SqliteRegistry};
+use procreg_sqlite::{
+    inspect_file, FileKind, PlantedBug, SqliteFiles, SqliteOptions, SqliteRegistry,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -76,10 +78,17 @@ impl BackendSpec {
                         mutant.description
                     ));
                 }
+                for (_, name, description) in PlantedBug::ALL {
+                    listing.push_str(&format!("{name:<36} [REG-17] {description}\n"));
+                }
                 return Err(CliError::listing(listing));
             }
-            if mutants::by_id(name).is_none() {
-                let names: Vec<&str> = mutants::zoo().iter().map(|mutant| mutant.id).collect();
+            if mutants::by_id(name).is_none() && PlantedBug::by_name(name).is_none() {
+                let names: Vec<&str> = mutants::zoo()
+                    .iter()
+                    .map(|mutant| mutant.id)
+                    .chain(PlantedBug::ALL.iter().map(|(_, name, _)| *name))
+                    .collect();
                 return Err(CliError::usage(format!(
                     "unknown mutant `{name}`; the zoo has: {}",
                     names.join(", ")
@@ -112,9 +121,11 @@ impl BackendSpec {
             Self::Sqlite(path) => Ok(Factory::Sqlite(sqlite_factory(path)?)),
             Self::Postgres(url) => Ok(Factory::Postgres(postgres_factory(url)?)),
             Self::Tcp(address) => Ok(Factory::Tcp(tcp_factory(address)?)),
-            Self::Mutant(name) => mutants::by_id(name)
-                .map(Factory::Mutant)
-                .ok_or_else(|| CliError::usage(format!("unknown mutant `{name}`"))),
+            Self::Mutant(name) => match (mutants::by_id(name), PlantedBug::by_name(name)) {
+                (Some(mutant), _) => Ok(Factory::Mutant(mutant)),
+                (None, Some(bug)) => Ok(Factory::Sqlite(scratch_sqlite(Some(bug))?)),
+                (None, None) => Err(CliError::usage(format!("unknown mutant `{name}`"))),
+            },
         }
     }
 }
@@ -310,10 +321,19 @@ pub fn sqlite_factory(path: &Path) -> Result<SqliteFactory, CliError> {
             "the sqlite backend failed to start on `{shown}`: {error}"
         )));
     }
-    let files =
-        SqliteFiles::scratch("procreg-scratch-", SqliteOptions::default()).map_err(|error| {
-            CliError::backend(format!("could not create a scratch directory: {error}"))
-        })?;
+    scratch_sqlite(None)
+}
+
+/// Fresh SQLite files in a scratch directory, built with `planted_bug` (the
+/// zoo's `mutant:sqlite_*`) or none.
+fn scratch_sqlite(planted_bug: Option<PlantedBug>) -> Result<SqliteFactory, CliError> {
+    let options = SqliteOptions {
+        planted_bug,
+        ..SqliteOptions::default()
+    };
+    let files = SqliteFiles::scratch("procreg-scratch-", options).map_err(|error| {
+        CliError::backend(format!("could not create a scratch directory: {error}"))
+    })?;
     Ok(DurableFactory::new(files))
 }
 

@@ -513,3 +513,33 @@ fn should_divergences_warn_unless_strict_in_every_phase() {
     let strict = procreg(&strict_args);
     assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
 }
+
+#[test]
+fn planted_sqlite_bugs_fail_the_generic_cross_handle_checks() {
+    for (mutant, check) in [
+        (
+            "mutant:sqlite_deferred_claim",
+            "reg_handles_racing_claims_have_one_winner",
+        ),
+        (
+            "mutant:sqlite_deferred_append",
+            "reg_handles_racing_appends_keep_the_log_gap_free",
+        ),
+    ] {
+        let output = procreg(&["check", "--backend", mutant, "--only", "REG-17", "--quiet"]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{mutant}: {}",
+            stdout(&output)
+        );
+        let report = stdout(&output);
+        assert!(
+            report.contains(&format!("FAIL  {check}"))
+                && report.contains("must not surface as an error"),
+            "{mutant}: {report}"
+        );
+    }
+    let listing = stdout(&procreg(&["check", "--backend", "mutant:?"]));
+    assert!(listing.contains("sqlite_deferred_claim"), "{listing}");
+}

@@ -37,6 +37,8 @@ pub struct Needs {
     pub blocking_waits: bool,
     /// A second handle on the same storage.
     pub reopen: bool,
+    /// Several live handles on one store at once.
+    pub handles: bool,
 }
 
 impl Needs {
@@ -46,6 +48,7 @@ impl Needs {
         typed_errors: false,
         blocking_waits: false,
         reopen: false,
+        handles: false,
     };
 
     /// Adds the injected-clock need.
@@ -72,6 +75,12 @@ impl Needs {
         self
     }
 
+    /// Adds the need for several live handles on one store.
+    pub const fn handles(mut self) -> Self {
+        self.handles = true;
+        self
+    }
+
     /// Why a backend with `capabilities` cannot run a check with these
     /// needs, or `None` when it can.
     pub fn missing(&self, capabilities: &Capabilities) -> Option<String> {
@@ -87,6 +96,11 @@ impl Needs {
         }
         if self.reopen && !capabilities.reopen {
             missing.push("reopen (the backend declares no durable storage to reopen)");
+        }
+        if self.handles && !(capabilities.handles && capabilities.reopen) {
+            missing.push(
+                "several live handles on one store (the backend declares no Capabilities::handles)",
+            );
         }
         (!missing.is_empty()).then(|| format!("needs {}", missing.join(" and ")))
     }

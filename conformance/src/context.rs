@@ -173,6 +173,31 @@ impl<'a> CheckContext<'a> {
         Ok(())
     }
 
+    /// `count` handles on the store under test, the registry under test
+    /// first, the others opened through the factory's `reopen` while it
+    /// stays in use (needs `handles`).
+    pub async fn handles(
+        &self,
+        count: usize,
+    ) -> Result<Vec<Arc<dyn ProcessRegistry>>, CheckFailure> {
+        self.step(format!("opening {count} handles on one store"));
+        let mut handles = vec![Arc::clone(&self.registry)];
+        while handles.len() < count {
+            let handle = self
+                .factory
+                .reopen(&self.registry, self.clock.as_clock())
+                .await
+                .map_err(|error| {
+                    failure(
+                        "SUITE",
+                        format!("opening another handle failed: {}", render_error(&error)),
+                    )
+                })?;
+            handles.push(handle);
+        }
+        Ok(handles)
+    }
+
     fn count(&self) {
         self.assertions.fetch_add(1, Ordering::Relaxed);
     }

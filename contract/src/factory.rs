@@ -49,6 +49,12 @@ pub struct Capabilities {
     /// parallelism declare `false`; their histories are saved to replay.
     #[serde(default)]
     pub inline_calls: bool,
+    /// Whether several live handles may share one store at once, as many
+    /// workers each open their own handle on one database: `reopen` then
+    /// hands back a further handle while the first stays in use, and every
+    /// rule holds whichever handle a call goes through (REG-17).
+    #[serde(default)]
+    pub handles: bool,
 }
 
 impl Default for Capabilities {
@@ -62,17 +68,20 @@ impl Default for Capabilities {
             blocking_waits: true,
             reopen: false,
             inline_calls: true,
+            handles: false,
         }
     }
 }
 
 impl Capabilities {
-    /// A durable backend that can reopen its storage (its calls reach real storage).
+    /// A durable backend that can reopen its storage, with several live
+    /// handles on one store (its calls reach real storage).
     pub fn durable() -> Self {
         Self {
             durability_tier: DurabilityTier::Durable,
             reopen: true,
             inline_calls: false,
+            handles: true,
             ..Self::default()
         }
     }

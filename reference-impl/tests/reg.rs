@@ -545,3 +545,52 @@ async fn reg_16_a_second_handle_on_the_same_storage_sees_every_acknowledged_writ
         .expect("claim after expiry");
     assert!(next.fencing_token > lease.fencing_token);
 }
+
+/// Handles on one in-memory store are `Arc` clones: racing claims through
+/// four of them have one winner and typed losers, racing appends keep the
+/// log gap-free, and each handle reads what another acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_17_racing_calls_through_many_handles_end_as_on_one() {
+    let (registry, _clock) = common::registry();
+    let store: Arc<dyn ProcessRegistry> = Arc::new(registry);
+    let handles: Vec<Arc<dyn ProcessRegistry>> = (0..4).map(|_| Arc::clone(&store)).collect();
+    common::register(handles[0].as_ref(), "p").await;
+    let claims: Vec<_> = handles
+        .iter()
+        .enumerate()
+        .map(|(index, handle)| {
+            let handle = Arc::clone(handle);
+            tokio::spawn(async move {
+                handle
+                    .claim_process_lease("p", &format!("w{index}"), 1_000)
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for claim in claims {
+        match claim.await.expect("the task ran") {
+            Ok(_) => winners += 1,
+            Err(error) => assert_eq!(error.kind, ErrorKind::LeaseHeld, "{error}"),
+        }
+    }
+    assert_eq!(winners, 1);
+    let appends: Vec<_> = handles
+        .iter()
+        .map(|handle| {
+            let handle = Arc::clone(handle);
+            tokio::spawn(async move { handle.append_event("p", common::note(json!({}))).await })
+        })
+        .collect();
+    for append in appends {
+        append.await.expect("the task ran").expect("appended");
+    }
+    let sequences: Vec<u64> = handles[3]
+        .events_after("p", 0)
+        .await
+        .expect("read through another handle")
+        .iter()
+        .map(|event| event.sequence)
+        .collect();
+    assert_eq!(sequences, [1, 2, 3, 4]);
+}

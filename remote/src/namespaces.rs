@@ -67,6 +67,8 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             },
             reopen: true,
             inline_calls: false,
+            // Connections bound to one namespace are handles on one store.
+            handles: true,
             ..Capabilities::default()
         };
         Ok(Self {

@@ -71,12 +71,15 @@
 mod codec;
 mod files;
 mod inspect;
+mod planted;
 mod registry;
 mod schema;
 mod store;
 
 pub use files::SqliteFiles;
 pub use inspect::{inspect_file, FileKind};
+pub use planted::PlantedBug;
+use planted::WriteKind;
 pub use schema::SCHEMA_VERSION;
 
 use codec::{backend_error, Failure};
@@ -112,6 +115,8 @@ pub struct SqliteOptions {
     pub poll_interval: Duration,
     /// Commit durability (default [`Synchronous::Full`]).
     pub synchronous: Synchronous,
+    /// A deliberate bug for the kit's zoo (default none); see [`PlantedBug`].
+    pub planted_bug: Option<PlantedBug>,
 }
 
 impl Default for SqliteOptions {
@@ -120,6 +125,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             poll_interval: Duration::from_millis(25),
             synchronous: Synchronous::Full,
+            planted_bug: None,
         }
     }
 }
@@ -262,7 +268,21 @@ impl SqliteRegistry {
         T: Send + 'static,
         F: FnOnce(&Store<'_>, u64) -> RegistryResult<T> + Send + 'static,
     {
-        self.run(TransactionBehavior::Immediate, op).await
+        self.write_as(WriteKind::Other, op).await
+    }
+
+    /// [`Self::write`] for a write a planted bug may start deferred.
+    async fn write_as<T, F>(&self, kind: WriteKind, op: F) -> RegistryResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>, u64) -> RegistryResult<T> + Send + 'static,
+    {
+        let behavior = if kind.deferred_under(self.inner.options.planted_bug) {
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Immediate
+        };
+        self.run(behavior, op).await
     }
 
     /// A read-only method: one deferred transaction, one snapshot.

@@ -1,5 +1,6 @@
 //! The `ProcessRegistry` implementation: every method as one transaction of `Store` calls.
 
+use crate::planted::WriteKind;
 use crate::SqliteRegistry;
 use async_trait::async_trait;
 use procreg::{
@@ -120,7 +121,9 @@ impl ProcessRegistry for SqliteRegistry {
     ) -> RegistryResult<ProcessEventAppendResult> {
         let process_id = process_id.to_owned();
         let (result, _) = self
-            .write(move |store, now_ms| store.append(&process_id, &request, now_ms))
+            .write_as(WriteKind::Append, move |store, now_ms| {
+                store.append(&process_id, &request, now_ms)
+            })
             .await?;
         self.notify();
         Ok(result)
@@ -173,7 +176,9 @@ impl ProcessRegistry for SqliteRegistry {
         let request = ProcessEventAppendRequest::terminal(process_id, &await_output);
         let process_id = process_id.to_owned();
         let (_, record) = self
-            .write(move |store, now_ms| store.append(&process_id, &request, now_ms))
+            .write_as(WriteKind::Append, move |store, now_ms| {
+                store.append(&process_id, &request, now_ms)
+            })
             .await?;
         self.notify();
         Ok(record)
@@ -205,8 +210,10 @@ impl ProcessRegistry for SqliteRegistry {
         lease_ttl_ms: u64,
     ) -> RegistryResult<ProcessLease> {
         let (process_id, owner_id) = (process_id.to_owned(), owner_id.to_owned());
-        self.write(move |store, now_ms| store.claim(&process_id, &owner_id, lease_ttl_ms, now_ms))
-            .await
+        self.write_as(WriteKind::Claim, move |store, now_ms| {
+            store.claim(&process_id, &owner_id, lease_ttl_ms, now_ms)
+        })
+        .await
     }
 
     async fn renew_process_lease(

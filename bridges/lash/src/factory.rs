@@ -15,6 +15,8 @@ use std::sync::Arc;
 ///   `wait_event_after` and `await_process`.
 /// - `inline_calls: false`: lash's SQLite registry runs on real files and
 ///   threads, so histories run with real parallelism.
+/// - `handles: false`: the cross-handle checks (REG-17) are not yet pinned
+///   for lash's registries (see docs/lash-compat.md).
 pub fn lash_capabilities(durability_tier: DurabilityTier, reopen: bool) -> Capabilities {
     Capabilities {
         durability_tier,
@@ -23,6 +25,7 @@ pub fn lash_capabilities(durability_tier: DurabilityTier, reopen: bool) -> Capab
         blocking_waits: true,
         reopen,
         inline_calls: false,
+        handles: false,
     }
 }
 

@@ -6,6 +6,7 @@
 //! `PROCREG_BLESS=1 cargo test -p procreg-tests --test kill_matrix`
 //! rewrites the file. Nothing else writes it.
 
+mod planted;
 mod sim;
 mod suite;
 
@@ -54,8 +55,14 @@ async fn every_mutant_dies_and_the_kill_matrix_is_current() {
     .await
     .expect("the simulation panicked");
     let (sim_section, sim_missed) = sim::section(&simulated);
+    let planted = planted::run().await;
     let matrix = suite::render_matrix(&rows, all_checks().len(), &ignored);
-    let fresh = format!("{}\n\n{sim_section}", matrix.trim_end());
+    let fresh = format!(
+        "{}\n\n{}\n{}",
+        matrix.trim_end(),
+        sim_section.trim_end(),
+        planted::section(&planted)
+    );
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/kill-matrix.md");
     compare_or_bless(&path, &fresh);
 
@@ -89,5 +96,14 @@ async fn every_mutant_dies_and_the_kill_matrix_is_current() {
     assert!(
         sim_missed.is_empty(),
         "the simulation missed: {sim_missed:?}"
+    );
+    let planted_survivors: Vec<&str> = planted
+        .iter()
+        .filter(|(_, _, killers)| killers.is_empty())
+        .map(|(name, _, _)| *name)
+        .collect();
+    assert!(
+        planted_survivors.is_empty(),
+        "planted SQLite bugs survived the suite: {planted_survivors:?}"
     );
 }

@@ -1,5 +1,6 @@
 //! REG: registration validation, idempotence, hashing, durability tier and durability across reopen.
 
+mod handles;
 mod idempotency;
 mod record;
 mod reopen;
@@ -7,6 +8,12 @@ mod support;
 mod validation;
 
 use crate::check::{Check, Level, Needs};
+use handles::{
+    racing_appends_keep_the_log_gap_free, racing_claims_have_one_winner,
+    racing_keyed_appends_store_the_key_once, racing_registrations_store_one_record,
+    racing_renewals_releases_and_grants_settle, racing_terminal_writes_end_the_process_once,
+    reads_see_what_another_handle_acknowledged,
+};
 use idempotency::{
     different_content_under_a_registered_id_conflicts, hash_is_a_pure_function_of_prepared_content,
     identical_registration_returns_the_stored_record,
@@ -151,6 +158,55 @@ pub(crate) fn checks() -> Vec<Check> {
             level: Level::Must,
             needs: Needs::NONE.reopen(),
             body: |cx| Box::pin(replay_keys_and_fencing_tokens_survive_reopen(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_claims_have_one_winner",
+            rules: &["REG-17", "LEASE-20"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors().handles(),
+            body: |cx| Box::pin(racing_claims_have_one_winner(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_appends_keep_the_log_gap_free",
+            rules: &["REG-17", "EVENT-2"],
+            level: Level::Must,
+            needs: Needs::NONE.handles(),
+            body: |cx| Box::pin(racing_appends_keep_the_log_gap_free(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_keyed_appends_store_the_key_once",
+            rules: &["REG-17", "REPLAY-1"],
+            level: Level::Must,
+            needs: Needs::NONE.handles(),
+            body: |cx| Box::pin(racing_keyed_appends_store_the_key_once(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_registrations_store_one_record",
+            rules: &["REG-17", "REG-9"],
+            level: Level::Must,
+            needs: Needs::NONE.handles(),
+            body: |cx| Box::pin(racing_registrations_store_one_record(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_terminal_writes_end_the_process_once",
+            rules: &["REG-17", "TERM-3", "TERM-5"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors().handles(),
+            body: |cx| Box::pin(racing_terminal_writes_end_the_process_once(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_renewals_releases_and_grants_settle",
+            rules: &["REG-17", "LEASE-7", "GRANT-2", "GRANT-5"],
+            level: Level::Must,
+            needs: Needs::NONE.handles(),
+            body: |cx| Box::pin(racing_renewals_releases_and_grants_settle(cx)),
+        },
+        Check {
+            id: "reg_handles_reads_see_what_another_handle_acknowledged",
+            rules: &["REG-17"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors().handles(),
+            body: |cx| Box::pin(reads_see_what_another_handle_acknowledged(cx)),
         },
     ]
 }
