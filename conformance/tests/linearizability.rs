@@ -524,3 +524,46 @@ mod mutants {
         );
     }
 }
+
+/// `MemoryRegistry` as one store with many live handles (`Arc` clones).
+struct ManyHandles;
+
+#[async_trait::async_trait]
+impl procreg_conformance::RegistryFactory for ManyHandles {
+    async fn create(
+        &self,
+        clock: std::sync::Arc<dyn procreg::Clock>,
+    ) -> procreg::RegistryResult<std::sync::Arc<dyn procreg::ProcessRegistry>> {
+        Ok(std::sync::Arc::new(MemoryRegistry::new(clock)))
+    }
+
+    async fn reopen(
+        &self,
+        previous: &std::sync::Arc<dyn procreg::ProcessRegistry>,
+        _clock: std::sync::Arc<dyn procreg::Clock>,
+    ) -> procreg::RegistryResult<std::sync::Arc<dyn procreg::ProcessRegistry>> {
+        Ok(std::sync::Arc::clone(previous))
+    }
+
+    fn capabilities(&self) -> procreg_conformance::Capabilities {
+        procreg_conformance::Capabilities {
+            reopen: true,
+            handles: true,
+            ..procreg_conformance::Capabilities::default()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_with_many_handles_has_its_tasks_spread_over_them() {
+    use procreg_conformance::linearizability::HANDLES_PER_HISTORY;
+    let history = record_history(&ManyHandles, &HistoryConfig::default())
+        .await
+        .expect("recorded");
+    assert_eq!(history.handles, HANDLES_PER_HISTORY);
+    assert_eq!(check_history(&history).verdict, Verdict::Linearizable);
+    let plain = recorded(&HistoryConfig::default()).await;
+    assert_eq!(plain.handles, 1, "a closure factory has one handle");
+    let saved = serde_json::to_value(&history).expect("serialises");
+    assert_eq!(saved["handles"], serde_json::json!(HANDLES_PER_HISTORY));
+}

@@ -368,6 +368,10 @@ impl Operation {
 pub struct History {
     /// The reading of the registry's manual clock, constant during the run.
     pub clock_ms: u64,
+    /// Handles on one store the tasks were spread over (task `i` used handle
+    /// `i % handles`); 1 for a backend without `Capabilities::handles`.
+    #[serde(default = "one_handle")]
+    pub handles: usize,
     /// The tier the registry reported.
     pub durability_tier: DurabilityTier,
     /// Whether errors are compared by kind (`false`: any error matches any error).
@@ -376,11 +380,17 @@ pub struct History {
     pub operations: Vec<Operation>,
 }
 
+/// The handle count of a history saved before it was recorded.
+fn one_handle() -> usize {
+    1
+}
+
 impl History {
     /// An empty history of a registry whose clock reads `clock_ms`, with typed errors.
     pub fn new(clock_ms: u64) -> Self {
         Self {
             clock_ms,
+            handles: 1,
             durability_tier: DurabilityTier::Inline,
             typed_errors: true,
             operations: Vec::new(),

@@ -95,6 +95,6 @@ pub use checker::{check_history, check_history_for, check_history_with, CheckCon
 pub use history::{
     await_output, target_scope, History, HistoryOp, OpValue, Operation, Outcome, OWNERS,
 };
-pub use record::{process_id, record_history, HistoryConfig, OpMix};
+pub use record::{process_id, record_history, HistoryConfig, OpMix, HANDLES_PER_HISTORY};
 pub use report::{Counterexample, LinearizabilityReport, Verdict};
 pub use table::render_table;

@@ -455,6 +455,10 @@ fn record_scheduled<F: RegistryFactory + ?Sized>(
     })
 }
 
+/// Handles on one store a history's tasks are spread over, for a backend
+/// that declares `Capabilities::handles`.
+pub const HANDLES_PER_HISTORY: usize = 3;
+
 /// Spawns the tasks on the current runtime and collects their calls.
 async fn record_tasks<F: RegistryFactory + ?Sized>(
     factory: &F,
@@ -464,6 +468,14 @@ async fn record_tasks<F: RegistryFactory + ?Sized>(
     let capabilities = factory.capabilities();
     let clock = ManualClock::new(CHECK_START_MS);
     let registry = factory.create(Arc::new(clock.clone())).await?;
+    // A backend with several live handles on one store gets its tasks spread
+    // over them, as many workers each open their own handle (REG-17).
+    let mut stores = vec![Arc::clone(&registry)];
+    if capabilities.handles && capabilities.reopen {
+        while stores.len() < HANDLES_PER_HISTORY {
+            stores.push(factory.reopen(&registry, Arc::new(clock.clone())).await?);
+        }
+    }
     let shared = Arc::new(Shared::default());
     let mut handles = Vec::with_capacity(config.tasks);
     for index in 0..config.tasks {
@@ -477,7 +489,7 @@ async fn record_tasks<F: RegistryFactory + ?Sized>(
             leases: Vec::new(),
         };
         handles.push(tokio::spawn(task.run(
-            Arc::clone(&registry),
+            Arc::clone(&stores[index % stores.len()]),
             Arc::clone(&shared),
             config.clone(),
         )));
@@ -495,6 +507,7 @@ async fn record_tasks<F: RegistryFactory + ?Sized>(
     }
     Ok(History {
         clock_ms: procreg::Clock::now_ms(&clock),
+        handles: stores.len(),
         durability_tier: registry.durability_tier(),
         typed_errors: capabilities.errors == ErrorTyping::Typed,
         operations,
