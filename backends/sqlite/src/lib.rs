@@ -130,6 +130,9 @@ impl Default for SqliteOptions {
     }
 }
 
+/// How long the planted `UnflushedAppend` keeps an acknowledged append uncommitted.
+const UNFLUSHED_DELAY: Duration = Duration::from_millis(50);
+
 /// What one handle owns: its connection, the file it names, its clock and
 /// its change notifier.
 struct Inner {
@@ -277,12 +280,59 @@ impl SqliteRegistry {
         T: Send + 'static,
         F: FnOnce(&Store<'_>, u64) -> RegistryResult<T> + Send + 'static,
     {
-        let behavior = if kind.deferred_under(self.inner.options.planted_bug) {
+        let bug = self.inner.options.planted_bug;
+        if kind.acknowledged_early_under(bug) {
+            return self.run_acknowledged_early(op).await;
+        }
+        let behavior = if kind.deferred_under(bug) {
             TransactionBehavior::Deferred
         } else {
             TransactionBehavior::Immediate
         };
         self.run(behavior, op).await
+    }
+
+    /// The planted `UnflushedAppend`: answers as soon as `op` ran, and
+    /// commits [`UNFLUSHED_DELAY`] later, still holding the connection.
+    async fn run_acknowledged_early<T, F>(&self, op: F) -> RegistryResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store<'_>, u64) -> RegistryResult<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.conn.lock().unwrap_or_else(PoisonError::into_inner);
+            let tx = match conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .fail(&inner.label, "starting a transaction")
+            {
+                Ok(tx) => tx,
+                Err(error) => {
+                    let _ = answer.send(Err(error));
+                    return;
+                }
+            };
+            let now_ms = inner.clock.now_ms();
+            let store = Store {
+                conn: &tx,
+                label: &inner.label,
+            };
+            let value = op(&store, now_ms);
+            let failed = value.is_err();
+            let _ = answer.send(value);
+            if !failed {
+                std::thread::sleep(UNFLUSHED_DELAY);
+                let _ = tx.commit();
+            }
+        });
+        answered.await.unwrap_or_else(|_| {
+            Err(backend_error(
+                &self.inner.label,
+                "the blocking task failed",
+                "no answer",
+            ))
+        })
     }
 
     /// A read-only method: one deferred transaction, one snapshot.

@@ -13,11 +13,15 @@ pub enum PlantedBug {
     /// `append_event` reads the next sequence in a deferred transaction:
     /// racing appends through two handles fail with "database is busy".
     DeferredAppend,
+    /// `append_event` answers before its transaction commits (a write-behind
+    /// acknowledgement): another handle reading right after the answer does
+    /// not see the event, and a kill -9 then loses it.
+    UnflushedAppend,
 }
 
 impl PlantedBug {
     /// Every planted bug with its zoo name and what it breaks.
-    pub const ALL: [(PlantedBug, &'static str, &'static str); 2] = [
+    pub const ALL: [(PlantedBug, &'static str, &'static str); 3] = [
         (
             PlantedBug::DeferredClaim,
             "sqlite_deferred_claim",
@@ -27,6 +31,11 @@ impl PlantedBug {
             PlantedBug::DeferredAppend,
             "sqlite_deferred_append",
             "SqliteRegistry appending in a deferred transaction: an append racing another handle fails with `database is busy`",
+        ),
+        (
+            PlantedBug::UnflushedAppend,
+            "sqlite_unflushed_append",
+            "SqliteRegistry acknowledging an append before its transaction commits: another handle does not see it yet, and a kill -9 loses it",
         ),
     ];
 
@@ -48,6 +57,14 @@ pub(crate) enum WriteKind {
 }
 
 impl WriteKind {
+    /// Whether `bug` makes this write answer before it commits.
+    pub(crate) fn acknowledged_early_under(self, bug: Option<PlantedBug>) -> bool {
+        matches!(
+            (self, bug),
+            (WriteKind::Append, Some(PlantedBug::UnflushedAppend))
+        )
+    }
+
     /// Whether `bug` makes this write start deferred instead of immediate.
     pub(crate) fn deferred_under(self, bug: Option<PlantedBug>) -> bool {
         matches!(
