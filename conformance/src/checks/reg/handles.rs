@@ -6,7 +6,7 @@
 use super::support::register;
 use crate::check::{CheckFailure, CheckResult};
 use crate::context::{failure, CheckContext};
-use crate::fixtures::{note, registration, session, NOTE};
+use crate::fixtures::{note, registration, session, wake, NOTE};
 use procreg::{
     ErrorKind, ProcessAwaitOutput, ProcessEventAppendRequest, ProcessHandleDescriptor,
     ProcessLeaseCompletion, ProcessRegistry, RegistryError, RegistryResult,
@@ -376,6 +376,103 @@ pub(super) async fn reads_see_what_another_handle_acknowledged(
             "REG-17",
             matches!(&refused, Err(error) if error.kind == ErrorKind::LeaseHeld),
             || format!("claim_process_lease({id}, second) through another handle while first holds fence {}: expected error lease_held, observed {refused:?}", lease.fencing_token),
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) async fn racing_acks_transfers_and_session_deletes_settle(
+    cx: CheckContext<'_>,
+) -> CheckResult {
+    let handles = cx.handles(HANDLES).await?;
+    for round in 0..ROUNDS {
+        let id = format!("woken-{round}");
+        register(&cx, "REG-17", registration(&id)).await?;
+        let target = session(&format!("inbox-{round}"));
+        let appended = cx.ok(
+            "REG-17",
+            &format!("append_event({id}, wake)"),
+            handles[0].append_event(&id, wake("ping", &target)).await,
+        )?;
+        let sequence = appended.event.sequence;
+        let what = format!("ack_wake({id}, {sequence})");
+        let results = race(&cx, &handles, &what, |_, handle| {
+            let id = id.clone();
+            async move { handle.ack_wake(&id, sequence).await }
+        })
+        .await?;
+        all_succeed(&what, results)?;
+        let pending = cx.ok(
+            "REG-17",
+            &format!("wake_events_after({id}, 0)"),
+            handles[HANDLES - 1].wake_events_after(&id, 0).await,
+        )?;
+        cx.ensure_eq(
+            "WAKE-10",
+            &format!("{what}: wakes left"),
+            &0,
+            &pending.len(),
+        )?;
+
+        let (from, to) = (
+            session(&format!("from-{round}")),
+            session(&format!("to-{round}")),
+        );
+        let moved: Vec<String> = (0..3).map(|n| format!("moved-{round}-{n}")).collect();
+        for process in &moved {
+            register(&cx, "REG-17", registration(process)).await?;
+            cx.ok(
+                "REG-17",
+                &format!("grant_handle({process})"),
+                handles[0]
+                    .grant_handle(&from, process, ProcessHandleDescriptor::labelled("moved"))
+                    .await,
+            )?;
+        }
+        let what = format!("transfer_handle_grants(from-{round} -> to-{round})");
+        let results = race(&cx, &handles, &what, |_, handle| {
+            let (from, to, moved) = (from.clone(), to.clone(), moved.clone());
+            async move { handle.transfer_handle_grants(&from, &to, &moved).await }
+        })
+        .await?;
+        let mut winners = 0;
+        for (index, result) in results.iter().enumerate() {
+            match result {
+                Ok(()) => winners += 1,
+                Err(error) => typed_loser(&what, index, error, ErrorKind::GrantMissing)?,
+            }
+        }
+        cx.ensure_eq("GRANT-12", &format!("{what}: winners"), &1, &winners)?;
+        let landed = cx.ok(
+            "REG-17",
+            &format!("list_handle_grants(to-{round})"),
+            handles[2].list_handle_grants(&to).await,
+        )?;
+        cx.ensure_eq(
+            "GRANT-11",
+            &format!("{what}: grants moved"),
+            &moved.len(),
+            &landed.len(),
+        )?;
+
+        let session_id = format!("to-{round}");
+        let what = format!("delete_session_process_state({session_id})");
+        let results = race(&cx, &handles, &what, |_, handle| {
+            let session_id = session_id.clone();
+            async move { handle.delete_session_process_state(&session_id).await }
+        })
+        .await?;
+        all_succeed(&what, results)?;
+        let left = cx.ok(
+            "REG-17",
+            &format!("list_handle_grants(to-{round}) after the deletes"),
+            handles[1].list_handle_grants(&to).await,
+        )?;
+        cx.ensure_eq(
+            "SESSION-1",
+            &format!("{what}: grants left"),
+            &0,
+            &left.len(),
         )?;
     }
     Ok(())

@@ -9,10 +9,10 @@ mod validation;
 
 use crate::check::{Check, Level, Needs};
 use handles::{
-    racing_appends_keep_the_log_gap_free, racing_claims_have_one_winner,
-    racing_keyed_appends_store_the_key_once, racing_registrations_store_one_record,
-    racing_renewals_releases_and_grants_settle, racing_terminal_writes_end_the_process_once,
-    reads_see_what_another_handle_acknowledged,
+    racing_acks_transfers_and_session_deletes_settle, racing_appends_keep_the_log_gap_free,
+    racing_claims_have_one_winner, racing_keyed_appends_store_the_key_once,
+    racing_registrations_store_one_record, racing_renewals_releases_and_grants_settle,
+    racing_terminal_writes_end_the_process_once, reads_see_what_another_handle_acknowledged,
 };
 use idempotency::{
     different_content_under_a_registered_id_conflicts, hash_is_a_pure_function_of_prepared_content,
@@ -207,6 +207,13 @@ pub(crate) fn checks() -> Vec<Check> {
             level: Level::Must,
             needs: Needs::NONE.typed_errors().handles(),
             body: |cx| Box::pin(reads_see_what_another_handle_acknowledged(cx)),
+        },
+        Check {
+            id: "reg_handles_racing_acks_transfers_and_session_deletes_settle",
+            rules: &["REG-17", "WAKE-10", "GRANT-11", "GRANT-12", "SESSION-1"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors().handles(),
+            body: |cx| Box::pin(racing_acks_transfers_and_session_deletes_settle(cx)),
         },
     ]
 }
