@@ -2,7 +2,9 @@
 
 use crate::dispatch::RawResult;
 use crate::dispatch::{dispatch, hello};
-use crate::frame::{decode, read_frame_bytes, write_frame, write_frame_limited, FrameError};
+use crate::frame::{
+    decode, read_frame_bytes_limited, write_frame, write_frame_limited, FrameError, MAX_FRAME_BYTES,
+};
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
 use crate::reply_budget::{refuse_unreadable, MAX_REPLY_BYTES};
@@ -52,7 +54,14 @@ pub struct ServeOptions {
     pub frame_deadline: Option<Duration>,
     /// A connection silent between frames this long is closed; `None`: never.
     pub idle_timeout: Option<Duration>,
+    /// Refuse an append that would grow a process's log past
+    /// [`crate::MAX_LOG_BYTES`] (see `reply_budget`); off for in-process
+    /// pipes and the simulation, whose traces must hold only the callers' calls.
+    pub log_budget: bool,
 }
+
+/// The largest frame a peer may send before it presented the token.
+pub const PRE_AUTH_FRAME_BYTES: u32 = 64 * 1024;
 
 /// Compares a presented token with the server's in time independent of
 /// where they differ.
@@ -73,6 +82,7 @@ fn same_token(presented: &[u8], expected: &[u8]) -> bool {
 async fn read_request<R: AsyncBufReadExt + AsyncRead + Unpin>(
     reader: &mut R,
     options: &ServeOptions,
+    limit: u32,
 ) -> Result<Vec<u8>, ConnectionEnd> {
     if let Some(idle) = options.idle_timeout {
         match tokio::time::timeout(idle, reader.fill_buf()).await {
@@ -86,7 +96,7 @@ async fn read_request<R: AsyncBufReadExt + AsyncRead + Unpin>(
             Ok(Ok(_)) => {}
         }
     }
-    let frame = read_frame_bytes(reader);
+    let frame = read_frame_bytes_limited(reader, limit);
     let read = match options.frame_deadline {
         Some(deadline) => match tokio::time::timeout(deadline, frame).await {
             Ok(read) => read,
@@ -126,6 +136,7 @@ async fn answer(
     registries: &dyn Registries,
     bound: &mut Option<(String, Served)>,
     request: RequestFrame,
+    log_budget: bool,
 ) -> RawResult {
     if let Call::Hello {
         protocol,
@@ -159,7 +170,7 @@ async fn answer(
     if let (Some(clock), Some(now_ms)) = (&served.clock, request.now_ms) {
         clock.set(now_ms);
     }
-    if let Call::Registry(call) = &request.call {
+    if let (true, Call::Registry(call)) = (log_budget, &request.call) {
         refuse_unreadable(served.registry.as_ref(), call).await?;
     }
     dispatch(served.registry.as_ref(), request.call).await
@@ -197,7 +208,13 @@ where
     let mut bound: Option<(String, Served)> = None;
     let mut authenticated = options.token.is_none();
     loop {
-        let body = match read_request(&mut reader, options).await {
+        // Before the token, a peer may send only a hello: a small frame.
+        let limit = if authenticated {
+            MAX_FRAME_BYTES
+        } else {
+            PRE_AUTH_FRAME_BYTES
+        };
+        let body = match read_request(&mut reader, options, limit).await {
             Ok(body) => body,
             Err(ConnectionEnd::Broken(error @ FrameError::TooLarge(_))) => {
                 let _ = write_frame(&mut writer, &malformed_reply(&[], &error)).await;
@@ -206,39 +223,26 @@ where
             Err(end) => return end,
         };
         let reply = match decode::<RequestFrame>(&body) {
+            Err(error) if !authenticated => {
+                let _ = write_frame(&mut writer, &malformed_reply(&body, &error)).await;
+                return ConnectionEnd::Unauthorized;
+            }
             Err(error) => malformed_reply(&body, &error),
             Ok(request) if !authenticated => {
-                let presented = match &request.call {
-                    Call::Hello { token, .. } => token.as_deref(),
-                    _ => None,
-                };
-                let expected = options.token.as_deref().unwrap_or_default();
-                if !presented.is_some_and(|token| same_token(token.as_bytes(), expected.as_bytes()))
-                {
-                    let refusal = ReplyFrame {
-                        id: request.id,
-                        outcome: Outcome::Err(RegistryError::backend(
-                            "procreg-remote: this server needs a token: open with a hello carrying it (PROCREG_TOKEN)",
-                        )),
-                    };
+                if let Err(refusal) = authenticate(&request, options) {
                     let _ = write_frame(&mut writer, &refusal).await;
                     return ConnectionEnd::Unauthorized;
                 }
                 authenticated = true;
                 let id = request.id;
-                let result = answer(registries.as_ref(), &mut bound, request).await;
-                ReplyFrame {
-                    id,
-                    outcome: match result {
-                        Ok(value) => Outcome::Ok(value),
-                        Err(error) => Outcome::Err(error),
-                    },
-                }
+                let result =
+                    answer(registries.as_ref(), &mut bound, request, options.log_budget).await;
+                reply_to(id, result)
             }
             Ok(request) => {
                 let id = request.id;
                 let may_block = request.call.may_block();
-                let call = answer(registries.as_ref(), &mut bound, request);
+                let call = answer(registries.as_ref(), &mut bound, request, options.log_budget);
                 tokio::pin!(call);
                 // Only a wait may outlive its caller: a peer that hangs up
                 // during one drops it (WAIT-7). Every other call completes,
@@ -257,17 +261,60 @@ where
                 } else {
                     call.await
                 };
-                ReplyFrame {
-                    id,
-                    outcome: match result {
-                        Ok(value) => Outcome::Ok(value),
-                        Err(error) => Outcome::Err(error),
-                    },
-                }
+                reply_to(id, result)
             }
         };
-        if let Err(error) = write_frame_limited(&mut writer, &reply, MAX_REPLY_BYTES).await {
-            return ConnectionEnd::Broken(error);
+        if let Err(end) = write_reply(&mut writer, &reply, options).await {
+            return end;
         }
     }
+}
+
+/// Checks the first request of a token server: a hello carrying the
+/// token; the refusal to send otherwise.
+fn authenticate(request: &RequestFrame, options: &ServeOptions) -> Result<(), ReplyFrame> {
+    let presented = match &request.call {
+        Call::Hello { token, .. } => token.as_deref(),
+        _ => None,
+    };
+    let expected = options.token.as_deref().unwrap_or_default();
+    if presented.is_some_and(|token| same_token(token.as_bytes(), expected.as_bytes())) {
+        return Ok(());
+    }
+    Err(ReplyFrame {
+        id: request.id,
+        outcome: Outcome::Err(RegistryError::backend(
+            "procreg-remote: this server needs a token: open with a hello carrying it (PROCREG_TOKEN)",
+        )),
+    })
+}
+
+/// The reply frame of request `id`.
+fn reply_to(id: u64, result: RawResult) -> ReplyFrame {
+    ReplyFrame {
+        id,
+        outcome: match result {
+            Ok(value) => Outcome::Ok(value),
+            Err(error) => Outcome::Err(error),
+        },
+    }
+}
+
+/// Writes `reply`, within the frame deadline when there is one.
+async fn write_reply<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    reply: &ReplyFrame,
+    options: &ServeOptions,
+) -> Result<(), ConnectionEnd> {
+    let written = write_frame_limited(writer, reply, MAX_REPLY_BYTES);
+    let written = match options.frame_deadline {
+        Some(deadline) => tokio::time::timeout(deadline, written).await.map_err(|_| {
+            ConnectionEnd::TimedOut(format!(
+                "did not read a reply within {} s",
+                deadline.as_secs()
+            ))
+        })?,
+        None => written.await,
+    };
+    written.map_err(ConnectionEnd::Broken)
 }

@@ -61,6 +61,7 @@ impl Default for TcpServeOptions {
                 token: None,
                 frame_deadline: Some(Duration::from_secs(30)),
                 idle_timeout: Some(Duration::from_secs(300)),
+                log_budget: true,
             },
             max_connections: 256,
         }
@@ -128,7 +129,9 @@ pub async fn serve_tcp_with(
     registries: Arc<dyn Registries>,
     options: TcpServeOptions,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(options.max_connections));
+    let slots = Arc::new(Semaphore::new(
+        options.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let log = Arc::new(RefusalLog::new());
     let connection = Arc::new(options.connection);
     loop {

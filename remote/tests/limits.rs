@@ -100,7 +100,11 @@ async fn a_server_with_a_token_refuses_hellos_without_it() {
 async fn an_acknowledged_log_stays_readable_and_the_append_that_would_break_that_is_refused() {
     use procreg::{ErrorKind, ProcessRegistry};
     use procreg_conformance::fixtures::{note, registration};
-    let connector = procreg_remote::PipeConnector::serving(registries());
+    let options = ServeOptions {
+        log_budget: true,
+        ..ServeOptions::default()
+    };
+    let connector = procreg_remote::PipeConnector::serving_with(registries(), options);
     let remote = RemoteRegistry::connect(connector, RemoteOptions::default())
         .await
         .expect("connects");

@@ -128,7 +128,9 @@ impl RegistryHost {
         // From any thread, the backend reads the registry host's time.
         self.clock.pin_to_current_host();
         let _backend = self.runtime.enter();
-        futures_executor::block_on(call.dispatch(registry.as_ref()))
+        // Unconstrained: this poll runs inside a turmoil task's poll and must
+        // not spend (and then wait forever on) that task's cooperative budget.
+        futures_executor::block_on(tokio::task::unconstrained(call.dispatch(registry.as_ref())))
     }
 
     fn wake(&self, process_ids: &[String]) {

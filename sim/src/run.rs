@@ -343,6 +343,11 @@ fn run_once<F: RegistryFactory + ?Sized>(
     let stepped = step_world(&mut sim, config, &mut injector, &journal, &clock, &faults);
     let now_ms = stepped.now_ms;
     drop(sim);
+    // A run can end (the producer done) while a registry crash is still
+    // pending its restart: bring the registry back before the final audit.
+    if host.current().is_err() {
+        faults.restart_registry(now_ms);
+    }
 
     let sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut journal = lock(&journal);

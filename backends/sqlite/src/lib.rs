@@ -130,6 +130,9 @@ impl Default for SqliteOptions {
     }
 }
 
+/// How long a planted deferred write lingers between its read and its write.
+const PLANTED_OVERLAP: Duration = Duration::from_millis(20);
+
 /// How long the planted `UnflushedAppend` keeps an acknowledged append uncommitted.
 const UNFLUSHED_DELAY: Duration = Duration::from_millis(50);
 
@@ -284,12 +287,20 @@ impl SqliteRegistry {
         if kind.acknowledged_early_under(bug) {
             return self.run_acknowledged_early(op).await;
         }
-        let behavior = if kind.deferred_under(bug) {
-            TransactionBehavior::Deferred
-        } else {
-            TransactionBehavior::Immediate
-        };
-        self.run(behavior, op).await
+        if kind.deferred_under(bug) {
+            return self
+                .run(TransactionBehavior::Deferred, move |store, now_ms| {
+                    // Read first and linger, as a slow deferred writer does,
+                    // so racing handles overlap on every run.
+                    let _ = store
+                        .conn
+                        .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()));
+                    std::thread::sleep(PLANTED_OVERLAP);
+                    op(store, now_ms)
+                })
+                .await;
+        }
+        self.run(TransactionBehavior::Immediate, op).await
     }
 
     /// The planted `UnflushedAppend`: answers as soon as `op` ran, and

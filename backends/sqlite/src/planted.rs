@@ -11,7 +11,7 @@ pub enum PlantedBug {
     /// busy" instead of `LeaseHeld`.
     DeferredClaim,
     /// `append_event` reads the next sequence in a deferred transaction:
-    /// racing appends through two handles fail with "database is busy".
+    /// racing appends through two handles fail with "database is locked".
     DeferredAppend,
     /// `append_event` answers before its transaction commits (a write-behind
     /// acknowledgement): another handle reading right after the answer does
@@ -25,12 +25,12 @@ impl PlantedBug {
         (
             PlantedBug::DeferredClaim,
             "sqlite_deferred_claim",
-            "SqliteRegistry claiming in a deferred transaction: a claim racing another handle fails with `database is busy` instead of LeaseHeld",
+            "SqliteRegistry claiming in a deferred transaction: a claim racing another handle fails with `database is locked` instead of LeaseHeld",
         ),
         (
             PlantedBug::DeferredAppend,
             "sqlite_deferred_append",
-            "SqliteRegistry appending in a deferred transaction: an append racing another handle fails with `database is busy`",
+            "SqliteRegistry appending in a deferred transaction: an append racing another handle fails with `database is locked`",
         ),
         (
             PlantedBug::UnflushedAppend,

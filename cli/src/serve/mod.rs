@@ -3,7 +3,7 @@
 
 mod namespaces;
 
-use crate::backend::BackendSpec;
+use crate::backend::{BackendSpec, Factory};
 use crate::exit::CliError;
 use namespaces::PerNamespace;
 use procreg::DurabilityTier;
@@ -92,8 +92,9 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
             .map_err(|error| CliError::usage(format!("cannot listen on `{listen}`: {error}")))?;
         // Scratch stores (sqlite's files) are removed when the server stops:
         // say so in every hello rather than claim a durability they lack.
-        let durability = match backend {
-            BackendSpec::Sqlite(_) | BackendSpec::Postgres(_) => Some(DurabilityTier::Inline),
+        let durability = match &factory {
+            Factory::Sqlite(_) | Factory::Postgres(_) => Some(DurabilityTier::Inline),
+            Factory::Mutant(mutant) if mutant.reopen.is_some() => Some(DurabilityTier::Inline),
             _ => None,
         };
         let registries: Arc<dyn Registries> = Arc::new(PerNamespace::new(
@@ -106,6 +107,7 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
                 token: flags.token.clone(),
                 frame_deadline: Some(Duration::from_secs(flags.frame_deadline_secs.max(1))),
                 idle_timeout: Some(Duration::from_secs(flags.idle_timeout_secs.max(1))),
+                log_budget: true,
             },
             max_connections: flags.max_connections.max(1),
         };

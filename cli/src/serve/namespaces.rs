@@ -1,6 +1,7 @@
 //! The namespaces `procreg serve` keeps: a fresh registry per namespace a
 //! client names, at most a set number of them, the least recently used idle
-//! one evicted to make room, and freed on `close_namespace`.
+//! one evicted to make room (a later hello to it is refused), and freed on
+//! `close_namespace`.
 
 use crate::backend::Factory;
 use async_trait::async_trait;
@@ -24,8 +25,22 @@ pub struct PerNamespace {
     /// outlive the server (scratch files removed at exit).
     durability: Option<DurabilityTier>,
     max: usize,
-    state: Mutex<(BTreeMap<String, Entry>, u64)>,
+    state: Mutex<State>,
 }
+
+/// The namespaces served, and the names evicted to make room: a hello to
+/// an evicted name is refused, never answered with a fresh, empty registry
+/// that would pass for the old one.
+#[derive(Default)]
+struct State {
+    entries: BTreeMap<String, Entry>,
+    uses: u64,
+    evicted: std::collections::BTreeSet<String>,
+    evicted_order: std::collections::VecDeque<String>,
+}
+
+/// Evicted names remembered (the oldest are forgotten past this).
+const EVICTED_REMEMBERED: usize = 65_536;
 
 impl PerNamespace {
     /// Namespaces from `factory`, at most `max` of them.
@@ -34,7 +49,7 @@ impl PerNamespace {
             factory,
             durability,
             max: max.max(1),
-            state: Mutex::new((BTreeMap::new(), 0)),
+            state: Mutex::new(State::default()),
         }
     }
 }
@@ -53,20 +68,33 @@ fn evictable(entries: &BTreeMap<String, Entry>) -> Option<String> {
 impl Registries for PerNamespace {
     async fn open(&self, namespace: &str) -> RegistryResult<Served> {
         let mut state = self.state.lock().await;
-        let (entries, clock) = &mut *state;
-        *clock += 1;
-        if let Some(entry) = entries.get_mut(namespace) {
-            entry.last_used = *clock;
+        state.uses += 1;
+        let now = state.uses;
+        if let Some(entry) = state.entries.get_mut(namespace) {
+            entry.last_used = now;
             return Ok(entry.served.clone());
         }
-        if entries.len() >= self.max {
-            let Some(idle) = evictable(entries) else {
+        if state.evicted.contains(namespace) {
+            return Err(RegistryError::backend(format!(
+                "procreg-remote: namespace `{namespace}` was evicted (idle while the server held its {} namespaces) and its registry is gone; use a new namespace",
+                self.max
+            )));
+        }
+        if state.entries.len() >= self.max {
+            let Some(idle) = evictable(&state.entries) else {
                 return Err(RegistryError::backend(format!(
                     "procreg-remote: the server keeps at most {} namespaces and every one is in use; close one (close_namespace) or try later",
                     self.max
                 )));
             };
-            entries.remove(&idle);
+            state.entries.remove(&idle);
+            state.evicted.insert(idle.clone());
+            state.evicted_order.push_back(idle);
+            if state.evicted_order.len() > EVICTED_REMEMBERED {
+                if let Some(oldest) = state.evicted_order.pop_front() {
+                    state.evicted.remove(&oldest);
+                }
+            }
         }
         let manual = ManualClock::new(0);
         let registry = self.factory.create(Arc::new(manual.clone())).await?;
@@ -77,14 +105,14 @@ impl Registries for PerNamespace {
         };
         let entry = Entry {
             served: served.clone(),
-            last_used: *clock,
+            last_used: now,
         };
-        entries.insert(namespace.to_owned(), entry);
+        state.entries.insert(namespace.to_owned(), entry);
         Ok(served)
     }
 
     async fn close(&self, namespace: &str) -> RegistryResult<bool> {
-        Ok(self.state.lock().await.0.remove(namespace).is_some())
+        Ok(self.state.lock().await.entries.remove(namespace).is_some())
     }
 }
 
@@ -100,6 +128,12 @@ mod tests {
         drop(namespaces.open("old").await.expect("used again"));
         // `bound` is older in use but a connection holds it: `old` makes room.
         let _new = namespaces.open("new").await.expect("room was made");
+        let refused = namespaces
+            .open("old")
+            .await
+            .err()
+            .expect("never a fresh registry");
+        assert!(refused.message.contains("was evicted"), "{refused}");
         assert!(!namespaces.close("old").await.expect("answers"), "evicted");
         assert!(namespaces.close("bound").await.expect("answers"), "kept");
     }
