@@ -246,23 +246,11 @@ impl<C: Connector> RemoteRegistry<C> {
                 namespace: namespace.to_owned(),
             },
         };
-        let attempt = async {
-            let mut stream = self.open(method).await?;
-            let reply = self
-                .exchange(&mut stream, &request)
-                .await
-                .map_err(|error| self.transport_error(method, error))?;
-            self.put_idle(stream);
-            match reply.outcome {
-                Outcome::Ok(raw) => serde_json::from_str::<bool>(raw.get()).map_err(|error| {
-                    self.transport_error(method, format!("undecodable result: {error}"))
-                }),
-                Outcome::Err(error) => Err(error),
-            }
-        };
-        tokio::time::timeout(self.options.call_timeout, attempt)
-            .await
-            .unwrap_or_else(|_| Err(self.transport_error(method, "no reply in time")))
+        let raw = self
+            .send(method, &request, self.options.call_timeout)
+            .await?;
+        serde_json::from_str::<bool>(raw.get())
+            .map_err(|error| self.transport_error(method, format!("undecodable result: {error}")))
     }
 
     /// Sends `call` and decodes its result as the answer the method returns.
@@ -282,10 +270,28 @@ impl<C: Connector> RemoteRegistry<C> {
             now_ms,
             call: Call::Registry(call),
         };
+        let raw = self.send(method, &request, limit).await?;
+        match &request.call {
+            Call::Registry(call) => call.decode_answer(raw.get()).map_err(|error| {
+                self.transport_error(method, format!("undecodable result: {error}"))
+            }),
+            _ => Err(self.transport_error(method, "not a registry call")),
+        }
+    }
+
+    /// Sends `request` on a pooled or new connection and returns its raw
+    /// result; a reply to another id, a transport failure or no reply
+    /// within `limit` is a `Backend` error naming `method`.
+    async fn send(
+        &self,
+        method: &str,
+        request: &RequestFrame,
+        limit: Duration,
+    ) -> RegistryResult<Box<serde_json::value::RawValue>> {
         let attempt = async {
             let mut stream = self.open(method).await?;
             let reply = self
-                .exchange(&mut stream, &request)
+                .exchange(&mut stream, request)
                 .await
                 .map_err(|error| self.transport_error(method, error))?;
             if reply.id != request.id {
@@ -299,12 +305,7 @@ impl<C: Connector> RemoteRegistry<C> {
             }
             self.put_idle(stream);
             match reply.outcome {
-                Outcome::Ok(raw) => match &request.call {
-                    Call::Registry(call) => call.decode_answer(raw.get()).map_err(|error| {
-                        self.transport_error(method, format!("undecodable result: {error}"))
-                    }),
-                    _ => Err(self.transport_error(method, "not a registry call")),
-                },
+                Outcome::Ok(raw) => Ok(raw),
                 Outcome::Err(error) => Err(error),
             }
         };
