@@ -28,7 +28,7 @@ cargo build --release -q -p procreg-cli
 # 1. check: text and JUnit outputs, parsed.
 expect_exit 0 "check, text report" "$procreg" check --quiet --seeds 8
 grep -q '^result: all passed$' "$work/out.txt" || fail "text report lacks the verdict"
-grep -q '^phase 4/4 simulation: 8 of 8 seeds passed' "$work/out.txt" || fail "text report lacks the simulation phase"
+grep -q '^phase 4/5 simulation: 8 of 8 seeds passed' "$work/out.txt" || fail "text report lacks the simulation phase"
 expect_exit 0 "check, JUnit report" "$procreg" check --quiet --seeds 2 --format junit --out "$work/report.xml"
 report="$work/report.xml"
 suite=$(grep -o '<testsuite [^>]*>' "$report" | head -1)
@@ -75,7 +75,18 @@ expect_exit 0 "the two SQLite runs give the same hashes" "$procreg" merge-report
   "$work/sqlite-a.json" "$work/sqlite-b.json" --format text
 tail -2 "$work/out.txt"
 
-# 5. the cargo-test replay a failing check prints (`cargo test <id> -- --exact`)
+# 5. kill -9: SQLite's registry process SIGKILLed 200 times, audited after
+#    every restart; a write-behind SQLite fails, named in the JUnit report.
+expect_exit 0 "200 kills of SQLite's registry process" "$procreg" check --backend "sqlite:$work/kill.db" \
+  --only kill9 --kills 200 --quiet
+grep -q '^phase 5/5 kill -9: passed: 200 kills' "$work/out.txt" || fail "kill -9 report: $(cat "$work/out.txt")"
+grep '^phase 5/5' "$work/out.txt"
+expect_exit 1 "a write-behind SQLite loses an acknowledged append" "$procreg" check \
+  --backend mutant:sqlite_unflushed_append --only kill9 --quiet --format junit --out "$work/kill9.xml"
+grep -q 'name="kill9_seed_0"' "$work/kill9.xml" && grep -q '<failure' "$work/kill9.xml" \
+  || fail "the JUnit report lacks the failing kill -9 case"
+
+# 6. the cargo-test replay a failing check prints (`cargo test <id> -- --exact`)
 #    runs exactly that one test.
 cargo test -q -p procreg-tests --test conformance_memory lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
   || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay does not run"; }

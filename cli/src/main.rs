@@ -9,6 +9,7 @@ mod check;
 mod exit;
 mod merge;
 mod progress;
+mod replay;
 mod rules;
 mod seeds;
 mod serve;
@@ -94,31 +95,35 @@ struct Cli {
 enum Command {
     /// Run the scenario suite, the model check and concurrent histories.
     #[command(
-        long_about = "Runs four phases against the backend: 1. the scenario suite, one check at a \
+        long_about = "Runs five phases against the backend: 1. the scenario suite, one check at a \
 time, each on a fresh registry; 2. the model check (--cases generated operation sequences from \
 --seed, compared step by step with the executable model, the first failure shrunk); 3. four \
 seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability; 4. a \
 simulation sweep over --seeds (the default world of `procreg sim`, on every backend; durable \
-backends that reopen also take registry crashes). Progress \
+backends that reopen also take registry crashes); 5. kill -9 (sqlite:, postgres:// and the \
+planted mutant:sqlite_*): the registry runs in a child process (`procreg serve --store` on a \
+fresh store) that gets seeded writes and is SIGKILLed --kills times at seeded moments, started \
+again and audited (acknowledged writes kept, cut-off writes wholly stored or wholly absent, \
+fencing never going back). Progress \
 goes to stderr (bars on a terminal, plain lines otherwise, nothing with --quiet); the report \
 goes to stdout or --out. Every failure names its rule and the command that replays it.\n\n\
 Exit codes: 0 all passed, 1 rule failures (a failed check, a model divergence, a \
 non-linearizable history), 2 usage or configuration error (bad --backend, an --only term that \
 matches nothing, an unwritable --out, an unreadable sqlite path), 3 the backend failed to start.",
-        after_help = "Examples:\n  procreg check\n  procreg check --only LEASE --only REG-9 --strict\n  procreg check --only model --cases 4096 --seed 17\n  procreg check --only sim --seeds 0..500\n  procreg check --backend sqlite:./registry.db --format junit --out report.xml\n  procreg check --backend tcp://127.0.0.1:7070\n  procreg check --backend mutant:release_ignores_token"
+        after_help = "Examples:\n  procreg check\n  procreg check --only LEASE --only REG-9 --strict\n  procreg check --only model --cases 4096 --seed 17\n  procreg check --only sim --seeds 0..500\n  procreg check --backend sqlite:./registry.db --format junit --out report.xml\n  procreg check --backend tcp://127.0.0.1:7070\n  procreg check --backend mutant:release_ignores_token\n  procreg check --backend sqlite:./registry.db --only kill9 --kills 300"
     )]
     Check {
         /// Backend to check (see --help for sqlite's scratch files).
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
-        /// Run only what matches (repeatable): a check id or id prefix, an area, a rule id, `model` or `linearizability`.
+        /// Run only what matches (repeatable): a check id or id prefix, an area, a rule id, `model`, `linearizability`, `sim` or `kill9`.
         #[arg(
             long,
             value_name = "AREA_OR_ID_OR_RULE",
             long_help = "Run only what matches; repeatable. A term is a check id or id prefix \
 (lease_fencing), an area (LEASE), a rule id (LEASE-7), or `model` / `linearizability` for \
 phases 2 and 3. With --only, phases no term selects are not run. A term that matches nothing is \
-a usage error (exit 2). `sim` selects phase 4. Example: --only LEASE --only model"
+a usage error (exit 2). `sim` selects phase 4, `kill9` phase 5. Example: --only LEASE --only model"
         )]
         only: Vec<String>,
         /// Count SHOULD violations as failures. Example: --strict
@@ -133,6 +138,9 @@ a usage error (exit 2). `sim` selects phase 4. Example: --only LEASE --only mode
         /// Simulation seeds for phase 4: a count N (0..N) or a range A..B. Example: --seeds 0..1000
         #[arg(long, default_value = "32", value_name = "N|A..B")]
         seeds: String,
+        /// SIGKILLs of the registry's process in phase 5 (backends whose store outlives the process). Example: --kills 300
+        #[arg(long, default_value_t = check::KILLS)]
+        kills: u64,
         /// Run only the K-th of N disjoint slices of --seeds (for a CI matrix; merge the JSON reports). Example: --shard 2/8
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
@@ -240,6 +248,18 @@ a bad --backend; 3 the backend failed to start.",
         /// Seconds a connection may stay silent between frames. Example: --idle-timeout-secs 60
         #[arg(long, default_value_t = 300)]
         idle_timeout_secs: u64,
+        /// Serve this one durable store, the same on every start (the kill -9 phase's child). Example: --store ./kill9.db
+        #[arg(
+            long,
+            value_name = "NAME",
+            long_help = "Serve one durable store under the namespace `default`, instead of a fresh \
+registry per namespace: the SQLite file NAME for sqlite: and the planted mutant:sqlite_* (the \
+backend's own PATH is not used), the schema NAME of the postgres:// database. Every start on the \
+same NAME serves the same store, reading the clock its client sends; other namespaces are \
+refused. This is the process the kill -9 phase of `procreg check` kills and starts again. \
+Example: --store ./kill9.db"
+        )]
+        store: Option<String>,
     },
     /// List the rules of docs/spec.md with their level and the checks covering each.
     #[command(after_help = "Examples:\n  procreg rules\n  procreg rules --format markdown")]
@@ -251,7 +271,7 @@ a bad --backend; 3 the backend failed to start.",
     /// Rerun a failure exactly and print it in full.
     Replay {
         #[command(subcommand)]
-        what: Replay,
+        what: replay::Replay,
     },
     /// Merge the JSON reports of shards or jobs of one run (`check`/`sim --format json`) into one.
     #[command(
@@ -275,61 +295,6 @@ schema version.",
         /// Write to FILE instead of stdout. Example: --out merged.json
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum Replay {
-    /// Rerun the model check with one seed; print the shrunk failure (YAML, Rust test, diverging step) or say it passes.
-    #[command(
-        after_help = "Examples:\n  procreg replay model --seed 7\n  procreg replay model --seed 7 --cases 64 --backend sqlite:./registry.db"
-    )]
-    Model {
-        /// The seed printed by the failing run. Example: --seed 7
-        #[arg(long)]
-        seed: u64,
-        /// Generated sequences, as in the failing run. Example: --cases 512
-        #[arg(long, default_value_t = 512)]
-        cases: u32,
-        /// Count a SHOULD divergence as a failure, as in a --strict run. Example: --strict
-        #[arg(long)]
-        strict: bool,
-        /// Backend, as in the failing run.
-        #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
-        backend: String,
-    },
-    /// Rerun one simulation seed and print its whole trace, then its outcome.
-    #[command(
-        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted"
-    )]
-    Sim {
-        /// The seed printed by the failing run. Example: --seed 42
-        #[arg(long)]
-        seed: u64,
-        /// Worker hosts, as in the failing run. Example: --workers 4
-        #[arg(long, default_value_t = 4)]
-        workers: usize,
-        /// Processes, as in the failing run. Example: --processes 32
-        #[arg(long, default_value_t = 32)]
-        processes: usize,
-        /// Fault kinds, as in the failing run. Example: --faults all
-        #[arg(long, default_value = "all", long_help = FAULTS_HELP)]
-        faults: String,
-        /// As in the failing run. Example: --no-swarm
-        #[arg(long)]
-        no_swarm: bool,
-        /// Backend, as in the failing run.
-        #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
-        backend: String,
-    },
-    /// Check a saved concurrent history again: the verdict on a saved history never changes.
-    #[command(
-        long_about = "Checks a history that `procreg check` saved (backends with real parallelism, such as sqlite: and tcp://, cannot be scheduled from a seed, so every history they record is saved as JSON and its failure line names the file). Prints the verdict and, when it is not linearizable, the minimal counterexample; exit 1 then, 0 otherwise, 2 for an unreadable file.",
-        after_help = "Example:\n  procreg replay history /tmp/procreg-history-seed-1-5f0c.json"
-    )]
-    History {
-        /// The saved history (JSON). Example: /tmp/procreg-history-seed-1-5f0c.json
-        file: PathBuf,
     },
 }
 
@@ -396,6 +361,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             cases,
             seed,
             seeds,
+            kills,
             shard,
             format,
             out,
@@ -408,6 +374,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
                 cases,
                 seed,
                 seeds,
+                kills,
                 format,
                 out,
                 quiet,
@@ -422,6 +389,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             max_namespaces,
             frame_deadline_secs,
             idle_timeout_secs,
+            store,
         } => serve::run(&serve::ServeFlags {
             backend,
             listen,
@@ -430,6 +398,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             max_namespaces,
             frame_deadline_secs,
             idle_timeout_secs,
+            store,
         }),
         Command::Rules { format } => {
             let format = match format {
@@ -438,7 +407,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             };
             exit::emit(&rules::render(format), None).map(|()| exit::OK)
         }
-        Command::Replay { what } => replay(what),
+        Command::Replay { what } => replay::run(what),
         Command::MergeReports { files, format, out } => merge::run(&files, format, out.as_deref()),
     }
 }
@@ -472,38 +441,6 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         out,
         quiet,
     })
-}
-
-/// `procreg replay model|sim|history`.
-fn replay(what: Replay) -> Result<u8, exit::CliError> {
-    match what {
-        Replay::Model {
-            seed,
-            cases,
-            strict,
-            backend,
-        } => check::replay_model(&backend, seed, cases, strict),
-        Replay::Sim {
-            seed,
-            workers,
-            processes,
-            faults,
-            no_swarm,
-            backend,
-        } => {
-            let (range, config) = sim_options(
-                Some(seed),
-                None,
-                None,
-                workers,
-                processes,
-                &faults,
-                no_swarm,
-            )?;
-            sim::replay(&backend, config.with_seed(range.start))
-        }
-        Replay::History { file } => check::replay_history(&file),
-    }
 }
 
 fn main() -> ExitCode {

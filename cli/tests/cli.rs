@@ -39,10 +39,10 @@ fn check_on_memory_passes_and_ends_with_the_summary() {
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     for phase in [
-        "phase 4/4 simulation: 4 of 4 seeds passed (seeds 0..4,",
-        "phase 1/4 scenario suite:",
-        "phase 2/4 model check: passed",
-        "phase 3/4 concurrent histories: 4 of 4 linearizable",
+        "phase 4/5 simulation: 4 of 4 seeds passed (seeds 0..4,",
+        "phase 1/5 scenario suite:",
+        "phase 2/5 model check: passed",
+        "phase 3/5 concurrent histories: 4 of 4 linearizable",
     ] {
         assert!(text.contains(phase), "missing `{phase}` in:\n{text}");
     }
@@ -195,7 +195,7 @@ fn sqlite_backend_runs_a_selection_on_fresh_files() {
     let text = stdout(&output);
     assert!(text.contains("0 failed, 0 skipped"), "{text}");
     assert!(
-        text.contains("phase 3/4 concurrent histories: not selected"),
+        text.contains("phase 3/5 concurrent histories: not selected"),
         "{text}"
     );
 }
@@ -370,7 +370,7 @@ fn check_simulates_sqlite_with_registry_crashes() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("phase 4/4 simulation: 2 of 2 seeds passed")
+        text.contains("phase 4/5 simulation: 2 of 2 seeds passed")
             && text.contains("registry-crash"),
         "{text}"
     );

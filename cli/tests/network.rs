@@ -31,13 +31,13 @@ fn serve_and_check_over_tcp_all_green() {
         text(&output.stderr)
     );
     assert!(report.contains(" 0 failed, 0 skipped"), "{report}");
-    assert!(report.contains("phase 2/4 model check: passed"), "{report}");
+    assert!(report.contains("phase 2/5 model check: passed"), "{report}");
     assert!(
-        report.contains("phase 3/4 concurrent histories: 4 of 4 linearizable"),
+        report.contains("phase 3/5 concurrent histories: 4 of 4 linearizable"),
         "{report}"
     );
     assert!(
-        report.contains("phase 4/4 simulation: 32 of 32 seeds passed"),
+        report.contains("phase 4/5 simulation: 32 of 32 seeds passed"),
         "the simulation runs over tcp too: {report}"
     );
 
@@ -189,7 +189,7 @@ fn a_backend_that_dies_mid_run_is_exit_3_naming_the_phase() {
         .expect("check starts");
     let mut progress = BufReader::new(check.stderr.take().expect("stderr"));
     let mut line = String::new();
-    while !line.contains("phase 1/4") {
+    while !line.contains("phase 1/5") {
         line.clear();
         let read = progress.read_line(&mut line).expect("progress on stderr");
         assert!(read > 0, "check ended before the suite started");
@@ -201,7 +201,7 @@ fn a_backend_that_dies_mid_run_is_exit_3_naming_the_phase() {
     let status = check.wait().expect("check ends");
     assert_eq!(status.code(), Some(3), "{rest}");
     assert!(
-        rest.contains("phase 1/4 scenario suite: the backend died at check "),
+        rest.contains("phase 1/5 scenario suite: the backend died at check "),
         "{rest}"
     );
     assert!(

@@ -58,7 +58,7 @@ fn a_postgres_url_is_a_backend_and_its_scratch_schemas_are_dropped() {
         "{text}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(text.contains("phase 2/4 model check: passed"), "{text}");
+    assert!(text.contains("phase 2/5 model check: passed"), "{text}");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("could not drop"));
     let unreachable = procreg(&[
         "check",

@@ -12,3 +12,6 @@ pub mod model;
 
 /// The clock reading every check, model case and history starts at under an injected clock.
 pub const CHECK_START_MS: u64 = 1_700_000_000_000;
+
+/// The seeded random source of the kit's instruments (SplitMix64).
+pub use linearizability::rng::Rng as SeededRng;

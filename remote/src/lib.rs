@@ -27,7 +27,7 @@ pub use pipe::PipeConnector;
 pub use protocol::{
     Call, Hello, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE, PROTOCOL_VERSION,
 };
-pub use registries::{Registries, Served, SingleRegistry};
+pub use registries::{OneStore, Registries, Served, SingleRegistry};
 pub use reply_budget::{MAX_LOG_BYTES, MAX_REPLY_BYTES};
 pub use server::{serve_connection, serve_connection_with, ConnectionEnd, ServeOptions};
 pub use tcp::{serve_tcp, serve_tcp_with, TcpConnector, TcpServeOptions, LOG_LINES_PER_SECOND};

@@ -1,7 +1,7 @@
 //! What a server serves: a registry per namespace, and who drives its clock.
 
 use async_trait::async_trait;
-use procreg::{DurabilityTier, ManualClock, ProcessRegistry, RegistryResult};
+use procreg::{DurabilityTier, ManualClock, ProcessRegistry, RegistryError, RegistryResult};
 use std::sync::Arc;
 
 /// One served registry.
@@ -46,5 +46,25 @@ impl Registries for SingleRegistry {
             clock: None,
             durability: None,
         })
+    }
+}
+
+/// Serves one store under the namespace `default` and refuses every other
+/// name: what a registry's own process serves when the kit kills it and
+/// starts it again on the same store (the kill -9 phase). Give the served
+/// registry a [`ManualClock`] in [`Served::clock`] so its client drives time.
+#[derive(Clone)]
+pub struct OneStore(pub Served);
+
+#[async_trait]
+impl Registries for OneStore {
+    async fn open(&self, namespace: &str) -> RegistryResult<Served> {
+        if namespace == "default" {
+            Ok(self.0.clone())
+        } else {
+            Err(RegistryError::backend(format!(
+                "procreg-remote: this server serves one store, under the namespace `default`; `{namespace}` does not exist"
+            )))
+        }
     }
 }

@@ -1,7 +1,8 @@
-//! The four-phase procreg run and its typed report.
+//! The five-phase procreg run and its typed report.
 //!
 //! [`run_kit`] runs the scenario suite, the model check, seeded
-//! concurrent histories and the simulation on one backend, telling a
+//! concurrent histories, the simulation and, for a backend whose store
+//! outlives its process, kill -9 runs on one backend, telling a
 //! [`KitObserver`] as it goes, and returns a [`KitReport`]: every phase,
 //! the flags that shaped the run, every failure's replay command, and the
 //! exit code. Serde writes the report and reads it back; text, JSON, JUnit
@@ -12,6 +13,7 @@
 mod collect;
 mod config;
 mod history_file;
+mod kill9;
 mod merge;
 mod observer;
 mod phase;
@@ -23,6 +25,7 @@ mod seeds;
 pub use collect::{check_replay, model_replay, sim_replay, simulation_section};
 pub use config::{RunConfig, World};
 pub use history_file::{load_history, save_history};
+pub use kill9::{kill9_replay, Kill9Section};
 pub use merge::{merge_reports, NamedReport};
 pub use observer::KitObserver;
 pub use phase::{KitPhase, Phase};
@@ -31,5 +34,5 @@ pub use report::{
     SeedHash, SimFailure, SimulationSection, SuiteSection, EXIT_FAILED, EXIT_PASSED,
     SCHEMA_VERSION,
 };
-pub use run::{run_kit, simulation_phase, KitPlan, RunError, SimPlan};
+pub use run::{kill9_phase, run_kit, simulation_phase, Kill9Plan, KitPlan, RunError, SimPlan};
 pub use seeds::{parse_shard, union, SeedRange};

@@ -6,6 +6,7 @@
 //! model configuration or simulated world. A merge with conflicts has no
 //! result: every conflict is named instead.
 
+use crate::kill9::Kill9Section;
 use crate::phase::Phase;
 use crate::report::{
     HistoriesSection, KitReport, ModelSection, SeedHash, SimulationSection, SuiteSection,
@@ -60,6 +61,7 @@ pub fn merge_reports(reports: &[NamedReport]) -> Result<KitReport, Vec<String>> 
             &next.report.simulation,
             Fold::simulation,
         );
+        merged.kill9 = fold.phase(&merged.kill9, &next.report.kill9, Fold::kill9);
         merged.merged_from.push(next.name.clone());
     }
     if !conflicts.is_empty() {
@@ -113,6 +115,41 @@ impl Fold<'_> {
             (Phase::Ran(_), _) | (Phase::Skipped { .. }, Phase::NotSelected) => kept.clone(),
             _ => next.clone(),
         }
+    }
+
+    /// Two kill -9 runs of one seed and kill count agree on the verdict
+    /// (which cut-off writes were stored may differ: the first run's counts
+    /// are kept); runs of different plans do not merge.
+    fn kill9(&mut self, kept: &Kill9Section, next: &Kill9Section) -> Kill9Section {
+        let plan = |section: &Kill9Section| (section.report.seed, section.report.planned_kills);
+        if plan(kept) != plan(next) {
+            self.conflict(format!(
+                "kill -9: seed {} with {} kills in {}, seed {} with {} kills in {}",
+                kept.report.seed,
+                kept.report.planned_kills,
+                self.kept,
+                next.report.seed,
+                next.report.planned_kills,
+                self.next
+            ));
+        } else if kept.report.passed() != next.report.passed() {
+            let verdict = |section: &Kill9Section| {
+                if section.report.passed() {
+                    "passed"
+                } else {
+                    "failed"
+                }
+            };
+            self.conflict(format!(
+                "kill -9 seed {}: {} in {}, {} in {}",
+                kept.report.seed,
+                verdict(kept),
+                self.kept,
+                verdict(next),
+                self.next
+            ));
+        }
+        kept.clone()
     }
 
     fn suite(&mut self, kept: &SuiteSection, next: &SuiteSection) -> SuiteSection {

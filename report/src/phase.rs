@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The four phases, in the order a run takes them.
+/// The five phases, in the order a run takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KitPhase {
@@ -15,19 +15,28 @@ pub enum KitPhase {
     Histories,
     /// Phase 4: the turmoil simulation sweep.
     Simulation,
+    /// Phase 5: the registry's process killed with SIGKILL and restarted.
+    Kill9,
 }
 
 impl KitPhase {
     /// Every phase, in run order.
-    pub const ALL: [KitPhase; 4] = [Self::Suite, Self::Model, Self::Histories, Self::Simulation];
+    pub const ALL: [KitPhase; 5] = [
+        Self::Suite,
+        Self::Model,
+        Self::Histories,
+        Self::Simulation,
+        Self::Kill9,
+    ];
 
-    /// How progress output and summaries name the phase (`phase 2/4 model check`).
+    /// How progress output and summaries name the phase (`phase 2/5 model check`).
     pub fn label(self) -> &'static str {
         match self {
-            Self::Suite => "phase 1/4 scenario suite",
-            Self::Model => "phase 2/4 model check",
-            Self::Histories => "phase 3/4 concurrent histories",
-            Self::Simulation => "phase 4/4 simulation",
+            Self::Suite => "phase 1/5 scenario suite",
+            Self::Model => "phase 2/5 model check",
+            Self::Histories => "phase 3/5 concurrent histories",
+            Self::Simulation => "phase 4/5 simulation",
+            Self::Kill9 => "phase 5/5 kill -9",
         }
     }
 }
@@ -45,6 +54,13 @@ pub enum Phase<T> {
     },
     /// It ran.
     Ran(T),
+}
+
+impl<T> Default for Phase<T> {
+    /// Not selected: what a report written before the phase existed holds.
+    fn default() -> Self {
+        Self::NotSelected
+    }
 }
 
 impl<T> Phase<T> {

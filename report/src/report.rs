@@ -2,6 +2,7 @@
 //! the exit code; serde writes it and reads it back.
 
 use crate::config::{RunConfig, World};
+use crate::kill9::Kill9Section;
 use crate::phase::Phase;
 use crate::seeds::SeedRange;
 use procreg_conformance::{Counts, Outcome, SuiteReport};
@@ -30,6 +31,9 @@ pub struct KitReport {
     pub histories: Phase<HistoriesSection>,
     /// Phase 4: the simulation sweep.
     pub simulation: Phase<SimulationSection>,
+    /// Phase 5: kill -9 (absent from reports written before it existed).
+    #[serde(default)]
+    pub kill9: Phase<Kill9Section>,
     /// The reports this one was merged from, when it is a merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
@@ -180,7 +184,8 @@ pub struct SimFailure {
 }
 
 impl KitReport {
-    /// A report of these phases, its exit code computed from them.
+    /// A report of these phases (kill -9 not selected), its exit code
+    /// computed from them; [`KitReport::with_kill9`] adds phase 5.
     pub fn new(
         config: RunConfig,
         suite: Phase<SuiteSection>,
@@ -195,11 +200,26 @@ impl KitReport {
             model,
             histories,
             simulation,
+            kill9: Phase::NotSelected,
             merged_from: Vec::new(),
             exit_code: EXIT_PASSED,
         };
         report.exit_code = report.verdict_exit_code();
         report
+    }
+
+    /// The report with phase 5 as `kill9`, its exit code computed again.
+    pub fn with_kill9(mut self, kill9: Phase<Kill9Section>) -> Self {
+        self.kill9 = kill9;
+        self.exit_code = self.verdict_exit_code();
+        self
+    }
+
+    /// Whether the kill -9 run found a broken rule.
+    pub fn kill9_failed(&self) -> bool {
+        self.kill9
+            .ran()
+            .is_some_and(|section| !section.report.passed())
     }
 
     /// Whether the suite failed a check or stopped.
@@ -239,6 +259,7 @@ impl KitReport {
             || self.model_failed()
             || self.histories_failed()
             || self.simulation_failed()
+            || self.kill9_failed()
         {
             EXIT_FAILED
         } else {

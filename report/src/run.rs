@@ -1,9 +1,10 @@
-//! The four-phase run: the scenario suite, the model check, concurrent
-//! histories and the simulation, on one backend, into one [`KitReport`].
+//! The five-phase run: the scenario suite, the model check, concurrent
+//! histories, the simulation and kill -9, on one backend, into one [`KitReport`].
 
 use crate::collect::{history_case, model_section, simulation_section};
 use crate::config::RunConfig;
 use crate::history_file::save_history;
+use crate::kill9::{kill9_replay, Kill9Section};
 use crate::observer::{KitObserver, SuiteSteps};
 use crate::phase::{KitPhase, Phase};
 use crate::report::{HistoriesSection, KitReport, ModelSection, SimulationSection, SuiteSection};
@@ -11,6 +12,7 @@ use crate::seeds::SeedRange;
 use procreg_conformance::linearizability::{check_history_for, record_history, HistoryConfig};
 use procreg_conformance::machine::{model_check, ModelConfig};
 use procreg_conformance::{backend_alive, run_suite, Outcome, RegistryFactory, SuiteConfig};
+use procreg_crash::{run_kills, KillPlan};
 use procreg_sim::{sweep, SimConfig};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,6 +30,20 @@ pub struct KitPlan {
     pub histories: Option<SeedRange>,
     /// Phase 4.
     pub simulation: SimPlan,
+    /// Phase 5.
+    pub kill9: Kill9Plan,
+}
+
+/// Phase 5 of a plan.
+#[derive(Debug, Clone, Default)]
+pub enum Kill9Plan {
+    /// `--only` left it out.
+    #[default]
+    NotSelected,
+    /// The backend cannot take part (no store outlives its process), for this reason.
+    Skipped(String),
+    /// Kill the registry's process as `plan` says.
+    Run(KillPlan),
 }
 
 /// Phase 4 of a plan.
@@ -121,13 +137,37 @@ pub fn run_kit<F: RegistryFactory>(
             observer,
         )?),
     };
-    Ok(KitReport::new(
-        plan.config.clone(),
-        suite,
-        model,
-        histories,
-        simulation,
-    ))
+    let kill9 = match &plan.kill9 {
+        Kill9Plan::NotSelected => Phase::NotSelected,
+        Kill9Plan::Skipped(reason) => Phase::Skipped {
+            reason: reason.clone(),
+        },
+        Kill9Plan::Run(kill_plan) => Phase::Ran(kill9_phase(&plan.config, kill_plan, observer)?),
+    };
+    Ok(KitReport::new(plan.config.clone(), suite, model, histories, simulation).with_kill9(kill9))
+}
+
+/// Runs the kill -9 plan, each kill a step; also what `procreg replay kill9` runs.
+pub fn kill9_phase(
+    run: &RunConfig,
+    plan: &KillPlan,
+    observer: &mut dyn KitObserver,
+) -> Result<Kill9Section, RunError> {
+    observer.phase_started(KitPhase::Kill9, Some(plan.kills));
+    let report = run_kills(plan, &mut |done, _| {
+        observer.step_started(KitPhase::Kill9, &format!("kill {done}"));
+        observer.step_finished(KitPhase::Kill9);
+    })
+    .map_err(|error| RunError::BackendDied {
+        phase: KitPhase::Kill9,
+        detail: error.to_string(),
+    })?;
+    observer.phase_finished(KitPhase::Kill9);
+    Ok(Kill9Section {
+        command: plan.command.describe(),
+        replay: kill9_replay(run, plan.seed, plan.kills),
+        report,
+    })
 }
 
 /// After a failure in `phase` at `what`: when the backend cannot hand out

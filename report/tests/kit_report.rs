@@ -6,8 +6,8 @@ use procreg_conformance::{Outcome, RegistryFactory, SuiteConfig};
 use procreg_memory::MemoryRegistry;
 use procreg_report::render::{render_junit, render_markdown, render_text};
 use procreg_report::{
-    merge_reports, run_kit, KitObserver, KitPhase, KitPlan, KitReport, NamedReport, Phase,
-    RunConfig, SeedRange, SimPlan, EXIT_FAILED, EXIT_PASSED,
+    merge_reports, run_kit, Kill9Plan, Kill9Section, KitObserver, KitPhase, KitPlan, KitReport,
+    NamedReport, Phase, RunConfig, SeedRange, SimPlan, EXIT_FAILED, EXIT_PASSED,
 };
 use procreg_sim::SimConfig;
 
@@ -38,6 +38,7 @@ fn plan(backend: &str, strict: bool, seeds: SeedRange) -> KitPlan {
             config: SimConfig::default(),
             seeds,
         },
+        kill9: Kill9Plan::NotSelected,
     }
 }
 
@@ -123,6 +124,7 @@ fn histories_and_their_verdicts_repeat_on_a_rerun() {
         suite: None,
         model: None,
         simulation: SimPlan::NotSelected,
+        kill9: Kill9Plan::NotSelected,
         histories: Some(SeedRange { start: 0, end: 4 }),
         ..plan("mutant:stale_renew_accepted", false, SeedRange::single(0))
     };
@@ -293,4 +295,109 @@ fn a_report_of_another_schema_is_refused() {
     assert!(error.contains("schema version 9"), "{error}");
     let error = KitReport::from_json("{\"checks\": []}").expect_err("not a report");
     assert!(error.contains("no schema_version"), "{error}");
+}
+
+/// A kill -9 section as a run of `seed` would write it, failing when `lost` names a lost write.
+fn kill9_section(seed: u64, lost: Option<&str>) -> Kill9Section {
+    Kill9Section {
+        command: "procreg serve --backend sqlite:x.db --listen 127.0.0.1:0 --store s.db".to_owned(),
+        report: procreg_crash::KillReport {
+            seed,
+            planned_kills: 100,
+            kills: if lost.is_some() { 2 } else { 100 },
+            steps: 330,
+            acknowledged: 300,
+            cut_off_stored: 20,
+            cut_off_absent: 7,
+            cut_off_unknown: 3,
+            violation: lost.map(|detail| procreg_crash::KillViolation {
+                rule: "REG-16".to_owned(),
+                kill: 2,
+                step: 7,
+                detail: detail.to_owned(),
+                trail: vec!["step 7 at +7244 ms: append p1 -> ok, sequence 1".to_owned()],
+            }),
+        },
+        replay: format!("procreg replay kill9 --seed {seed} --kills 100 --backend sqlite:x.db"),
+    }
+}
+
+fn with_kill9(section: Kill9Section) -> KitReport {
+    KitReport::new(
+        config("sqlite:x.db", false),
+        Phase::NotSelected,
+        Phase::NotSelected,
+        Phase::NotSelected,
+        Phase::NotSelected,
+    )
+    .with_kill9(Phase::Ran(section))
+}
+
+#[test]
+fn a_failing_kill9_run_fails_the_report_in_every_format_with_its_replay() {
+    let report = with_kill9(kill9_section(0, Some("p1's acknowledged event 1 is gone")));
+    assert_eq!(report.exit_code, EXIT_FAILED);
+    let text = render_text(&report);
+    assert!(text.contains("FAIL  kill -9 run seed 0"), "{text}");
+    assert!(
+        text.contains("REG-16: after 2 kills, at step 7: p1's acknowledged event 1 is gone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("replay: procreg replay kill9 --seed 0 --kills 100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("phase 5/5 kill -9: FAILED (REG-16 after 2 of 100 kills, seed 0)"),
+        "{text}"
+    );
+    let junit = render_junit(&report);
+    assert!(
+        junit.contains("kill9_seed_0") && junit.contains("<failure"),
+        "{junit}"
+    );
+    assert!(render_markdown(&report).contains("kill9_seed_0"));
+    let back = KitReport::from_json(&report.to_json()).expect("reads back");
+    assert_eq!(back, report);
+}
+
+#[test]
+fn a_report_written_before_kill9_existed_reads_as_not_selected() {
+    let report = with_kill9(kill9_section(0, None));
+    assert_eq!(report.exit_code, EXIT_PASSED);
+    let mut value: serde_json::Value = serde_json::from_str(&report.to_json()).expect("json");
+    value.as_object_mut().expect("object").remove("kill9");
+    let old = KitReport::from_json(&value.to_string()).expect("an older report reads");
+    assert_eq!(old.kill9, Phase::NotSelected);
+    assert!(render_text(&old).contains("phase 5/5 kill -9: not selected"));
+}
+
+#[test]
+fn kill9_runs_of_one_seed_merge_and_runs_that_disagree_conflict() {
+    let passed = with_kill9(kill9_section(0, None));
+    let mut timing = passed.clone();
+    if let Phase::Ran(section) = &mut timing.kill9 {
+        section.report.cut_off_stored = 11; // which cut-off writes stuck is timing
+    }
+    let merged = merge_reports(&[named("a.json", &passed), named("b.json", &timing)])
+        .expect("one seed, one verdict");
+    assert_eq!(merged.exit_code, EXIT_PASSED);
+    let failed = with_kill9(kill9_section(0, Some("lost")));
+    let conflicts = merge_reports(&[named("a.json", &passed), named("b.json", &failed)])
+        .expect_err("two verdicts");
+    assert!(
+        conflicts
+            .join("\n")
+            .contains("kill -9 seed 0: passed in a.json, failed in b.json"),
+        "{conflicts:?}"
+    );
+    let other_seed = with_kill9(kill9_section(5, None));
+    let conflicts = merge_reports(&[named("a.json", &passed), named("b.json", &other_seed)])
+        .expect_err("two plans");
+    assert!(
+        conflicts
+            .join("\n")
+            .contains("kill -9: seed 0 with 100 kills"),
+        "{conflicts:?}"
+    );
 }

@@ -15,7 +15,7 @@ fn workspace_root() -> PathBuf {
 
 /// The workspace's crates: folder and package name, bottom layer first.
 /// A crate may depend (normal dependencies) only on crates of a lower layer.
-const LAYERS: [(&str, &str, u8); 15] = [
+const LAYERS: [(&str, &str, u8); 16] = [
     ("contract", "procreg", 0),
     ("reference-impl", "procreg-memory", 1),
     ("model", "procreg-model", 1),
@@ -24,6 +24,7 @@ const LAYERS: [(&str, &str, u8); 15] = [
     ("mutants", "procreg-mutants", 2),
     ("backends/sqlite", "procreg-sqlite", 2),
     ("backends/postgres", "procreg-postgres", 2),
+    ("crash", "procreg-crash", 2),
     ("conformance", "procreg-conformance", 3),
     ("sim", "procreg-sim", 4),
     ("bridges/lash", "procreg-lash", 4),

@@ -1,9 +1,11 @@
 //! `procreg check`: parses the flags into a plan, runs it with the
-//! library's four-phase run, and renders the report.
+//! library's five-phase run, and renders the report.
 
 mod history;
+mod kill9;
 
 pub use history::replay_history;
+pub use kill9::replay as replay_kill9;
 
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
@@ -13,7 +15,7 @@ use crate::Format;
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
 use procreg_conformance::{all_checks, RegistryFactory, SuiteConfig};
 use procreg_report::render::{render_junit, render_markdown, render_summary, render_text};
-use procreg_report::{run_kit, KitPlan, RunConfig, RunError, SimPlan};
+use procreg_report::{run_kit, Kill9Plan, KitPlan, RunConfig, RunError, SimPlan};
 use procreg_sim::SimConfig;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -27,6 +29,10 @@ pub const ONLY_MODEL: &str = "model";
 pub const ONLY_HISTORIES: &str = "linearizability";
 /// The `--only` term that selects the simulation phase.
 pub const ONLY_SIM: &str = "sim";
+/// The `--only` term that selects the kill -9 phase.
+pub const ONLY_KILL9: &str = "kill9";
+/// Kills of a kill -9 run unless `--kills` says otherwise.
+pub const KILLS: u64 = 100;
 
 /// Everything `procreg check` was asked to do.
 #[derive(Debug, Clone)]
@@ -43,6 +49,8 @@ pub struct CheckOptions {
     pub seed: u64,
     /// `--seeds`: the simulation sweep.
     pub seeds: SeedRange,
+    /// `--kills`: the kill -9 run.
+    pub kills: u64,
     /// `--format`.
     pub format: Format,
     /// `--out`.
@@ -58,6 +66,7 @@ struct Selection {
     model: bool,
     histories: bool,
     simulation: bool,
+    kill9: bool,
 }
 
 /// Runs `procreg check`; returns the exit code.
@@ -70,7 +79,12 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     }
     let factory = backend.factory()?;
     probe(&factory)?;
-    let plan = plan(options, &backend, selection);
+    let kill9 = if selection.kill9 {
+        kill9::plan(&backend, &factory, options.seed, options.kills)?
+    } else {
+        Kill9Plan::NotSelected
+    };
+    let plan = plan(options, &backend, selection, kill9);
     let mut progress = Progress::new(Mode::detect(options.quiet));
     let report = run_kit(&factory, &plan, &mut progress).map_err(|error| match error {
         RunError::BackendDied { .. } => CliError::backend(error.to_string()),
@@ -91,7 +105,12 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
 }
 
 /// The run `options` ask for.
-fn plan(options: &CheckOptions, backend: &BackendSpec, selection: Selection) -> KitPlan {
+fn plan(
+    options: &CheckOptions,
+    backend: &BackendSpec,
+    selection: Selection,
+    kill9: Kill9Plan,
+) -> KitPlan {
     let config = RunConfig {
         backend: backend.flag(),
         strict: options.strict,
@@ -126,6 +145,7 @@ fn plan(options: &CheckOptions, backend: &BackendSpec, selection: Selection) -> 
         model,
         histories,
         simulation,
+        kill9,
     }
 }
 
@@ -135,6 +155,11 @@ fn nothing_would_run(options: &CheckOptions, selection: &Selection) -> Result<()
     if selection.model && options.cases == 0 {
         return Err(CliError::usage(
             "--cases 0 runs no model case: give at least 1, or leave the model check out with --only",
+        ));
+    }
+    if selection.kill9 && options.kills == 0 {
+        return Err(CliError::usage(
+            "--kills 0 kills nothing: give at least 1, or leave the kill -9 phase out with --only",
         ));
     }
     if selection.simulation && options.seeds.is_empty() {
@@ -154,6 +179,7 @@ fn select(only: &[String]) -> Result<Selection, CliError> {
         model: only.is_empty(),
         histories: only.is_empty(),
         simulation: only.is_empty(),
+        kill9: only.is_empty(),
     };
     let checks = all_checks();
     for term in only {
@@ -163,12 +189,14 @@ fn select(only: &[String]) -> Result<Selection, CliError> {
             selection.histories = true;
         } else if term.eq_ignore_ascii_case(ONLY_SIM) {
             selection.simulation = true;
+        } else if term.eq_ignore_ascii_case(ONLY_KILL9) {
+            selection.kill9 = true;
         } else if checks.iter().any(|check| check.matches(term)) {
             selection.suite = true;
             selection.suite_terms.push(term.clone());
         } else {
             return Err(CliError::usage(format!(
-                "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model`, `linearizability` or `sim`"
+                "--only `{term}` matches no check id, area or rule (see `procreg rules`), nor `model`, `linearizability`, `sim` or `kill9`"
             )));
         }
     }

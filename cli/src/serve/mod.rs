@@ -2,15 +2,19 @@
 //! fresh registry per namespace, each reading the clock its clients send.
 
 mod namespaces;
+mod store;
 
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::CliError;
 use namespaces::PerNamespace;
-use procreg::DurabilityTier;
-use procreg_remote::{serve_tcp_with, Registries, ServeOptions, TcpServeOptions, PROTOCOL_VERSION};
+use procreg::{DurabilityTier, ManualClock};
+use procreg_remote::{
+    serve_tcp_with, OneStore, Registries, ServeOptions, Served, TcpServeOptions, PROTOCOL_VERSION,
+};
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use std::time::Duration;
+pub use store::has_store;
 
 /// What `procreg serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -29,6 +33,8 @@ pub struct ServeFlags {
     pub frame_deadline_secs: u64,
     /// `--idle-timeout-secs`.
     pub idle_timeout_secs: u64,
+    /// `--store`: serve this one durable store instead of a fresh registry per namespace.
+    pub store: Option<String>,
 }
 
 /// Refuses a listener another host can reach without a token (exit 2).
@@ -77,7 +83,17 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
             "serve needs an in-process backend (memory, sqlite:PATH or mutant:NAME), not tcp://",
         ));
     }
-    let factory = backend.factory()?;
+    if flags.store.is_some() && !has_store(&backend) {
+        return Err(CliError::usage(format!(
+            "--store needs a backend whose store outlives the process (sqlite:PATH, postgres://URL or a planted mutant:sqlite_*), not {}",
+            backend.flag()
+        )));
+    }
+    // Built outside the runtime: some factories probe on a runtime of their own.
+    let factory = match flags.store {
+        None => Some(backend.factory()?),
+        Some(_) => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -90,18 +106,17 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
         let address = listener
             .local_addr()
             .map_err(|error| CliError::usage(format!("cannot listen on `{listen}`: {error}")))?;
-        // Scratch stores (sqlite's files) are removed when the server stops:
-        // say so in every hello rather than claim a durability they lack.
-        let durability = match &factory {
-            Factory::Sqlite(_) | Factory::Postgres(_) => Some(DurabilityTier::Inline),
-            Factory::Mutant(mutant) if mutant.reopen.is_some() => Some(DurabilityTier::Inline),
-            _ => None,
+        let (registries, served) = match (&flags.store, factory) {
+            (Some(name), _) => (
+                one_store(&backend, name).await?,
+                format!("store `{name}` under namespace `default`"),
+            ),
+            (None, Some(factory)) => (
+                per_namespace(factory, flags.max_namespaces).await?,
+                "one registry per namespace".to_owned(),
+            ),
+            (None, None) => return Err(CliError::usage("no backend to serve")),
         };
-        let registries: Arc<dyn Registries> = Arc::new(PerNamespace::new(
-            factory,
-            durability,
-            flags.max_namespaces,
-        ));
         let options = TcpServeOptions {
             connection: ServeOptions {
                 token: flags.token.clone(),
@@ -111,12 +126,8 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
             },
             max_connections: flags.max_connections.max(1),
         };
-        registries
-            .open("default")
-            .await
-            .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))?;
         crate::exit::note(&format!(
-            "procreg serve: {} on tcp://{address} (protocol {PROTOCOL_VERSION}, one registry per namespace, client-driven clock; at most {} connections and {} namespaces, frames within {} s, idle connections closed after {} s{}); stop with Ctrl-C",
+            "procreg serve: {} on tcp://{address} (protocol {PROTOCOL_VERSION}, {served}, client-driven clock; at most {} connections and {} namespaces, frames within {} s, idle connections closed after {} s{}); stop with Ctrl-C",
             backend.flag(),
             options.max_connections,
             flags.max_namespaces,
@@ -135,4 +146,36 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
                 .map_err(|error| CliError::backend(format!("accepting connections failed: {error}"))),
         }
     })
+}
+
+/// A fresh registry from the backend per namespace.
+async fn per_namespace(
+    factory: Factory,
+    max_namespaces: usize,
+) -> Result<Arc<dyn Registries>, CliError> {
+    // Scratch stores (sqlite's files) are removed when the server stops:
+    // say so in every hello rather than claim a durability they lack.
+    let durability = match &factory {
+        Factory::Sqlite(_) | Factory::Postgres(_) => Some(DurabilityTier::Inline),
+        Factory::Mutant(mutant) if mutant.reopen.is_some() => Some(DurabilityTier::Inline),
+        _ => None,
+    };
+    let registries: Arc<dyn Registries> =
+        Arc::new(PerNamespace::new(factory, durability, max_namespaces));
+    registries
+        .open("default")
+        .await
+        .map_err(|error| CliError::backend(format!("the backend failed to start: {error}")))?;
+    Ok(registries)
+}
+
+/// The one store `name` of the backend, reading the clients' clock.
+async fn one_store(backend: &BackendSpec, name: &str) -> Result<Arc<dyn Registries>, CliError> {
+    let clock = ManualClock::new(0);
+    let registry = store::open_store(backend, name, clock.clone()).await?;
+    Ok(Arc::new(OneStore(Served {
+        registry,
+        clock: Some(clock),
+        durability: None,
+    })))
 }

@@ -84,7 +84,7 @@ mod history;
 mod minimise;
 mod record;
 mod report;
-mod rng;
+pub mod rng;
 mod search;
 mod step;
 mod table;

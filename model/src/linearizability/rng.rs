@@ -1,17 +1,21 @@
-//! The seeded random source a recording task draws its calls from.
+//! The seeded random source a recording task draws its calls from (and the
+//! kill -9 workload its operations and kill moments).
 
 /// SplitMix64: small, seeded, and good enough to pick calls.
 #[derive(Debug, Clone)]
-pub(super) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    pub(super) fn new(seed: u64, stream: u64) -> Self {
+    /// The stream `stream` of `seed`: distinct streams of one seed are independent.
+    pub fn new(seed: u64, stream: u64) -> Self {
         let mut rng = Self(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
         rng.next();
         rng
     }
 
-    pub(super) fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -20,7 +24,7 @@ impl Rng {
     }
 
     /// Uniform in `0..bound` (0 when `bound` is 0).
-    pub(super) fn below(&mut self, bound: u64) -> u64 {
+    pub fn below(&mut self, bound: u64) -> u64 {
         if bound == 0 {
             0
         } else {
@@ -28,19 +32,23 @@ impl Rng {
         }
     }
 
-    pub(super) fn index(&mut self, len: usize) -> usize {
+    /// Uniform in `0..len` (0 when `len` is 0).
+    pub fn index(&mut self, len: usize) -> usize {
         usize::try_from(self.below(len as u64)).unwrap_or(0)
     }
 
-    pub(super) fn small(&mut self, bound: u8) -> u8 {
+    /// Uniform in `0..bound`, as a byte.
+    pub fn small(&mut self, bound: u8) -> u8 {
         u8::try_from(self.below(u64::from(bound))).unwrap_or(0)
     }
 
-    pub(super) fn chance(&mut self, percent: u64) -> bool {
+    /// True with probability `percent` in 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 
-    pub(super) fn weighted(&mut self, weights: &[u32]) -> usize {
+    /// An index drawn with the given weights.
+    pub fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u64 = weights.iter().map(|weight| u64::from(*weight)).sum();
         let mut pick = self.below(total);
         for (index, weight) in weights.iter().enumerate() {

@@ -21,8 +21,9 @@ fn skipped(phase: &str, name: &str, reason: &str) -> PhaseCase {
     case(phase, name.to_owned(), outcome, None)
 }
 
-/// The model check, one case per history, the sweep and one case per
-/// failing seed; a phase skipped for the backend shows as a skipped case.
+/// The model check, one case per history, the sweep, one case per
+/// failing seed and the kill -9 run; a phase skipped for the backend shows
+/// as a skipped case.
 pub fn phase_cases(report: &KitReport) -> Vec<PhaseCase> {
     let mut cases = Vec::new();
     match &report.model {
@@ -88,6 +89,21 @@ pub fn phase_cases(report: &KitReport) -> Vec<PhaseCase> {
                     Some(failure.replay.clone()),
                 ));
             }
+        }
+    }
+    match &report.kill9 {
+        Phase::NotSelected => {}
+        Phase::Skipped { reason } => cases.push(skipped("kill9", "kill9", reason)),
+        Phase::Ran(section) => {
+            let outcome = section.outcome();
+            let failed = matches!(outcome, Outcome::Failed { .. });
+            let name = format!("kill9_seed_{}", section.report.seed);
+            cases.push(case(
+                "kill9",
+                name,
+                outcome,
+                failed.then(|| section.replay.clone()),
+            ));
         }
     }
     cases

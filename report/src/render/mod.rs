@@ -5,7 +5,10 @@ mod cases;
 mod text;
 
 pub use cases::phase_cases;
-pub use text::{render_sim_failures, render_sim_summary, render_summary, render_text};
+pub use text::{
+    render_kill9_failure, render_kill9_summary, render_sim_failures, render_sim_summary,
+    render_summary, render_text,
+};
 
 use crate::phase::Phase;
 use crate::report::KitReport;

@@ -2,6 +2,7 @@
 //! command that replays it, then one summary line per phase and the verdict.
 
 use crate::collect::check_replay;
+use crate::kill9::Kill9Section;
 use crate::phase::{KitPhase, Phase};
 use crate::report::{HistoryVerdict, KitReport, SimulationSection, EXIT_PASSED};
 use procreg_conformance::Outcome;
@@ -66,7 +67,23 @@ pub fn render_text(report: &KitReport) -> String {
     if let Phase::Ran(section) = &report.simulation {
         out.push_str(&render_sim_failures(section));
     }
+    if let Phase::Ran(section) = &report.kill9 {
+        out.push_str(&render_kill9_failure(section));
+    }
     out.push_str(&render_summary(report));
+    out
+}
+
+/// The kill -9 run's failure in full (nothing when it passed): the rule,
+/// the steps before it, the replay.
+pub fn render_kill9_failure(section: &Kill9Section) -> String {
+    let mut out = String::new();
+    if let Some(failure) = section.failure_text() {
+        let _ = writeln!(out, "FAIL  kill -9 run seed {}", section.report.seed);
+        for line in failure.lines() {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
     out
 }
 
@@ -108,6 +125,7 @@ pub fn render_summary(report: &KitReport) -> String {
         model_line(report),
         histories_line(report),
         simulation_line(report),
+        kill9_line(report),
     ] {
         let _ = writeln!(out, "{line}");
     }
@@ -227,5 +245,27 @@ fn simulation_line(report: &KitReport) -> String {
     match &report.simulation {
         Phase::Ran(section) => render_sim_summary(section, KitPhase::Simulation.label()),
         phase => not_run(phase, KitPhase::Simulation).unwrap_or_default(),
+    }
+}
+
+fn kill9_line(report: &KitReport) -> String {
+    match &report.kill9 {
+        Phase::Ran(section) => render_kill9_summary(section, KitPhase::Kill9.label()),
+        phase => not_run(phase, KitPhase::Kill9).unwrap_or_default(),
+    }
+}
+
+/// The kill -9 run's one-line summary, labelled `label`.
+pub fn render_kill9_summary(section: &Kill9Section, label: &str) -> String {
+    match &section.report.violation {
+        None => format!(
+            "{label}: passed: {} (seed {})",
+            section.report.summary(),
+            section.report.seed
+        ),
+        Some(violation) => format!(
+            "{label}: FAILED ({} after {} of {} kills, seed {})",
+            violation.rule, violation.kill, section.report.planned_kills, section.report.seed
+        ),
     }
 }
