@@ -74,6 +74,11 @@ expect_exit 0 "50 SQLite seeds again" "$procreg" sim --backend "sqlite:$work/sim
 expect_exit 0 "the two SQLite runs give the same hashes" "$procreg" merge-reports \
   "$work/sqlite-a.json" "$work/sqlite-b.json" --format text
 tail -2 "$work/out.txt"
+expect_exit 0 "50 SQLite seeds with a handle per worker" "$procreg" sim --backend "sqlite:$work/shared.db" \
+  --topology shared-store --seeds 0..50 --quiet
+grep -q '50 of 50 seeds passed (seeds 0..50, 4 workers with a handle each on one store' "$work/out.txt" \
+  || fail "shared-store sweep: $(tail -1 "$work/out.txt")"
+tail -1 "$work/out.txt"
 
 # 5. kill -9: SQLite's registry process SIGKILLed 200 times, audited after
 #    every restart; a write-behind SQLite fails, named in the JUnit report.

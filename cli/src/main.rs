@@ -100,7 +100,8 @@ time, each on a fresh registry; 2. the model check (--cases generated operation 
 --seed, compared step by step with the executable model, the first failure shrunk); 3. four \
 seeded concurrent histories (seeds --seed..--seed+3) checked for linearizability; 4. a \
 simulation sweep over --seeds (the default world of `procreg sim`, on every backend; durable \
-backends that reopen also take registry crashes); 5. kill -9 (sqlite:, postgres:// and the \
+backends that reopen also take registry crashes, and backends that open several handles on one \
+store run it with a handle per worker: --topology shared-store); 5. kill -9 (sqlite:, postgres:// and the \
 planted mutant:sqlite_*): the registry runs in a child process (`procreg serve --store` on a \
 fresh store) that gets seeded writes and is SIGKILLed --kills times at seeded moments, started \
 again and audited (acknowledged writes kept, cut-off writes wholly stored or wholly absent, \
@@ -190,6 +191,9 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
         /// Turn every listed fault kind on in every seed instead of a per-seed subset. Example: --no-swarm
         #[arg(long)]
         no_swarm: bool,
+        /// `served` (one handle for all) or `shared-store` (a handle each). Example: --topology shared-store
+        #[arg(long, default_value = "served", long_help = TOPOLOGY_HELP)]
+        topology: String,
         /// Write the run's full trace to FILE (single seed only). Example: --trace trace.txt
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
@@ -297,6 +301,14 @@ schema version.",
         out: Option<PathBuf>,
     },
 }
+
+/// The long help of `--topology`.
+const TOPOLOGY_HELP: &str = "How the workers reach the store. `served` (the default): the registry \
+host serves one handle to every worker. `shared-store`: every worker and the producer open a handle \
+of their own on one store, as workers sharing one database are deployed; a worker that goes down \
+drops its handle and its next incarnation opens a new one. Needs a backend that opens several live \
+handles on one store (sqlite:, postgres://, tcp://); `procreg check` simulates such backends this \
+way. Example: --topology shared-store";
 
 /// `--seeds` narrowed by `--shard`.
 fn seed_range(seeds: &str, shard: Option<&str>) -> Result<seeds::SeedRange, exit::CliError> {
@@ -422,6 +434,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         processes,
         faults,
         no_swarm,
+        topology,
         trace,
         backend,
         format,
@@ -432,6 +445,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         return Err(exit::CliError::usage("not a sim command"));
     };
     let (range, config) = sim_options(seed, seeds, shard, workers, processes, &faults, no_swarm)?;
+    let config = config.with_topology(sim::parse_topology(&topology)?);
     sim::run(&sim::SimOptions {
         backend,
         range,

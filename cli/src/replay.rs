@@ -46,6 +46,9 @@ pub enum Replay {
         /// As in the failing run. Example: --no-swarm
         #[arg(long)]
         no_swarm: bool,
+        /// As in the failing run. Example: --topology shared-store
+        #[arg(long, default_value = "served", long_help = crate::TOPOLOGY_HELP)]
+        topology: String,
         /// Backend, as in the failing run.
         #[arg(long, default_value = "memory", long_help = crate::BACKEND_HELP)]
         backend: String,
@@ -96,6 +99,7 @@ pub fn run(what: Replay) -> Result<u8, CliError> {
             processes,
             faults,
             no_swarm,
+            topology,
             backend,
         } => {
             let (range, config) = crate::sim_options(
@@ -107,6 +111,7 @@ pub fn run(what: Replay) -> Result<u8, CliError> {
                 &faults,
                 no_swarm,
             )?;
+            let config = config.with_topology(sim::parse_topology(&topology)?);
             sim::replay(&backend, config.with_seed(range.start))
         }
         Replay::History { file } => check::replay_history(&file),

@@ -10,7 +10,7 @@ use procreg_report::{
     sim_replay, simulation_phase, simulation_section, KitObserver, KitPhase, KitReport, Phase,
     RunConfig,
 };
-use procreg_sim::{run_seed, FaultSet, SimConfig, SimOutcome};
+use procreg_sim::{run_seed, FaultSet, SimConfig, SimOutcome, Topology};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -78,6 +78,7 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         ));
     }
     let factory = backend.factory()?;
+    fits(&options.config, &factory, &backend)?;
     let run = RunConfig {
         backend: backend.flag(),
         strict: false,
@@ -134,6 +135,22 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     Ok(if passed { exit::OK } else { exit::RULE_FAILURE })
 }
 
+/// Refuses (exit 2) a topology the backend cannot be simulated in.
+fn fits(
+    config: &SimConfig,
+    factory: &crate::backend::Factory,
+    backend: &BackendSpec,
+) -> Result<(), CliError> {
+    match config.topology.unfit_for(&factory.capabilities()) {
+        Some(reason) => Err(CliError::usage(format!(
+            "--topology {} on {}: {reason}",
+            config.topology,
+            backend.flag()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn write_trace(path: &Path, outcome: &SimOutcome) -> Result<(), CliError> {
     let mut text = outcome.trace.join("\n");
     text.push('\n');
@@ -145,6 +162,7 @@ fn write_trace(path: &Path, outcome: &SimOutcome) -> Result<(), CliError> {
 pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(backend)?;
     let factory = backend.factory()?;
+    fits(&config, &factory, &backend)?;
     let config = SimConfig {
         keep_trace: true,
         ..config
@@ -172,6 +190,11 @@ pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
     } else {
         exit::RULE_FAILURE
     })
+}
+
+/// Parses `--topology`.
+pub fn parse_topology(text: &str) -> Result<Topology, CliError> {
+    text.parse().map_err(CliError::usage)
 }
 
 /// Parses `--faults`.

@@ -158,3 +158,68 @@ fn sqlite_sweeps_repeat_their_hashes_and_crash_the_registry() {
     assert!(first.contains("faults swarm over crash,bounce,partition,sink-partition,hold,latency,stall,registry-crash"), "{first}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sqlite_in_the_shared_store_topology_passes_and_its_failures_replay_with_the_topology() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backend = format!("sqlite:{}", dir.path().join("x.db").display());
+    let output = procreg(&[
+        "sim",
+        "--backend",
+        &backend,
+        "--topology",
+        "shared-store",
+        "--seeds",
+        "0..3",
+        "--quiet",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "3 of 3 seeds passed (seeds 0..3, 4 workers with a handle each on one store,"
+        ),
+        "{text}"
+    );
+    let output = procreg(&[
+        "sim",
+        "--backend",
+        "mutant:handles_see_a_snapshot",
+        "--topology",
+        "shared-store",
+        "--seed",
+        "0",
+        "--quiet",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("--topology shared-store --backend mutant:handles_see_a_snapshot"),
+        "{text}"
+    );
+    let output = procreg(&["sim", "--topology", "shared-store", "--seed", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no Capabilities::handles"), "{stderr}");
+}
+
+#[test]
+fn check_simulates_a_backend_with_handles_in_the_shared_store_topology() {
+    let output = procreg(&[
+        "check",
+        "--backend",
+        "mutant:handles_see_a_snapshot",
+        "--only",
+        "sim",
+        "--seeds",
+        "1",
+        "--quiet",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("--topology shared-store"), "{text}");
+    assert!(
+        text.contains("4 workers with a handle each on one store"),
+        "{text}"
+    );
+}

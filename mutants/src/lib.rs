@@ -45,6 +45,8 @@ pub struct Mutant {
     /// For a durable-tier mutant, how it reopens a registry it made (and
     /// what the reopen loses); `None` for the in-memory ones.
     pub reopen: Option<ReopenFn>,
+    /// Whether it declares `Capabilities::handles` (several live handles on one store).
+    pub handles: bool,
 }
 
 /// A reopen in progress: the new handle, or why the store did not open.
@@ -81,7 +83,10 @@ impl procreg::RegistryFactory for Mutant {
 
     fn capabilities(&self) -> procreg::Capabilities {
         match self.reopen {
-            Some(_) => reopen::capabilities(),
+            Some(_) => procreg::Capabilities {
+                handles: self.handles,
+                ..reopen::capabilities()
+            },
             None => procreg::Capabilities::default(),
         }
     }
@@ -107,6 +112,7 @@ macro_rules! mutant {
             violates: &[$($rule),*],
             make: |clock| Arc::new(procreg::Forward(<$ty>::new(clock))),
             reopen: None,
+            handles: false,
         }
     };
 }
@@ -119,6 +125,7 @@ macro_rules! durable_mutant {
             violates: &[$($rule),*],
             make: reopen::create,
             reopen: Some(|previous, clock| reopen::reopen_losing($loss, previous, clock)),
+            handles: false,
         }
     };
 }
@@ -451,6 +458,17 @@ pub fn zoo() -> Vec<Mutant> {
             ["REG-16", "LEASE-7"],
             reopen::Loss::Leases
         ),
+        // Many handles on one store
+        Mutant {
+            id: "handles_see_a_snapshot",
+            description: "a durable registry whose every handle works on its own copy of the store as of its opening: writes reach the store, but another live handle never sees them (a per-process cache never invalidated)",
+            violates: &["REG-17"],
+            make: reopen::create,
+            reopen: Some(|previous, clock| {
+                reopen::reopen_losing(reopen::Loss::Nothing, previous, clock)
+            }),
+            handles: true,
+        },
     ]
 }
 

@@ -17,6 +17,8 @@ pub enum Loss {
     LastWrite,
     /// Every lease call: fencing counters and holders lived only in memory.
     Leases,
+    /// Nothing: the store is whole, but each handle reads its own copy of it.
+    Nothing,
 }
 
 /// The acknowledged writes, each with the time it was made.
@@ -118,6 +120,7 @@ pub fn reopen_losing(
                 Loss::LastWrite => {
                     writes.pop();
                 }
+                Loss::Nothing => {}
                 Loss::Leases => writes.retain(|(_, call)| {
                     !matches!(
                         call,

@@ -2,7 +2,7 @@
 //! it, and to refuse merging reports of different runs.
 
 use procreg::Capabilities;
-use procreg_sim::SimConfig;
+use procreg_sim::{SimConfig, Topology};
 use serde::{Deserialize, Serialize};
 
 /// The flags that shaped a run, whatever phases it selected.
@@ -52,6 +52,18 @@ pub struct World {
     /// Kinds asked for that the backend cannot take, each with why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<String>,
+    /// How the workers reached the store: `served` (one handle, served to
+    /// all; absent from the JSON) or `shared-store` (a handle each).
+    #[serde(default = "served", skip_serializing_if = "is_served")]
+    pub topology: String,
+}
+
+fn served() -> String {
+    Topology::Served.name().to_owned()
+}
+
+fn is_served(topology: &str) -> bool {
+    topology == Topology::Served.name()
 }
 
 impl World {
@@ -64,6 +76,7 @@ impl World {
             processes: fitted.processes,
             faults: fitted.faults.to_string(),
             swarm: fitted.swarm,
+            topology: fitted.topology.name().to_owned(),
             left_out: left_out
                 .into_iter()
                 .map(|(kind, reason)| format!("{} ({reason})", kind.name()))

@@ -77,6 +77,60 @@ impl FaultKind {
     }
 }
 
+/// How the workers reach the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topology {
+    /// One handle on the store, served to every worker by the registry host.
+    #[default]
+    Served,
+    /// Every worker (and the producer) opens its own handle on one shared
+    /// store, as lash deploys workers on one database; a worker that goes
+    /// down drops its handle, and its next incarnation opens a new one.
+    /// Needs `Capabilities::handles`.
+    SharedStore,
+}
+
+impl Topology {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::Served => "served",
+            Topology::SharedStore => "shared-store",
+        }
+    }
+
+    /// Why a backend with `capabilities` cannot be simulated this way, if it cannot.
+    pub fn unfit_for(self, capabilities: &Capabilities) -> Option<&'static str> {
+        match self {
+            Topology::SharedStore if !capabilities.handles => Some(
+                "the backend cannot open several live handles on one store (no Capabilities::handles)",
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Topology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Topology {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "served" => Ok(Topology::Served),
+            "shared-store" => Ok(Topology::SharedStore),
+            other => Err(format!(
+                "unknown topology `{other}` (known: served, shared-store)"
+            )),
+        }
+    }
+}
+
 /// A set of fault kinds: `all`, `none`, or a comma-separated list of names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct FaultSet(pub BTreeSet<FaultKind>);
@@ -163,6 +217,8 @@ pub struct SimConfig {
     pub liveness_bound_ms: u64,
     /// Keep every trace line in the outcome (for `--trace FILE`), not just the hash.
     pub keep_trace: bool,
+    /// How the workers reach the store.
+    pub topology: Topology,
 }
 
 impl Default for SimConfig {
@@ -178,6 +234,7 @@ impl Default for SimConfig {
             fault_phase_ms: 3_000,
             liveness_bound_ms: 20_000,
             keep_trace: false,
+            topology: Topology::Served,
         }
     }
 }
@@ -187,6 +244,14 @@ impl SimConfig {
     pub fn with_seed(&self, seed: u64) -> Self {
         Self {
             seed,
+            ..self.clone()
+        }
+    }
+
+    /// The same config with another topology.
+    pub fn with_topology(&self, topology: Topology) -> Self {
+        Self {
+            topology,
             ..self.clone()
         }
     }
@@ -233,6 +298,10 @@ impl SimConfig {
         );
         if !self.swarm {
             command.push_str(" --no-swarm");
+        }
+        if self.topology != Topology::Served {
+            command.push_str(" --topology ");
+            command.push_str(self.topology.name());
         }
         command
     }

@@ -46,6 +46,14 @@ pub trait RegistryFaults {
     /// The host comes back on its reopened store; what the reopen or the
     /// durability audit after it finds goes into the journal.
     fn restart_registry(&self, now_ms: u64);
+    /// Worker `index` went down: a handle of its own is dropped.
+    fn worker_down(&self, index: usize, now_ms: u64) {
+        let _ = (index, now_ms);
+    }
+    /// Worker `index` comes back: it gets a new handle of its own.
+    fn worker_up(&self, index: usize, now_ms: u64) {
+        let _ = (index, now_ms);
+    }
 }
 
 /// A fault struck: its trace text, and when and how it heals.
@@ -98,6 +106,7 @@ impl FaultInjector {
                 "the registry comes back on its reopened store".to_owned()
             }
             Heal::Restart(index) => {
+                registry.worker_up(*index, now_ms);
                 sim.bounce(worker_host(*index));
                 format!("worker-{index} comes back")
             }
@@ -167,6 +176,7 @@ impl FaultInjector {
                     return None;
                 }
                 sim.crash(host.as_str());
+                registry.worker_down(index, now_ms);
                 let back = now_ms + self.rng.range(100, 900);
                 (format!("crash worker-{index}"), Some((back, heal)))
             }
@@ -174,6 +184,8 @@ impl FaultInjector {
                 if self.busy(&Heal::Restart(index)) {
                     return None;
                 }
+                registry.worker_down(index, now_ms);
+                registry.worker_up(index, now_ms);
                 sim.bounce(host.as_str());
                 (format!("bounce worker-{index}"), None)
             }

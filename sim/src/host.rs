@@ -14,6 +14,13 @@
 //!
 //! The host also crashes and comes back (`registry-crash`): the handle is
 //! taken out of service, then the store is reopened through the factory.
+//!
+//! In the shared-store topology every client (each worker, the producer)
+//! has a handle of its own on the one store, opened through the factory's
+//! `reopen` while the first stays in use; a worker that goes down drops its
+//! handle, and its next incarnation gets a new one. Calls stay atomic in
+//! simulated time, so a handle is never dropped inside a call: a process
+//! that dies mid-transaction is the kill -9 phase's (`procreg-crash`).
 
 use crate::clock::SimClock;
 use procreg::{
@@ -40,6 +47,10 @@ pub struct RegistryHost {
     registry: Mutex<Option<Arc<dyn ProcessRegistry>>>,
     /// The handle of the store while the host is down, kept to reopen it.
     crashed: Mutex<Option<Arc<dyn ProcessRegistry>>>,
+    /// The clients with handles of their own (shared-store topology).
+    clients: Vec<String>,
+    /// Each client's handle; a client that is down has none.
+    handles: Mutex<BTreeMap<String, Arc<dyn ProcessRegistry>>>,
     /// Host-resolved waits, woken by writes naming their process.
     changes: Mutex<BTreeMap<String, Arc<Notify>>>,
     clock: Arc<SimClock>,
@@ -52,10 +63,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl RegistryHost {
-    /// A host for registries from `factory`, reading `clock`; creates the first registry.
+    /// A host for registries from `factory`, reading `clock`; creates the
+    /// first registry, and a handle of their own on it for each of `clients`.
     pub fn start<F: RegistryFactory + ?Sized>(
         factory: &F,
         clock: Arc<SimClock>,
+        clients: Vec<String>,
     ) -> Result<Self, crate::run::SimError> {
         let hosted = !factory.capabilities().inline_calls;
         let runtime = if hosted {
@@ -72,14 +85,64 @@ impl RegistryHost {
         let registry = runtime
             .block_on(factory.create(clock.clone() as Arc<dyn Clock>))
             .map_err(crate::run::SimError::Backend)?;
-        Ok(Self {
+        let host = Self {
             runtime,
             hosted,
             registry: Mutex::new(Some(registry)),
             crashed: Mutex::new(None),
+            clients,
+            handles: Mutex::new(BTreeMap::new()),
             changes: Mutex::new(BTreeMap::new()),
             clock,
-        })
+        };
+        for client in &host.clients {
+            host.open_handle(factory, client)
+                .map_err(|error| crate::run::SimError::Backend(RegistryError::backend(error)))?;
+        }
+        Ok(host)
+    }
+
+    /// Opens `client`'s own handle on the store in service (replacing the
+    /// one it had); the error says why the store gave none.
+    pub fn open_handle<F: RegistryFactory + ?Sized>(
+        &self,
+        factory: &F,
+        client: &str,
+    ) -> Result<(), String> {
+        if !self.serves_own_handle(client) {
+            return Ok(()); // Its calls go through the handle in service.
+        }
+        let Ok(primary) = self.current() else {
+            return Ok(()); // Handles are opened when the host comes back.
+        };
+        lock(&self.handles).remove(client);
+        let clock = self.clock.clone() as Arc<dyn Clock>;
+        let opened = self.runtime.block_on(async {
+            tokio::time::timeout(REOPEN_TIMEOUT, factory.reopen(&primary, clock)).await
+        });
+        match opened {
+            Ok(Ok(handle)) => {
+                lock(&self.handles).insert(client.to_owned(), handle);
+                Ok(())
+            }
+            Ok(Err(error)) => Err(format!("{client}'s handle did not open: {error}")),
+            Err(_) => Err(format!(
+                "{client}'s handle did not open within {} s",
+                REOPEN_TIMEOUT.as_secs()
+            )),
+        }
+    }
+
+    /// `client` went down: its handle is dropped (calls still in flight
+    /// from it fail, as on a closed connection).
+    pub fn drop_handle(&self, client: &str) {
+        let dropped = lock(&self.handles).remove(client);
+        drop(dropped);
+    }
+
+    /// Whether `client` has a handle of its own (shared-store topology).
+    pub fn serves_own_handle(&self, client: &str) -> bool {
+        self.clients.iter().any(|known| known == client)
     }
 
     /// Whether calls run off the world's thread.
@@ -99,12 +162,26 @@ impl RegistryHost {
             .ok_or_else(|| RegistryError::backend("the registry host is down (registry-crash)"))
     }
 
-    /// Runs one call in zero simulated time (see the module docs).
-    pub async fn call(&self, call: RegistryCall) -> CallResult {
-        if self.hosted && call.may_block() {
-            return self.resolve_wait(call).await;
+    /// The handle `client`'s calls go through: its own in the shared-store
+    /// topology, else the one in service.
+    pub fn current_for(&self, client: Option<&str>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        let primary = self.current()?;
+        match client {
+            Some(client) if self.serves_own_handle(client) => {
+                lock(&self.handles).get(client).cloned().ok_or_else(|| {
+                    RegistryError::backend(format!("{client}'s handle is closed: {client} is down"))
+                })
+            }
+            _ => Ok(primary),
         }
-        let registry = self.current()?;
+    }
+
+    /// Runs one call from `client` in zero simulated time (see the module docs).
+    pub async fn call(&self, client: Option<&str>, call: RegistryCall) -> CallResult {
+        if self.hosted && call.may_block() {
+            return self.resolve_wait(client, call).await;
+        }
+        let registry = self.current_for(client)?;
         let written: Vec<String> = if call.is_write() {
             call.process_ids().into_iter().map(str::to_owned).collect()
         } else {
@@ -151,12 +228,12 @@ impl RegistryHost {
 
     /// `wait_event_after` and `await_process` by reads: answered as soon as a
     /// read finds what they wait for, re-read after every write to the process.
-    async fn resolve_wait(&self, call: RegistryCall) -> CallResult {
+    async fn resolve_wait(&self, client: Option<&str>, call: RegistryCall) -> CallResult {
         let process_id = call.process_id().unwrap_or_default().to_owned();
         let changes = self.changes_of(&process_id);
         loop {
             let changed = changes.notified();
-            let registry = self.current()?;
+            let registry = self.current_for(client)?;
             let found = match &call {
                 RegistryCall::WaitEventAfter {
                     event_type,
@@ -199,12 +276,15 @@ impl RegistryHost {
         }
     }
 
-    /// The host dies: the handle leaves service (kept only to find its store again).
+    /// The host dies: the handle leaves service (kept only to find its
+    /// store again), and every client's handle is dropped.
     pub fn crash(&self) {
         let taken = lock(&self.registry).take();
         if taken.is_some() {
             *lock(&self.crashed) = taken;
         }
+        let dropped = std::mem::take(&mut *lock(&self.handles));
+        drop(dropped);
     }
 
     /// The host comes back on the same store, reopened through `factory`;
@@ -221,6 +301,9 @@ impl RegistryHost {
         match reopened {
             Ok(Ok(registry)) => {
                 *lock(&self.registry) = Some(registry);
+                for client in &self.clients {
+                    self.open_handle(factory, client)?;
+                }
                 Ok(())
             }
             Ok(Err(error)) => Err(format!("the store did not reopen: {error}")),

@@ -39,7 +39,7 @@ pub mod script;
 pub mod sink;
 mod worker;
 
-pub use config::{FaultKind, FaultSet, SimConfig};
+pub use config::{FaultKind, FaultSet, SimConfig, Topology};
 pub use macros::{__run_simulation_test, DEFAULT_TEST_SEEDS};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
 pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};

@@ -1,7 +1,7 @@
 //! The simulation as a test in a backend's own crate:
 //! [`registry_simulation_tests!`](crate::registry_simulation_tests).
 
-use crate::config::SimConfig;
+use crate::config::{SimConfig, Topology};
 use crate::run::sweep;
 use procreg_conformance::RegistryFactory;
 
@@ -11,7 +11,9 @@ pub const DEFAULT_TEST_SEEDS: std::ops::Range<u64> = 0..16;
 /// Expands to one test, `registry_simulation`, that runs the simulated
 /// world against registries from `$factory` for the seeds of
 /// `PROCREG_SEEDS` (`N` for `0..N`, or `A..B`; default `0..16`). A
-/// durable backend that reopens also takes registry crashes. A failing
+/// durable backend that reopens also takes registry crashes; one that
+/// declares `Capabilities::handles` runs in the shared-store topology, a
+/// handle per worker on one store. A failing
 /// seed panics with the broken invariants, the world at that moment, and
 /// the command that reruns exactly that seed.
 ///
@@ -71,7 +73,15 @@ fn simulate<F: RegistryFactory + ?Sized>(
     seeds: std::ops::Range<u64>,
     test: &str,
 ) -> Result<(), String> {
-    let report = sweep(&SimConfig::default(), seeds.clone(), factory, |outcome| {
+    // A backend that opens several handles on one store is simulated as it
+    // is deployed, every worker with a handle of its own (as `procreg check`).
+    let topology = if factory.capabilities().handles {
+        Topology::SharedStore
+    } else {
+        Topology::Served
+    };
+    let config = SimConfig::default().with_topology(topology);
+    let report = sweep(&config, seeds.clone(), factory, |outcome| {
         println!("{}", outcome.summary_line());
     })
     .map_err(|error| format!("the simulation could not run: {error}"))?;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use procreg::ProcessRegistry;
-use procreg_remote::{serve_connection, Connector, Registries, RemoteOptions, SingleRegistry};
+use procreg_remote::{serve_connection, Connector, Registries, RemoteOptions, Served};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,15 +64,46 @@ pub fn remote_options() -> RemoteOptions {
 }
 
 /// The registry host's software: accepts connections and serves each with
-/// `registry`, which lives outside the host and survives its restarts.
-pub async fn serve_registry(registry: Arc<dyn ProcessRegistry>) -> turmoil::Result {
+/// `registries` (one observed registry, or one per client's own handle),
+/// which live outside the host and survive its restarts.
+pub async fn serve_registry(registries: Arc<dyn Registries>) -> turmoil::Result {
     let listener = turmoil::net::TcpListener::bind(("0.0.0.0", REGISTRY_PORT)).await?;
-    let registries: Arc<dyn Registries> = Arc::new(SingleRegistry(registry));
     loop {
         let (stream, _) = listener.accept().await?;
         let registries = registries.clone();
         tokio::task::spawn_local(async move {
             serve_connection(stream, registries).await;
         });
+    }
+}
+
+/// What each client reaches: in the shared-store topology a client names
+/// itself as its namespace and gets its own handle's observed registry;
+/// every other name gets `shared`.
+pub struct ClientRegistries {
+    /// The registry of every namespace without a handle of its own.
+    pub shared: Arc<dyn ProcessRegistry>,
+    /// The observed registry of each client with its own handle.
+    pub own: std::collections::BTreeMap<String, Arc<dyn ProcessRegistry>>,
+}
+
+#[async_trait]
+impl Registries for ClientRegistries {
+    async fn open(&self, namespace: &str) -> procreg::RegistryResult<Served> {
+        let registry = self.own.get(namespace).unwrap_or(&self.shared).clone();
+        Ok(Served {
+            registry,
+            clock: None,
+            durability: None,
+        })
+    }
+}
+
+/// The session a client opens: its own name as the namespace in the
+/// shared-store topology (the registry host serves it its own handle).
+pub fn session_of(client: &str, own_handle: bool) -> procreg_remote::Session {
+    procreg_remote::Session {
+        namespace: own_handle.then(|| client.to_owned()),
+        ..procreg_remote::Session::default()
     }
 }

@@ -19,6 +19,8 @@ use std::sync::Arc;
 /// Wraps the registry under test; see the module docs.
 pub struct ObservedRegistry {
     host: Arc<RegistryHost>,
+    /// The client whose own handle calls go through (shared-store topology).
+    client: Option<String>,
     clock: Arc<SimClock>,
     journal: SharedJournal,
 }
@@ -71,8 +73,19 @@ impl ObservedRegistry {
     pub fn new(host: Arc<RegistryHost>, clock: Arc<SimClock>, journal: SharedJournal) -> Self {
         Self {
             host,
+            client: None,
             clock,
             journal,
+        }
+    }
+
+    /// Observes the calls of `client`, which go through its own handle.
+    pub fn for_client(&self, client: &str) -> Self {
+        Self {
+            host: self.host.clone(),
+            client: Some(client.to_owned()),
+            clock: self.clock.clone(),
+            journal: self.journal.clone(),
         }
     }
 
@@ -254,7 +267,7 @@ impl ObservedRegistry {
                     process_id: process_id.to_owned(),
                     after_sequence: 0,
                 };
-                let events = match self.host.call(read).await {
+                let events = match self.host.call(self.client.as_deref(), read).await {
                     Ok(CallAnswer::Events(events)) => Some(events),
                     _ => None,
                 };
@@ -297,11 +310,14 @@ impl CallHandler for ObservedRegistry {
     }
 
     async fn handle(&self, call: RegistryCall) -> CallResult {
-        let description = describe_call(&call);
+        let description = match &self.client {
+            Some(client) => format!("{} via {client}", describe_call(&call)),
+            None => describe_call(&call),
+        };
         let expectation = self.expect(&call);
         let ticket = self.begin(&description);
         let method = call.method();
-        let result = self.host.call(call).await;
+        let result = self.host.call(self.client.as_deref(), call).await;
         let findings = self.judge(&expectation, &result).await;
         let answer = describe_answer(method, &result);
         self.end(

@@ -3,7 +3,7 @@
 
 use crate::clock::SimClock;
 use crate::journal::{lock, SharedJournal};
-use crate::network::{remote_options, TurmoilConnector};
+use crate::network::{remote_options, session_of, TurmoilConnector, PRODUCER_HOST};
 use crate::outcome::Invariant;
 use crate::rng::SimRng;
 use crate::script::Script;
@@ -25,6 +25,8 @@ pub struct ProducerSetup {
     pub journal: SharedJournal,
     /// Simulated time.
     pub clock: Arc<SimClock>,
+    /// Whether the producer opens its own handle (shared-store topology).
+    pub own_handle: bool,
 }
 
 impl ProducerSetup {
@@ -55,7 +57,14 @@ where
 pub async fn run_producer(setup: Arc<ProducerSetup>) -> turmoil::Result {
     let mut rng = SimRng::derive(setup.seed, "producer");
     let registry = loop {
-        match RemoteRegistry::connect(TurmoilConnector::registry(), remote_options()).await {
+        let session = session_of(PRODUCER_HOST, setup.own_handle);
+        match RemoteRegistry::connect_session(
+            TurmoilConnector::registry(),
+            remote_options(),
+            session,
+        )
+        .await
+        {
             Ok(registry) => break registry,
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }

@@ -2,12 +2,14 @@
 
 use crate::audit::audit;
 use crate::clock::{SimClock, SIM_EPOCH_MS};
-use crate::config::SimConfig;
+use crate::config::{SimConfig, Topology};
 use crate::durability::audit_durability;
 use crate::faults::{FaultInjector, RegistryFaults, Stalls};
 use crate::host::RegistryHost;
 use crate::journal::{lock, Journal};
-use crate::network::{serve_registry, worker_host, PRODUCER_HOST, REGISTRY_HOST, SINK_HOST};
+use crate::network::{
+    serve_registry, worker_host, ClientRegistries, PRODUCER_HOST, REGISTRY_HOST, SINK_HOST,
+};
 use crate::observed::ObservedRegistry;
 use crate::outcome::{Invariant, SimOutcome};
 use crate::producer::{run_producer, ProducerSetup};
@@ -16,6 +18,7 @@ use crate::sink::{serve_sink, EffectSink};
 use crate::worker::{run_worker, WorkerSetup};
 use procreg::{ProcessRegistry, RegistryError};
 use procreg_conformance::RegistryFactory;
+use procreg_remote::Registries;
 use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
@@ -59,7 +62,7 @@ struct Stepped {
 /// incarnations started.
 fn build_world(
     config: &SimConfig,
-    observed: Arc<dyn ProcessRegistry>,
+    registries: Arc<dyn Registries>,
     sink: &Arc<Mutex<EffectSink>>,
     journal: &crate::journal::SharedJournal,
     clock: &Arc<SimClock>,
@@ -76,7 +79,7 @@ fn build_world(
         .max_message_latency(FaultInjector::initial_latency(active))
         .enable_random_order()
         .build();
-    sim.host(REGISTRY_HOST, move || serve_registry(observed.clone()));
+    sim.host(REGISTRY_HOST, move || serve_registry(registries.clone()));
     {
         let (sink, journal, clock) = (sink.clone(), journal.clone(), clock.clone());
         sim.host(SINK_HOST, move || {
@@ -91,6 +94,7 @@ fn build_world(
         journal: journal.clone(),
         clock: clock.clone(),
         stalls: stalls.clone(),
+        own_handles: config.topology == Topology::SharedStore,
     });
     let incarnations = Rc::new(Cell::new(0u64));
     for index in 0..config.workers {
@@ -111,6 +115,7 @@ fn build_world(
             max_steps: config.max_steps,
             journal: journal.clone(),
             clock: clock.clone(),
+            own_handle: config.topology == Topology::SharedStore,
         })),
     );
     (sim, stalls, incarnations)
@@ -203,6 +208,22 @@ struct HostFaults<'a, F: ?Sized> {
 }
 
 impl<F: RegistryFactory + ?Sized> RegistryFaults for HostFaults<'_, F> {
+    fn worker_down(&self, index: usize, _now_ms: u64) {
+        self.host.drop_handle(&worker_host(index));
+    }
+
+    fn worker_up(&self, index: usize, now_ms: u64) {
+        if let Err(error) = self.host.open_handle(self.factory, &worker_host(index)) {
+            lock(self.journal).violate(
+                Invariant::Durability,
+                now_ms,
+                None,
+                Vec::new(),
+                format!("a worker came back and opened a handle on the shared store: {error}"),
+            );
+        }
+    }
+
     fn crash_registry(&self, _now_ms: u64) {
         self.host.crash();
     }
@@ -258,6 +279,12 @@ fn run_seed_checking<F: RegistryFactory + ?Sized>(
     twice: bool,
 ) -> Result<SimOutcome, SimError> {
     let capabilities = factory.capabilities();
+    if let Some(reason) = config.topology.unfit_for(&capabilities) {
+        return Err(SimError::Harness(format!(
+            "the {} topology needs several handles on one store: {reason}",
+            config.topology
+        )));
+    }
     let (fitted, left_out) = config.fit_for(&capabilities);
     let left_out: Vec<String> = left_out
         .into_iter()
@@ -314,26 +341,49 @@ fn first_divergence(first: &[String], second: &[String]) -> String {
     )
 }
 
+/// The clients with a handle of their own: every worker and the producer
+/// in the shared-store topology, nobody in the served one.
+fn own_handle_clients(config: &SimConfig) -> Vec<String> {
+    match config.topology {
+        Topology::Served => Vec::new(),
+        Topology::SharedStore => (0..config.workers)
+            .map(worker_host)
+            .chain(std::iter::once(PRODUCER_HOST.to_owned()))
+            .collect(),
+    }
+}
+
 /// One run of the world with `config` (already fitted to the backend).
 fn run_once<F: RegistryFactory + ?Sized>(
     config: &SimConfig,
     factory: &F,
 ) -> Result<SimOutcome, SimError> {
     let clock = Arc::new(SimClock::new());
-    let host = Arc::new(RegistryHost::start(factory, clock.clone())?);
+    let clients = own_handle_clients(config);
+    let host = Arc::new(RegistryHost::start(
+        factory,
+        clock.clone(),
+        clients.clone(),
+    )?);
     let journal = Journal::shared(config.keep_trace);
     let sink = Arc::new(Mutex::new(EffectSink::default()));
     let active = config.active_faults();
     let scripts: Vec<Script> = (0..config.processes)
         .map(|index| Script::new(index, config.max_steps))
         .collect();
-    let observed: Arc<dyn ProcessRegistry> = Arc::new(ObservedRegistry::new(
-        host.clone(),
-        clock.clone(),
-        journal.clone(),
-    ));
+    let observed = ObservedRegistry::new(host.clone(), clock.clone(), journal.clone());
+    let registries: Arc<dyn Registries> = Arc::new(ClientRegistries {
+        own: clients
+            .iter()
+            .map(|client| {
+                let own: Arc<dyn ProcessRegistry> = Arc::new(observed.for_client(client));
+                (client.clone(), own)
+            })
+            .collect(),
+        shared: Arc::new(observed),
+    });
     let (mut sim, stalls, incarnations) =
-        build_world(config, observed, &sink, &journal, &clock, &active);
+        build_world(config, registries, &sink, &journal, &clock, &active);
     let mut injector = FaultInjector::new(config.seed, &active, config.workers, stalls);
     let faults = HostFaults {
         host: &host,

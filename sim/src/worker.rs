@@ -5,7 +5,7 @@
 use crate::clock::SimClock;
 use crate::faults::{Checkpoint, Stalls};
 use crate::journal::{lock, SharedJournal};
-use crate::network::{remote_options, TurmoilConnector};
+use crate::network::{remote_options, session_of, worker_host, TurmoilConnector};
 use crate::rng::SimRng;
 use crate::script::Script;
 use crate::sink::{send_to_sink, SinkWrite};
@@ -29,6 +29,8 @@ pub struct WorkerSetup {
     pub clock: Arc<SimClock>,
     /// Freezes the fault injector has ordered.
     pub stalls: Stalls,
+    /// Whether each worker opens its own handle (shared-store topology).
+    pub own_handles: bool,
 }
 
 struct Worker<'a> {
@@ -242,7 +244,14 @@ pub async fn run_worker(
     let owner_id = format!("worker-{index}.{incarnation}");
     let rng = SimRng::derive(setup.seed, &owner_id);
     let registry = loop {
-        match RemoteRegistry::connect(TurmoilConnector::registry(), remote_options()).await {
+        let session = session_of(&worker_host(index), setup.own_handles);
+        match RemoteRegistry::connect_session(
+            TurmoilConnector::registry(),
+            remote_options(),
+            session,
+        )
+        .await
+        {
             Ok(registry) => break registry,
             Err(_) => pause(50).await,
         }

@@ -16,7 +16,7 @@ use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
 use procreg_conformance::{all_checks, RegistryFactory, SuiteConfig};
 use procreg_report::render::{render_junit, render_markdown, render_summary, render_text};
 use procreg_report::{run_kit, Kill9Plan, KitPlan, RunConfig, RunError, SimPlan};
-use procreg_sim::SimConfig;
+use procreg_sim::{SimConfig, Topology};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -84,7 +84,14 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     } else {
         Kill9Plan::NotSelected
     };
-    let plan = plan(options, &backend, selection, kill9);
+    // A backend that opens several handles on one store is simulated as
+    // it is deployed: every worker with a handle of its own.
+    let topology = if factory.capabilities().handles {
+        Topology::SharedStore
+    } else {
+        Topology::Served
+    };
+    let plan = plan(options, &backend, selection, kill9, topology);
     let mut progress = Progress::new(Mode::detect(options.quiet));
     let report = run_kit(&factory, &plan, &mut progress).map_err(|error| match error {
         RunError::BackendDied { .. } => CliError::backend(error.to_string()),
@@ -110,6 +117,7 @@ fn plan(
     backend: &BackendSpec,
     selection: Selection,
     kill9: Kill9Plan,
+    topology: Topology,
 ) -> KitPlan {
     let config = RunConfig {
         backend: backend.flag(),
@@ -133,7 +141,7 @@ fn plan(
     });
     let simulation = if selection.simulation {
         SimPlan::Sweep {
-            config: SimConfig::default(),
+            config: SimConfig::default().with_topology(topology),
             seeds: options.seeds,
         }
     } else {

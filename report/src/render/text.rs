@@ -102,7 +102,7 @@ pub fn render_sim_failures(section: &SimulationSection) -> String {
 /// The sweep's one-line summary, labelled `label`.
 pub fn render_sim_summary(section: &SimulationSection, label: &str) -> String {
     format!(
-        "{label}: {} of {} seeds passed (seeds {}, {} workers, {} processes, faults {})",
+        "{label}: {} of {} seeds passed (seeds {}, {} workers{}, {} processes, faults {})",
         section.passed(),
         section.runs,
         section
@@ -112,6 +112,11 @@ pub fn render_sim_summary(section: &SimulationSection, label: &str) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         section.world.workers,
+        if section.world.topology == "served" {
+            ""
+        } else {
+            " with a handle each on one store"
+        },
         section.world.processes,
         section.world.faults_label(),
     )
