@@ -94,41 +94,46 @@ fn postgres_passes_32_simulation_seeds_with_sqlites_traces() {
         return;
     };
     let dir = tempfile_dir();
-    let pg_report = dir.join("pg.json");
-    let sqlite_report = dir.join("sqlite.json");
-    for (backend, report) in [
-        (url.clone(), &pg_report),
-        (
-            format!("sqlite:{}", dir.join("sim.db").display()),
-            &sqlite_report,
-        ),
-    ] {
-        let output = procreg(&[
-            "sim",
-            "--backend",
-            &backend,
-            "--seeds",
-            "0..32",
-            "--format",
-            "json",
-            "--out",
-            &report.to_string_lossy(),
-            "--quiet",
-        ]);
+    // One handle served to all, and a handle per worker on one store.
+    for (topology, seeds) in [("served", "0..32"), ("shared-store", "0..16")] {
+        let pg_report = dir.join(format!("pg-{topology}.json"));
+        let sqlite_report = dir.join(format!("sqlite-{topology}.json"));
+        for (backend, report) in [
+            (url.clone(), &pg_report),
+            (
+                format!("sqlite:{}", dir.join("sim.db").display()),
+                &sqlite_report,
+            ),
+        ] {
+            let output = procreg(&[
+                "sim",
+                "--backend",
+                &backend,
+                "--topology",
+                topology,
+                "--seeds",
+                seeds,
+                "--format",
+                "json",
+                "--out",
+                &report.to_string_lossy(),
+                "--quiet",
+            ]);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{backend} ({topology}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let pg = hashes(&pg_report);
+        assert!(pg.len() >= 16, "{topology}: {} seeds", pg.len());
         assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{backend}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            pg,
+            hashes(&sqlite_report),
+            "{topology}: two conforming durable backends answer alike, so their traces match seed for seed"
         );
     }
-    let pg = hashes(&pg_report);
-    assert_eq!(pg.len(), 32);
-    assert_eq!(
-        pg,
-        hashes(&sqlite_report),
-        "two conforming durable backends answer alike, so their traces match seed for seed"
-    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
