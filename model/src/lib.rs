@@ -6,6 +6,7 @@
 //! `MemoryRegistry` and of the contract's shared decisions
 //! (`prepare_event_append`, `LeaseSlot`), so that it can disagree with them.
 
+pub mod adversarial;
 pub mod linearizability;
 pub mod machine;
 pub mod model;

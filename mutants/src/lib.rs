@@ -19,6 +19,7 @@ mod declare;
 pub mod clock;
 pub mod events;
 pub mod grants;
+pub mod ids;
 #[macro_use]
 pub mod lease;
 pub mod registration;
@@ -207,6 +208,12 @@ pub fn zoo() -> Vec<Mutant> {
             "grants are keyed by the unescaped rendering session:<s>/frame:<f>, so session `a/frame:b` and frame `b` of session `a` share grants",
             ["GRANT-16"],
             scopes::ScopeIdsAlias
+        ),
+        mutant!(
+            "owners_fold_case",
+            "lease owners are compared under a case-insensitive collation (MySQL's default utf8mb4_0900_ai_ci): a claim by `Ab` takes the live lease of `ab` as its own",
+            ["REG-18", "LEASE-4"],
+            ids::OwnersFoldCase
         ),
         // SESSION
         mutant!(

@@ -594,3 +594,70 @@ async fn reg_17_racing_calls_through_many_handles_end_as_on_one() {
         .collect();
     assert_eq!(sequences, [1, 2, 3, 4]);
 }
+
+/// Ids that differ only in case, normalisation, a LIKE pattern character,
+/// whitespace or their last byte (of 64 KiB) are distinct processes,
+/// owners and replay keys, listed in byte order.
+#[tokio::test]
+async fn reg_18_identifiers_are_exact() {
+    let (registry, _clock) = common::registry();
+    let long: String = (0..65_536u32)
+        .map(|n| char::from(b'!' + u8::try_from(n.wrapping_mul(2_654_435_761) % 94).unwrap_or(0)))
+        .collect();
+    let mut long_twin = long[..65_535].to_owned();
+    long_twin.push(if long.ends_with('a') { 'b' } else { 'a' });
+    let ids = [
+        "id%",
+        "id_",
+        "Ab",
+        "ab",
+        "caf\u{e9}",
+        "cafe\u{301}",
+        "x",
+        "x ",
+        &long,
+        &long_twin,
+    ];
+    for id in ids {
+        common::register(&registry, id).await;
+    }
+    for id in ids {
+        let record = registry.get_process(id).await.expect("registered");
+        assert_eq!(record.id, id);
+    }
+    let mut sorted: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    sorted.sort();
+    let listed: Vec<String> = registry
+        .list_non_terminal()
+        .await
+        .expect("sweep")
+        .into_iter()
+        .map(|record| record.id)
+        .collect();
+    assert_eq!(listed, sorted);
+    registry
+        .claim_process_lease("ab", "w%", 1_000)
+        .await
+        .expect("claimed");
+    common::expect_kind(
+        registry.claim_process_lease("ab", "w_", 1_000).await,
+        ErrorKind::LeaseHeld,
+    );
+    for (n, key) in ["k%", "k_", "K%", &long].into_iter().enumerate() {
+        let appended = registry
+            .append_event("Ab", common::note(json!({ "n": n })).with_replay_key(key))
+            .await
+            .expect("a new key");
+        assert_eq!(
+            appended.event.sequence,
+            n as u64 + 1,
+            "a new event, not a replay"
+        );
+        assert_eq!(appended.event.replay_key.as_deref(), Some(key));
+    }
+    assert!(registry
+        .events_after("id%", 0)
+        .await
+        .expect("log")
+        .is_empty());
+}

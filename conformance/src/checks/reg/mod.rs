@@ -2,6 +2,7 @@
 
 mod handles;
 mod idempotency;
+mod ids;
 mod record;
 mod reopen;
 mod support;
@@ -17,6 +18,11 @@ use handles::{
 use idempotency::{
     different_content_under_a_registered_id_conflicts, hash_is_a_pure_function_of_prepared_content,
     identical_registration_returns_the_stored_record,
+};
+use ids::{
+    look_alike_event_types_are_distinct_types, look_alike_owners_are_distinct_holders,
+    look_alike_process_ids_are_distinct_processes, look_alike_replay_keys_are_distinct_keys,
+    look_alike_scopes_hold_their_own_grants,
 };
 use record::{
     durability_tier_is_the_declared_one_and_constant, first_registration_stores_a_running_record,
@@ -214,6 +220,41 @@ pub(crate) fn checks() -> Vec<Check> {
             level: Level::Must,
             needs: Needs::NONE.typed_errors().handles(),
             body: |cx| Box::pin(racing_acks_transfers_and_session_deletes_settle(cx)),
+        },
+        Check {
+            id: "reg_ids_look_alike_process_ids_are_distinct_processes",
+            rules: &["REG-18", "SWEEP-1"],
+            level: Level::Must,
+            needs: Needs::NONE,
+            body: |cx| Box::pin(look_alike_process_ids_are_distinct_processes(cx)),
+        },
+        Check {
+            id: "reg_ids_look_alike_owners_are_distinct_holders",
+            rules: &["REG-18", "LEASE-4"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors(),
+            body: |cx| Box::pin(look_alike_owners_are_distinct_holders(cx)),
+        },
+        Check {
+            id: "reg_ids_look_alike_scopes_hold_their_own_grants",
+            rules: &["REG-18", "GRANT-16"],
+            level: Level::Must,
+            needs: Needs::NONE,
+            body: |cx| Box::pin(look_alike_scopes_hold_their_own_grants(cx)),
+        },
+        Check {
+            id: "reg_ids_look_alike_replay_keys_are_distinct_keys",
+            rules: &["REG-18", "REPLAY-1"],
+            level: Level::Must,
+            needs: Needs::NONE,
+            body: |cx| Box::pin(look_alike_replay_keys_are_distinct_keys(cx)),
+        },
+        Check {
+            id: "reg_ids_look_alike_event_types_are_distinct_types",
+            rules: &["REG-18", "EVENT-3"],
+            level: Level::Must,
+            needs: Needs::NONE.typed_errors(),
+            body: |cx| Box::pin(look_alike_event_types_are_distinct_types(cx)),
         },
     ]
 }
