@@ -11,17 +11,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::fmt;
 
-/// Owners a recorded claim draws from.
-pub const OWNERS: [&str; 3] = ["w0", "w1", "w2"];
+/// Owners a recorded claim draws from: look-alikes that differ only in
+/// case, and a `LIKE` pattern matching both (REG-18).
+pub const OWNERS: [&str; 3] = ["w0", "W0", "w_"];
 
 /// The wake target scope with index `index`: two session scopes and two frame scopes
 /// (the same pool as the sequential model check).
 pub fn target_scope(index: u8) -> ProcessScope {
     match index % 4 {
         0 => ProcessScope::session("s0"),
-        1 => ProcessScope::session("s1"),
+        1 => ProcessScope::session("S0"),
         2 => ProcessScope::frame("s0", "f0"),
-        _ => ProcessScope::frame("s1", "f0"),
+        _ => ProcessScope::frame("S0", "f0"),
     }
 }
 

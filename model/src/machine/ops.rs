@@ -10,14 +10,16 @@ use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// Process ids the generator draws from; the last one is rarely registered.
-pub const PROCESSES: [&str; 3] = ["p0", "p1", "p2"];
-/// Sessions (the last one never holds a grant).
-pub const SESSIONS: [&str; 3] = ["s0", "s1", "s2"];
-/// Lease owners.
-pub const OWNERS: [&str; 3] = ["w0", "w1", "w2"];
-/// Replay keys.
-pub const KEYS: [&str; 3] = ["k0", "k1", ""];
+/// Process ids the generator draws from; the last one is rarely
+/// registered. Look-alikes (REG-18): they differ only in case, and the
+/// last is a `LIKE` pattern matching both.
+pub const PROCESSES: [&str; 3] = ["p0", "P0", "p_"];
+/// Sessions (the last one never holds a grant); look-alikes as [`PROCESSES`].
+pub const SESSIONS: [&str; 3] = ["s0", "S0", "s_"];
+/// Lease owners; look-alikes as [`PROCESSES`].
+pub const OWNERS: [&str; 3] = ["w0", "W0", "w_"];
+/// Replay keys; the first two differ only in case.
+pub const KEYS: [&str; 3] = ["k0", "K0", ""];
 /// Event types the generated registrations declare, plus one undeclared.
 pub const EVENT_TYPES: [&str; 6] = [
     "note",
@@ -28,15 +30,16 @@ pub const EVENT_TYPES: [&str; 6] = [
     "undeclared",
 ];
 
-/// The scope with index `index`: two session scopes, two frame scopes, and
-/// a session whose id reads like the first frame scope's rendering
-/// (`s0/frame:f0`), which must never share its grants (GRANT-16).
+/// The scope with index `index`: two session scopes whose ids differ only in
+/// case (REG-18), a frame scope in each, and a session whose id reads like
+/// the first frame scope's rendering (`s0/frame:f0`), which must never share
+/// its grants (GRANT-16).
 pub fn scope(index: u8) -> ProcessScope {
     match index % SCOPES {
         0 => ProcessScope::session("s0"),
-        1 => ProcessScope::session("s1"),
+        1 => ProcessScope::session("S0"),
         2 => ProcessScope::frame("s0", "f0"),
-        3 => ProcessScope::frame("s1", "f0"),
+        3 => ProcessScope::frame("S0", "f0"),
         _ => ProcessScope::session("s0/frame:f0"),
     }
 }

@@ -47,7 +47,7 @@ pub async fn failing_checks<F: RegistryFactory>(factory: &F) -> Vec<(String, Str
 /// Mutants no sequential model check can see: their bug needs two calls in
 /// flight at once (the concurrency checks and the linearizability checker
 /// catch them instead).
-pub const INVISIBLE_TO_SEQUENTIAL_MODEL: [&str; 6] = [
+pub const INVISIBLE_TO_SEQUENTIAL_MODEL: [&str; 5] = [
     "racy_claims",
     "wait_lost_wakeup",
     // A reopen is no operation of the model: the reopen checks and the
@@ -57,9 +57,6 @@ pub const INVISIBLE_TO_SEQUENTIAL_MODEL: [&str; 6] = [
     // The model check calls through one handle: the cross-handle checks and
     // the shared-store simulation catch it.
     "handles_see_a_snapshot",
-    // The model's owner ids differ in more than case: the REG-18 checks
-    // draw look-alike owners and catch it.
-    "owners_fold_case",
 ];
 
 /// The longest shrunk sequence the model check may report for a mutant.
@@ -167,8 +164,7 @@ fn render_summary(out: &mut String, rows: &[Row], ignored: &[String]) {
          reopened, which is no operation of the model (the reopen checks and the simulation's \
          registry crashes catch them); `handles_see_a_snapshot` misbehaves only between two \
          handles, and the model check calls through one (the cross-handle checks and the \
-         shared-store simulation catch it); `owners_fold_case` needs owner ids that differ \
-         only in case, which the model's pools do not draw (the REG-18 checks do).\n",
+         shared-store simulation catch it).\n",
         ModelConfig::default().cases,
         rows.len()
     );
