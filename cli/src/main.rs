@@ -209,6 +209,9 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
         /// No per-seed lines on stderr. Example: --quiet
         #[arg(long, short)]
         quiet: bool,
+        /// Fail (exit 1) when a sweep of at least 100 seeds never reached one of the moments it should ("sometimes" coverage, docs/sim.md). Example: --strict
+        #[arg(long)]
+        strict: bool,
     },
     /// Serve a backend over the framed protocol on TCP (docs/protocol.md).
     #[command(
@@ -440,6 +443,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         format,
         out,
         quiet,
+        strict,
     } = command
     else {
         return Err(exit::CliError::usage("not a sim command"));
@@ -454,6 +458,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         json: format == SimFormat::Json,
         out,
         quiet,
+        strict,
     })
 }
 

@@ -5,7 +5,9 @@ use crate::exit::{self, CliError};
 use crate::progress::Mode;
 use crate::seeds::SeedRange;
 use procreg_conformance::RegistryFactory as _;
-use procreg_report::render::{render_sim_failures, render_sim_summary};
+use procreg_report::render::{
+    render_never_reached, render_sim_failures, render_sim_summary, render_sometimes,
+};
 use procreg_report::{
     sim_replay, simulation_phase, simulation_section, KitObserver, KitPhase, KitReport, Phase,
     RunConfig,
@@ -58,6 +60,8 @@ pub struct SimOptions {
     pub out: Option<PathBuf>,
     /// `--quiet`.
     pub quiet: bool,
+    /// `--strict`: a sweep that never reached a moment fails.
+    pub strict: bool,
 }
 
 /// `procreg sim`: one line per seed, failures in full; exit 1 when any seed fails.
@@ -81,7 +85,7 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     fits(&options.config, &factory, &backend)?;
     let run = RunConfig {
         backend: backend.flag(),
-        strict: false,
+        strict: options.strict,
         only: vec!["sim".to_owned()],
     };
     let mut lines = SeedLines {
@@ -114,7 +118,8 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         None => simulation_phase(&factory, &run, &options.config, options.range, &mut lines)
             .map_err(|error| CliError::backend(error.to_string()))?,
     };
-    let passed = section.failures.is_empty();
+    let coverage_holds = !options.strict || section.never_reached().is_empty();
+    let passed = section.failures.is_empty() && coverage_holds;
     let text = if options.json {
         KitReport::new(
             run,
@@ -127,8 +132,13 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     } else {
         let mut text = lines.lines;
         text.push_str(&render_sim_failures(&section));
+        text.push_str(&render_never_reached(&section, options.strict));
         text.push_str(&render_sim_summary(&section, "simulation"));
         text.push('\n');
+        if let Some(sometimes) = render_sometimes(&section) {
+            text.push_str(&sometimes);
+            text.push('\n');
+        }
         text
     };
     exit::emit(&text, options.out.as_deref())?;

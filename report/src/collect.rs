@@ -11,7 +11,7 @@ use procreg::Capabilities;
 use procreg_conformance::linearizability::{LinearizabilityReport, Verdict};
 use procreg_conformance::machine::{ModelOutcome, ModelReport};
 use procreg_conformance::Outcome;
-use procreg_sim::{SimConfig, SimOutcome};
+use procreg_sim::{SimConfig, SimOutcome, SweepCoverage};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -217,5 +217,6 @@ pub fn simulation_section(
             .map(|(seed, hash)| SeedHash { seed, hash })
             .collect(),
         failures,
+        coverage: SweepCoverage::default(),
     }
 }

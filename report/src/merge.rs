@@ -292,6 +292,17 @@ impl Fold<'_> {
         let mut ranges = kept.seeds.clone();
         ranges.extend(next.seeds.iter().copied());
         let seeds = union(&ranges);
+        // Counts of disjoint shards add up; a seed counted twice would not.
+        let disjoint = kept.seeds.iter().all(|mine| {
+            next.seeds
+                .iter()
+                .all(|theirs| mine.end <= theirs.start || theirs.end <= mine.start)
+        });
+        let coverage = if disjoint {
+            kept.coverage.merged(&next.coverage)
+        } else {
+            kept.coverage.clone()
+        };
         SimulationSection {
             world: kept.world.clone(),
             runs: seeds.iter().map(|range| range.len()).sum(),
@@ -301,6 +312,7 @@ impl Fold<'_> {
                 .map(|(seed, hash)| SeedHash { seed, hash })
                 .collect(),
             failures: failures.into_values().collect(),
+            coverage,
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::kill9::Kill9Section;
 use crate::phase::Phase;
 use crate::seeds::SeedRange;
 use procreg_conformance::{Counts, Outcome, SuiteReport};
+use procreg_sim::{Moment, SweepCoverage};
 use serde::{Deserialize, Serialize};
 
 /// The report format's version; a report of another version is refused, not guessed at.
@@ -148,12 +149,25 @@ pub struct SimulationSection {
     pub hashes: Vec<SeedHash>,
     /// The failing seeds, ascending.
     pub failures: Vec<SimFailure>,
+    /// How often each interesting moment happened ("sometimes" coverage).
+    #[serde(default)]
+    pub coverage: SweepCoverage,
 }
 
 impl SimulationSection {
     /// Seeds that passed.
     pub fn passed(&self) -> u64 {
         self.runs.saturating_sub(self.failures.len() as u64)
+    }
+
+    /// The moments a sweep this long should have reached and never did.
+    pub fn never_reached(&self) -> Vec<Moment> {
+        let crashes = self
+            .world
+            .faults
+            .split(',')
+            .any(|kind| kind == "registry-crash");
+        self.coverage.never_reached(crashes)
     }
 }
 
@@ -215,6 +229,15 @@ impl KitReport {
         self
     }
 
+    /// Whether a strict run's sweep never reached a moment it should have.
+    pub fn coverage_failed(&self) -> bool {
+        self.config.strict
+            && self
+                .simulation
+                .ran()
+                .is_some_and(|section| !section.never_reached().is_empty())
+    }
+
     /// Whether the kill -9 run found a broken rule.
     pub fn kill9_failed(&self) -> bool {
         self.kill9
@@ -259,6 +282,7 @@ impl KitReport {
             || self.model_failed()
             || self.histories_failed()
             || self.simulation_failed()
+            || self.coverage_failed()
             || self.kill9_failed()
         {
             EXIT_FAILED

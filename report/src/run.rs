@@ -275,12 +275,14 @@ pub fn simulation_phase<F: RegistryFactory>(
     })
     .map_err(|error| RunError::Backend(error.to_string()))?;
     observer.phase_finished(KitPhase::Simulation);
-    Ok(simulation_section(
+    let mut section = simulation_section(
         run,
         &factory.capabilities(),
         &config.with_seed(seeds.start),
         seeds,
         hashes,
         &report.failures,
-    ))
+    );
+    section.coverage = report.coverage;
+    Ok(section)
 }

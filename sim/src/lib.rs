@@ -22,6 +22,7 @@
 mod audit;
 pub mod clock;
 pub mod config;
+pub mod coverage;
 mod describe;
 mod durability;
 mod faults;
@@ -40,6 +41,7 @@ pub mod sink;
 mod worker;
 
 pub use config::{FaultKind, FaultSet, SimConfig, Topology};
+pub use coverage::{Coverage, Moment, MomentTally, SweepCoverage, COVERAGE_MIN_SEEDS};
 pub use macros::{__run_simulation_test, DEFAULT_TEST_SEEDS};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
 pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};

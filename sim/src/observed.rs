@@ -3,6 +3,7 @@
 //! Runs inside the registry host, so the order of calls is the registry's own.
 
 use crate::clock::SimClock;
+use crate::coverage::Moment;
 use crate::describe::{describe_answer, describe_call};
 use crate::host::RegistryHost;
 use crate::journal::{lock, SharedJournal};
@@ -53,6 +54,8 @@ enum Expectation {
     Renewal(ProcessLease),
     /// A release with this completion.
     Release(ProcessLeaseCompletion),
+    /// An await; `running` when the process had no acknowledged terminal event yet.
+    Await { running: bool },
 }
 
 impl Expectation {
@@ -161,7 +164,51 @@ impl ObservedRegistry {
             RegistryCall::CompleteProcessLease { completion } => {
                 Expectation::Release(completion.clone())
             }
+            RegistryCall::AwaitProcess { process_id } => Expectation::Await {
+                running: !lock(&self.journal)
+                    .oracle
+                    .terminal_ids()
+                    .contains(process_id),
+            },
             _ => Expectation::Traced,
+        }
+    }
+
+    /// Counts the interesting moment this answer is, if it is one (before
+    /// the oracle learns from it: a replay is judged against the keys
+    /// acknowledged before, a takeover against the lease held before).
+    fn count_moment(&self, expectation: &Expectation, result: &CallResult) {
+        let now_ms = self.clock.now_ms();
+        let mut journal = lock(&self.journal);
+        let moment = match (expectation, result) {
+            (
+                Expectation::Append {
+                    process_id,
+                    replay_key: Some(key),
+                    ..
+                },
+                Ok(CallAnswer::Appended(appended)),
+            ) => journal
+                .oracle
+                .acknowledged_appends(process_id)
+                .and_then(|appends| appends.get(&appended.event.sequence))
+                .is_some_and(|stored| stored.as_deref() == Some(key.as_str()))
+                .then_some(Moment::ReplayHit),
+            (Expectation::Append { may_end: true, .. }, Err(error)) => (error.kind
+                == ErrorKind::AlreadyTerminal)
+                .then_some(Moment::DuplicateFinisherRefused),
+            (Expectation::Await { running: true }, Ok(_)) => Some(Moment::WaitEndedByTerminal),
+            (Expectation::Claim(_), Ok(CallAnswer::Lease(lease))) => journal
+                .oracle
+                .takes_over_expired(lease, now_ms)
+                .then_some(Moment::ExpiredLeaseTakenOver),
+            (Expectation::Renewal(presented), Err(error)) => (error.kind != ErrorKind::Backend
+                && journal.oracle.expired_unreleased(presented, now_ms))
+            .then_some(Moment::RenewalLostToExpiry),
+            _ => None,
+        };
+        if let Some(moment) = moment {
+            journal.stats.coverage.hit(moment);
         }
     }
 
@@ -318,6 +365,7 @@ impl CallHandler for ObservedRegistry {
         let ticket = self.begin(&description);
         let method = call.method();
         let result = self.host.call(self.client.as_deref(), call).await;
+        self.count_moment(&expectation, &result);
         let findings = self.judge(&expectation, &result).await;
         let answer = describe_answer(method, &result);
         self.end(

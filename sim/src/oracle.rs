@@ -260,6 +260,21 @@ impl Oracle {
         })
     }
 
+    /// Whether granting `lease` takes the process over from another owner
+    /// whose lease expired without a release.
+    pub fn takes_over_expired(&self, lease: &ProcessLease, now_ms: u64) -> bool {
+        self.leases.get(&lease.process_id).is_some_and(|previous| {
+            previous.owner_id != lease.owner_id && !previous.released && !previous.live_at(now_ms)
+        })
+    }
+
+    /// Whether `presented` is the current lease and had expired (unreleased) at `now_ms`.
+    pub fn expired_unreleased(&self, presented: &ProcessLease, now_ms: u64) -> bool {
+        self.leases.get(&presented.process_id).is_some_and(|view| {
+            view.lease_token == presented.lease_token && !view.released && !view.live_at(now_ms)
+        })
+    }
+
     /// The registry acknowledged a release presented with `completion`.
     pub fn released(&mut self, completion: &ProcessLeaseCompletion) {
         if let Some(view) = self.leases.get_mut(&completion.process_id) {

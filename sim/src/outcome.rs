@@ -136,6 +136,8 @@ pub struct SimStats {
     pub awaited: u64,
     /// Times the registry host crashed and came back on its reopened store.
     pub registry_restarts: u64,
+    /// How often each interesting moment happened.
+    pub coverage: crate::coverage::Coverage,
 }
 
 /// Why the run failed and what the world looked like then.

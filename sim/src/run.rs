@@ -3,6 +3,7 @@
 use crate::audit::audit;
 use crate::clock::{SimClock, SIM_EPOCH_MS};
 use crate::config::{SimConfig, Topology};
+use crate::coverage::{Moment, SweepCoverage};
 use crate::durability::audit_durability;
 use crate::faults::{FaultInjector, RegistryFaults, Stalls};
 use crate::host::RegistryHost;
@@ -426,6 +427,15 @@ fn run_once<F: RegistryFactory + ?Sized>(
             ),
         }
     }
+    let (rejected, restarts) = (journal.stats.sink_rejected, journal.stats.registry_restarts);
+    journal
+        .stats
+        .coverage
+        .add(Moment::ZombieWriteRejected, rejected);
+    journal
+        .stats
+        .coverage
+        .add(Moment::RegistryCrashRecovered, restarts);
     journal.stats.simulated_ms = now_ms;
     journal.stats.steps = stepped.steps;
     journal.stats.faults = stepped.faults;
@@ -451,6 +461,8 @@ pub struct SweepReport {
     pub runs: u64,
     /// The outcomes that broke an invariant, in seed order.
     pub failures: Vec<SimOutcome>,
+    /// How often each interesting moment happened over the sweep.
+    pub coverage: SweepCoverage,
 }
 
 /// Runs every seed in `seeds` with `config` otherwise unchanged on as many
@@ -526,6 +538,7 @@ where
                 match outcome {
                     Ok(outcome) => {
                         report.runs += 1;
+                        report.coverage.record(&outcome.stats.coverage);
                         each(&outcome);
                         if !outcome.passed() {
                             report.failures.push(outcome);

@@ -51,6 +51,27 @@ pub fn phase_cases(report: &KitReport) -> Vec<PhaseCase> {
             }
         }
     }
+    simulation_cases(report, &mut cases);
+    match &report.kill9 {
+        Phase::NotSelected => {}
+        Phase::Skipped { reason } => cases.push(skipped("kill9", "kill9", reason)),
+        Phase::Ran(section) => {
+            let outcome = section.outcome();
+            let failed = matches!(outcome, Outcome::Failed { .. });
+            let name = format!("kill9_seed_{}", section.report.seed);
+            cases.push(case(
+                "kill9",
+                name,
+                outcome,
+                failed.then(|| section.replay.clone()),
+            ));
+        }
+    }
+    cases
+}
+
+/// The sweep, its "sometimes" coverage when it fell short, and one case per failing seed.
+fn simulation_cases(report: &KitReport, cases: &mut Vec<PhaseCase>) {
     match &report.simulation {
         Phase::NotSelected => {}
         Phase::Skipped { reason } => cases.push(skipped("simulation", "sweep", reason)),
@@ -76,6 +97,25 @@ pub fn phase_cases(report: &KitReport) -> Vec<PhaseCase> {
                 }
             };
             cases.push(case("simulation", "sweep".to_owned(), sweep, None));
+            let never = section.never_reached();
+            if !never.is_empty() {
+                let rule = "SOMETIMES".to_owned();
+                let message = format!(
+                    "in {} seeds the world never reached {}",
+                    section.coverage.runs,
+                    never
+                        .iter()
+                        .map(|moment| moment.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let outcome = if report.config.strict {
+                    Outcome::Failed { rule, message }
+                } else {
+                    Outcome::Warned { rule, message }
+                };
+                cases.push(case("simulation", "sometimes".to_owned(), outcome, None));
+            }
             for failure in &section.failures {
                 let outcome = Outcome::Failed {
                     rule: failure.rules.join(", "),
@@ -91,20 +131,4 @@ pub fn phase_cases(report: &KitReport) -> Vec<PhaseCase> {
             }
         }
     }
-    match &report.kill9 {
-        Phase::NotSelected => {}
-        Phase::Skipped { reason } => cases.push(skipped("kill9", "kill9", reason)),
-        Phase::Ran(section) => {
-            let outcome = section.outcome();
-            let failed = matches!(outcome, Outcome::Failed { .. });
-            let name = format!("kill9_seed_{}", section.report.seed);
-            cases.push(case(
-                "kill9",
-                name,
-                outcome,
-                failed.then(|| section.replay.clone()),
-            ));
-        }
-    }
-    cases
 }

@@ -6,8 +6,8 @@ mod text;
 
 pub use cases::phase_cases;
 pub use text::{
-    render_kill9_failure, render_kill9_summary, render_sim_failures, render_sim_summary,
-    render_summary, render_text,
+    render_kill9_failure, render_kill9_summary, render_never_reached, render_sim_failures,
+    render_sim_summary, render_sometimes, render_summary, render_text,
 };
 
 use crate::phase::Phase;

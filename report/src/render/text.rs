@@ -66,6 +66,7 @@ pub fn render_text(report: &KitReport) -> String {
     }
     if let Phase::Ran(section) = &report.simulation {
         out.push_str(&render_sim_failures(section));
+        out.push_str(&render_never_reached(section, report.config.strict));
     }
     if let Phase::Ran(section) = &report.kill9 {
         out.push_str(&render_kill9_failure(section));
@@ -85,6 +86,28 @@ pub fn render_kill9_failure(section: &Kill9Section) -> String {
         }
     }
     out
+}
+
+/// The moments a sweep long enough never reached: a warning, or a failure
+/// when `strict` (nothing for a sweep that reached them all).
+pub fn render_never_reached(section: &SimulationSection, strict: bool) -> String {
+    let never = section.never_reached();
+    if never.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = never.iter().map(|moment| moment.name()).collect();
+    format!(
+        "{}  sometimes: in {} seeds the world never reached {}: it no longer exercises what these moments test (docs/sim.md, Sometimes){}\n",
+        if strict { "FAIL" } else { "WARN" },
+        section.coverage.runs,
+        names.join(", "),
+        if strict { "" } else { "; a failure with --strict" }
+    )
+}
+
+/// The sweep's "sometimes" line: how many seeds reached each moment.
+pub fn render_sometimes(section: &SimulationSection) -> Option<String> {
+    (section.coverage.runs > 0).then(|| format!("  sometimes: {}", section.coverage.summary()))
 }
 
 /// Every failing seed in full: violations, the world at that moment, the replay.
@@ -248,7 +271,14 @@ fn histories_line(report: &KitReport) -> String {
 
 fn simulation_line(report: &KitReport) -> String {
     match &report.simulation {
-        Phase::Ran(section) => render_sim_summary(section, KitPhase::Simulation.label()),
+        Phase::Ran(section) => {
+            let mut line = render_sim_summary(section, KitPhase::Simulation.label());
+            if let Some(sometimes) = render_sometimes(section) {
+                line.push('\n');
+                line.push_str(&sometimes);
+            }
+            line
+        }
         phase => not_run(phase, KitPhase::Simulation).unwrap_or_default(),
     }
 }
