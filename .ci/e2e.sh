@@ -49,7 +49,7 @@ address=$(grep -o 'tcp://[0-9.]*:[0-9]*' "$work/serve.txt" | head -1)
 expect_exit 0 "check --backend $address --strict" "$procreg" check --backend "$address" --strict --quiet
 grep -q '0 failed, 0 skipped' "$work/out.txt" || fail "tcp check report: $(cat "$work/out.txt")"
 expect_exit 0 "32 simulation seeds over $address" "$procreg" sim --backend "$address" --seeds 0..32 --quiet
-tail -1 "$work/out.txt"
+tail -2 "$work/out.txt"
 
 # 3. exit codes.
 expect_exit 1 "a mutant fails the suite" "$procreg" check --backend mutant:release_ignores_token --only LEASE --quiet
@@ -63,7 +63,7 @@ kill "$server_pid"; server_pid=""
 #    through 200 with registry crashes, and again through the first 50: the
 #    merge refuses (exit 2) any seed whose trace hash differs between runs.
 expect_exit 0 "1,000 simulation seeds" "$procreg" sim --seeds 0..1000 --quiet
-tail -1 "$work/out.txt"
+tail -2 "$work/out.txt"
 expect_exit 0 "200 simulation seeds on SQLite" "$procreg" sim --backend "sqlite:$work/sim.db" \
   --seeds 0..200 --quiet --format json --out "$work/sqlite-a.json"
 grep -q '"faults": "crash,bounce,partition,sink-partition,hold,latency,stall,registry-crash"' "$work/sqlite-a.json" \
@@ -78,7 +78,7 @@ expect_exit 0 "50 SQLite seeds with a handle per worker" "$procreg" sim --backen
   --topology shared-store --seeds 0..50 --quiet
 grep -q '50 of 50 seeds passed (seeds 0..50, 4 workers with a handle each on one store' "$work/out.txt" \
   || fail "shared-store sweep: $(tail -1 "$work/out.txt")"
-tail -1 "$work/out.txt"
+tail -2 "$work/out.txt"
 
 # 5. kill -9: SQLite's registry process SIGKILLed 200 times, audited after
 #    every restart; a write-behind SQLite fails, named in the JUnit report.
