@@ -339,7 +339,7 @@ fn scratch_sqlite(planted_bug: Option<PlantedBug>) -> Result<SqliteFactory, CliE
 
 /// Refuses (exit 2, the file untouched) a path that holds something other
 /// than a procreg registry: another application's database, or no database.
-fn refuse_foreign_file(path: &Path) -> Result<(), CliError> {
+pub(crate) fn refuse_foreign_file(path: &Path) -> Result<(), CliError> {
     let shown = path.display();
     match inspect_file(path) {
         FileKind::Missing | FileKind::Empty | FileKind::Registry { .. } => Ok(()),

@@ -87,6 +87,28 @@ fn a_backend_without_a_durable_store_is_refused_by_serve() {
         stderr.contains("--store needs a backend whose store outlives"),
         "{stderr}"
     );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a database, and not procreg's to write").expect("written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_procreg"))
+        .args([
+            "serve",
+            "--backend",
+            "sqlite:x.db",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+        ])
+        .arg(&foreign)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not an SQLite database"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&foreign).expect("readable"),
+        "not a database, and not procreg's to write"
+    );
 }
 
 fn procreg(args: &[&str]) -> (Option<i32>, String, String) {

@@ -225,39 +225,25 @@ fn check_simulates_a_backend_with_handles_in_the_shared_store_topology() {
 }
 
 #[test]
-fn a_sweep_counts_its_sometimes_moments_and_strict_fails_one_never_reached() {
+fn a_sweep_counts_its_sometimes_moments_in_text_and_json() {
     let output = procreg(&["sim", "--seeds", "0..100", "--quiet", "--strict"]);
     let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the default world reaches them: {text}"
+    );
     assert!(
         text.contains("  sometimes: zombie_write_rejected "),
         "{text}"
     );
     assert!(text.contains("duplicate_finisher_refused "), "{text}");
-    // Without stalls, holds or sink partitions no zombie reaches the sink.
-    let args = [
-        "sim",
-        "--seeds",
-        "0..100",
-        "--quiet",
-        "--faults",
-        "crash,bounce,partition",
-    ];
-    let output = procreg(&args);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "a warning only: {text}");
-    assert!(
-        text.contains(
-            "WARN  sometimes: in 100 seeds the world never reached zombie_write_rejected"
-        ),
-        "{text}"
-    );
-    let output = procreg(&[&args[..], &["--strict", "--format", "json"]].concat());
-    assert_eq!(output.status.code(), Some(1), "strict: a failure");
+    assert!(!text.contains("WARN  sometimes"), "{text}");
+    let output = procreg(&["sim", "--seeds", "0..20", "--quiet", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     let moments = report["simulation"]["coverage"]["moments"]
         .as_array()
         .expect("moments");
     assert_eq!(moments.len(), 7);
-    assert_eq!(report["simulation"]["coverage"]["runs"], 100);
+    assert_eq!(report["simulation"]["coverage"]["runs"], 20);
 }

@@ -41,10 +41,7 @@ pub async fn audit_process(
     let record = registry.get_process(process).await;
     let Some(record) = record else {
         if known.registered {
-            return Err(vec![Broken::new(
-                "REG-16",
-                format!("the acknowledged registration of {process} is gone"),
-            )]);
+            return Err(vec![lost_or_unread(registry, process).await]);
         }
         return Ok(CutOff::Absent);
     };
@@ -199,6 +196,22 @@ fn after_the_log(
             })
         }
     }
+}
+
+/// `get_process` answered none for an acknowledged process; it has no error
+/// channel, so the log read tells a lost record from a failed read.
+async fn lost_or_unread(registry: &dyn ProcessRegistry, process: &str) -> Broken {
+    let detail = match registry.events_after(process, 0).await {
+        Err(error) if error.is(procreg::ErrorKind::NotFound) => {
+            format!("the acknowledged registration of {process} is gone")
+        }
+        Err(error) => format!("reading {process} back after the restart failed: {error}"),
+        Ok(events) => format!(
+            "get_process({process}) answered none after the restart, though its log holds {} events",
+            events.len()
+        ),
+    };
+    Broken::new("REG-16", detail)
 }
 
 fn unexplained(process: &str, extra: &[ProcessEvent], cut_off: &str) -> Broken {

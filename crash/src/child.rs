@@ -53,7 +53,7 @@ const LOG_LINES: usize = 20;
 
 /// A started child and the address it serves.
 pub struct RunningChild {
-    child: Arc<Mutex<Child>>,
+    child: Arc<Mutex<Reaped>>,
     address: String,
     log: Arc<Mutex<VecDeque<String>>>,
 }
@@ -75,9 +75,32 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn kill(child: &Mutex<Child>) {
-    let mut child = lock(child);
+/// The child, and whether it was killed and reaped (its pid, and so its
+/// process group id, may belong to someone else afterwards).
+struct Reaped {
+    child: Child,
+    reaped: bool,
+}
+
+/// SIGKILL to the child, then to its process group (a wrapper's children
+/// die with it: the child leads a group of its own), then reap it; once.
+fn kill(child: &Mutex<Reaped>) {
+    let mut guard = lock(child);
+    if guard.reaped {
+        return;
+    }
+    guard.reaped = true;
+    let child = &mut guard.child;
     let _ = child.kill();
+    #[cfg(unix)]
+    {
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
     let _ = child.wait();
 }
 
@@ -104,7 +127,10 @@ impl RunningChild {
     /// naming its address. The error says why: it could not start, it
     /// exited first (with its last lines), or it stayed silent.
     pub fn start(command: &ChildCommand, ready_within: Duration) -> Result<Self, String> {
-        let mut child = Command::new(&command.program)
+        let mut spawn = Command::new(&command.program);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut spawn, 0);
+        let mut child = spawn
             .args(&command.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -125,7 +151,10 @@ impl RunningChild {
         }
         let deadline = std::time::Instant::now() + ready_within;
         let mut running = Self {
-            child: Arc::new(Mutex::new(child)),
+            child: Arc::new(Mutex::new(Reaped {
+                child,
+                reaped: false,
+            })),
             address: String::new(),
             log,
         };
@@ -139,12 +168,15 @@ impl RunningChild {
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = lock(&running.child)
-                        .wait()
-                        .map(|status| status.to_string())
-                        .unwrap_or_else(|error| error.to_string());
+                    // Its output closed: it exited, or it closed its output
+                    // and runs on; either way it will name no address.
+                    let ended = match running.exit_within(deadline) {
+                        Some(status) => format!("exited ({status})"),
+                        None => "closed its output and runs on".to_owned(),
+                    };
+                    running.kill();
                     return Err(format!(
-                        "`{}` exited ({status}) before naming the address it serves (a line with tcp://HOST:PORT){}",
+                        "`{}` {ended} before naming the address it serves (a line with tcp://HOST:PORT){}",
                         command.describe(),
                         running.log_tail()
                     ));
@@ -159,6 +191,22 @@ impl RunningChild {
                     ));
                 }
             }
+        }
+    }
+
+    /// Its exit status, waiting for it until `deadline` at most.
+    fn exit_within(&self, deadline: std::time::Instant) -> Option<String> {
+        loop {
+            let mut guard = lock(&self.child);
+            if let Ok(Some(status)) = guard.child.try_wait() {
+                guard.reaped = true;
+                return Some(status.to_string());
+            }
+            drop(guard);
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -185,7 +233,14 @@ impl RunningChild {
 
     /// Whether it exited on its own (it should run until killed).
     pub fn exited(&mut self) -> Option<String> {
-        let status = lock(&self.child).try_wait();
+        let status = {
+            let mut guard = lock(&self.child);
+            let status = guard.child.try_wait();
+            if let Ok(Some(_)) = status {
+                guard.reaped = true;
+            }
+            status
+        };
         match status {
             Ok(Some(status)) => Some(format!("{status}{}", self.log_tail())),
             _ => None,

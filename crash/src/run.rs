@@ -230,7 +230,17 @@ async fn run_plan(
         }
         run.report.kills += 1;
         drop(registry);
-        registry = start(plan, &clock).await?;
+        // It started before: a store that does not come back is a finding.
+        registry = match start(plan, &clock).await {
+            Ok(started) => started,
+            Err(KillError(why)) => {
+                let detail = format!(
+                    "the registry did not come back on its store after kill {}: {why}",
+                    run.report.kills
+                );
+                return run.violation(step.index, Broken::new("REG-16", detail));
+            }
+        };
         let cut = lost.then_some(&step.op);
         if let Some(broken) = audit_touched(&registry, &mut run, cut, now_ms).await? {
             return run.violation(step.index, broken);
@@ -318,9 +328,13 @@ async fn audit_touched(
                     describe_answer(&answer)
                 ));
                 if cut_off(&answer) {
-                    return Err(KillError(format!(
-                        "the restarted process did not answer: {}",
-                        describe_answer(&answer)
+                    return Ok(Some(Broken::new(
+                        "REG-16",
+                        format!(
+                            "the restarted registry failed {} sent again after the kill: {}",
+                            op.describe(),
+                            describe_answer(&answer)
+                        ),
                     )));
                 }
                 if let Some(broken) = run.ledger.settle(&retry, now_ms, answer) {

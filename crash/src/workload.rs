@@ -2,8 +2,8 @@
 //! seed alone, so a replay sends the same calls and kills at the same steps.
 //!
 //! Up to [`ACTIVE`] processes are alive at once; each step registers one,
-//! appends to one (a third of the appends keyed), claims its lease for one
-//! of two owners, or completes it. Time moves forward a little before
+//! appends to one (keyed: every write is safe to send again), claims its
+//! lease for one of two owners, or completes it. Time moves forward a little before
 //! every step, so leases expire and are taken over.
 
 use procreg_model::SeededRng;
@@ -136,10 +136,12 @@ pub fn plan(seed: u64, kills: u64) -> Vec<Step> {
             let pick = rng.index(alive.len());
             let process = alive[pick].clone();
             match rng.weighted(&[55, 30, 15]) {
+                // Keyed, so an append resent after a kill whose commit
+                // landed late replays instead of storing a second event.
                 0 => Op::Append {
                     process,
                     n: index,
-                    replay_key: rng.chance(33).then(|| format!("k{index}")),
+                    replay_key: Some(format!("k{index}")),
                 },
                 1 => Op::Claim {
                     process,

@@ -6,7 +6,7 @@ use crate::kill9::Kill9Section;
 use crate::phase::Phase;
 use crate::seeds::SeedRange;
 use procreg_conformance::{Counts, Outcome, SuiteReport};
-use procreg_sim::{Moment, SweepCoverage};
+use procreg_sim::{FaultSet, Moment, SweepCoverage};
 use serde::{Deserialize, Serialize};
 
 /// The report format's version; a report of another version is refused, not guessed at.
@@ -160,14 +160,11 @@ impl SimulationSection {
         self.runs.saturating_sub(self.failures.len() as u64)
     }
 
-    /// The moments a sweep this long should have reached and never did.
+    /// The moments a sweep this long, with its world's fault kinds, should
+    /// have reached and never did.
     pub fn never_reached(&self) -> Vec<Moment> {
-        let crashes = self
-            .world
-            .faults
-            .split(',')
-            .any(|kind| kind == "registry-crash");
-        self.coverage.never_reached(crashes)
+        let available: FaultSet = self.world.faults.parse().unwrap_or_default();
+        self.coverage.never_reached(&available)
     }
 }
 

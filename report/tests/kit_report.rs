@@ -373,7 +373,7 @@ fn a_report_written_before_kill9_existed_reads_as_not_selected() {
 }
 
 #[test]
-fn kill9_runs_of_one_seed_merge_and_runs_that_disagree_conflict() {
+fn kill9_runs_of_one_seed_merge_keeping_a_failure_and_other_plans_conflict() {
     let passed = with_kill9(kill9_section(0, None));
     let mut timing = passed.clone();
     if let Phase::Ran(section) = &mut timing.kill9 {
@@ -383,14 +383,12 @@ fn kill9_runs_of_one_seed_merge_and_runs_that_disagree_conflict() {
         .expect("one seed, one verdict");
     assert_eq!(merged.exit_code, EXIT_PASSED);
     let failed = with_kill9(kill9_section(0, Some("lost")));
-    let conflicts = merge_reports(&[named("a.json", &passed), named("b.json", &failed)])
-        .expect_err("two verdicts");
-    assert!(
-        conflicts
-            .join("\n")
-            .contains("kill -9 seed 0: passed in a.json, failed in b.json"),
-        "{conflicts:?}"
-    );
+    // One run of the seed lost a write: the backend fails, whatever the other run saw.
+    let merged = merge_reports(&[named("a.json", &passed), named("b.json", &failed)])
+        .expect("a failure is kept, not a conflict");
+    assert_eq!(merged.exit_code, EXIT_FAILED);
+    assert!(!merged.kill9.ran().expect("ran").report.passed());
+
     let other_seed = with_kill9(kill9_section(5, None));
     let conflicts = merge_reports(&[named("a.json", &passed), named("b.json", &other_seed)])
         .expect_err("two plans");
@@ -400,4 +398,64 @@ fn kill9_runs_of_one_seed_merge_and_runs_that_disagree_conflict() {
             .contains("kill -9: seed 0 with 100 kills"),
         "{conflicts:?}"
     );
+}
+
+/// A simulation section of `runs` seeds in a world of `faults` whose
+/// seeds never took an expired lease over.
+fn section_without_takeovers(faults: &str, runs: u64) -> procreg_report::SimulationSection {
+    let mut coverage = procreg_sim::SweepCoverage::default();
+    let mut run = procreg_sim::Coverage::default();
+    run.hit(procreg_sim::Moment::WaitEndedByTerminal);
+    run.hit(procreg_sim::Moment::ReplayHit);
+    for _ in 0..runs {
+        coverage.record(&run);
+    }
+    procreg_report::SimulationSection {
+        world: procreg_report::World {
+            workers: 4,
+            processes: 32,
+            faults: faults.to_owned(),
+            swarm: true,
+            left_out: Vec::new(),
+            topology: "served".to_owned(),
+        },
+        seeds: vec![SeedRange {
+            start: 0,
+            end: runs,
+        }],
+        runs,
+        hashes: Vec::new(),
+        failures: Vec::new(),
+        coverage,
+    }
+}
+
+#[test]
+fn a_sweep_that_never_reached_a_moment_its_faults_cause_warns_and_fails_when_strict() {
+    let report = |strict: bool, faults: &str| {
+        KitReport::new(
+            config("memory", strict),
+            Phase::NotSelected,
+            Phase::NotSelected,
+            Phase::NotSelected,
+            Phase::Ran(section_without_takeovers(faults, 100)),
+        )
+    };
+    let lenient = report(false, "crash");
+    assert_eq!(lenient.exit_code, EXIT_PASSED);
+    let text = render_text(&lenient);
+    assert!(
+        text.contains(
+            "WARN  sometimes: in 100 seeds the world never reached expired_lease_taken_over"
+        ),
+        "{text}"
+    );
+    let strict = report(true, "crash");
+    assert_eq!(strict.exit_code, EXIT_FAILED);
+    assert!(render_text(&strict).contains("FAIL  sometimes:"));
+    assert!(render_junit(&strict).contains("name=\"sometimes\""));
+    // A world without faults cannot take a lease over: nothing to say.
+    let calm = report(true, "none");
+    assert_eq!(calm.exit_code, EXIT_PASSED, "{}", render_text(&calm));
+    assert!(!render_text(&calm).contains("sometimes: in"));
 }

@@ -1,14 +1,19 @@
 //! "Sometimes" coverage: the interesting moments a sweep must reach, counted
-//! per seed. A world that stops reaching one of them (a tuning change, a
-//! fault kind left out) still passes every invariant, so its sweeps say it:
-//! a sweep of at least [`COVERAGE_MIN_SEEDS`] seeds that never reached a
-//! moment warns, and fails when strict.
+//! per seed. A world that stops reaching one of them (a tuning change)
+//! still passes every invariant, so its sweeps say it: a sweep long enough
+//! for a moment ([`Moment::min_seeds`]) whose fault kinds can cause it
+//! ([`Moment::needs`]) and that never reached it warns, and fails when strict.
 
+use crate::config::{FaultKind, FaultSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Sweeps at least this long must reach every moment.
+/// Sweeps at least this long must reach every frequent moment (the rare
+/// ones, under 5 % of the seeds, need [`RARE_MOMENT_MIN_SEEDS`]).
 pub const COVERAGE_MIN_SEEDS: u64 = 100;
+
+/// Sweeps at least this long must reach the rare moments too.
+pub const RARE_MOMENT_MIN_SEEDS: u64 = 1_000;
 
 /// One interesting moment of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -55,10 +60,38 @@ impl Moment {
         }
     }
 
-    /// Whether a world with these fault kinds can reach it at all (a world
-    /// without registry crashes never recovers from one).
-    pub fn reachable(self, registry_crashes: bool) -> bool {
-        self != Moment::RegistryCrashRecovered || registry_crashes
+    /// The fault kinds that cause it: a world without any of them cannot
+    /// reach it (none: every world does).
+    pub fn needs(self) -> &'static [FaultKind] {
+        use FaultKind::{Bounce, Crash, Hold, Partition, RegistryCrash, Stall};
+        match self {
+            // A worker frozen mid-script, as only a stall freezes one.
+            Moment::ZombieWriteRejected | Moment::DuplicateFinisherRefused => &[Stall],
+            // A renewal late for its lease.
+            Moment::RenewalLostToExpiry => &[Stall, Partition, Hold],
+            // A lease left to expire, and the steps redone by the taker.
+            Moment::ExpiredLeaseTakenOver | Moment::ReplayHit => {
+                &[Crash, Bounce, Partition, Hold, Stall]
+            }
+            Moment::WaitEndedByTerminal => &[],
+            Moment::RegistryCrashRecovered => &[RegistryCrash],
+        }
+    }
+
+    /// Whether a world with the fault kinds `available` can reach it.
+    pub fn reachable(self, available: &FaultSet) -> bool {
+        let needs = self.needs();
+        needs.is_empty() || needs.iter().any(|kind| available.contains(*kind))
+    }
+
+    /// The shortest sweep that must reach it: rare moments (a zombie write
+    /// reaching the sink, a refused second finisher: a few seeds in a
+    /// hundred) need [`RARE_MOMENT_MIN_SEEDS`].
+    pub fn min_seeds(self) -> u64 {
+        match self {
+            Moment::ZombieWriteRejected | Moment::DuplicateFinisherRefused => RARE_MOMENT_MIN_SEEDS,
+            _ => COVERAGE_MIN_SEEDS,
+        }
     }
 }
 
@@ -142,15 +175,16 @@ impl SweepCoverage {
         merged
     }
 
-    /// The moments a sweep this long should have reached and never did
-    /// (none for a sweep shorter than [`COVERAGE_MIN_SEEDS`]).
-    pub fn never_reached(&self, registry_crashes: bool) -> Vec<Moment> {
-        if self.runs < COVERAGE_MIN_SEEDS {
-            return Vec::new();
-        }
+    /// The moments a sweep this long, in a world with the fault kinds
+    /// `available`, should have reached and never did.
+    pub fn never_reached(&self, available: &FaultSet) -> Vec<Moment> {
         self.moments
             .iter()
-            .filter(|tally| tally.seeds == 0 && tally.moment.reachable(registry_crashes))
+            .filter(|tally| {
+                tally.seeds == 0
+                    && self.runs >= tally.moment.min_seeds()
+                    && tally.moment.reachable(available)
+            })
             .map(|tally| tally.moment)
             .collect()
     }
@@ -193,20 +227,36 @@ mod tests {
             (Moment::ReplayHit, 100, 100)
         );
         assert_eq!(sweep.moments[0].count, 300);
-        let never = sweep.never_reached(false);
+        let crashes: FaultSet = "crash".parse().expect("kinds");
+        let never = sweep.never_reached(&crashes);
         assert!(never.contains(&Moment::ExpiredLeaseTakenOver));
         assert!(
             !never.contains(&Moment::RegistryCrashRecovered),
-            "unreachable without crashes"
+            "no registry crashes"
         );
-        assert!(sweep
-            .never_reached(true)
-            .contains(&Moment::RegistryCrashRecovered));
+        assert!(
+            !never.contains(&Moment::RenewalLostToExpiry),
+            "crashes lose no renewal"
+        );
+        let all = sweep.never_reached(&FaultSet::all());
+        assert!(all.contains(&Moment::RegistryCrashRecovered));
+        assert!(
+            !all.contains(&Moment::DuplicateFinisherRefused),
+            "a rare moment is judged over 1,000 seeds only"
+        );
+        assert_eq!(
+            sweep.never_reached(&FaultSet::none()),
+            [Moment::WaitEndedByTerminal],
+            "without faults only the wait can be reached"
+        );
         let merged = sweep.merged(&sweep);
         assert_eq!(merged.runs, 200);
         assert_eq!(merged.moments[0].count, 600);
         let mut short = SweepCoverage::default();
         short.record(&Coverage::default());
-        assert!(short.never_reached(true).is_empty(), "too short to judge");
+        assert!(
+            short.never_reached(&FaultSet::all()).is_empty(),
+            "too short to judge"
+        );
     }
 }

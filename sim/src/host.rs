@@ -51,6 +51,8 @@ pub struct RegistryHost {
     clients: Vec<String>,
     /// Each client's handle; a client that is down has none.
     handles: Mutex<BTreeMap<String, Arc<dyn ProcessRegistry>>>,
+    /// The clients that are down (a registry restart opens them no handle).
+    down: Mutex<std::collections::BTreeSet<String>>,
     /// Host-resolved waits, woken by writes naming their process.
     changes: Mutex<BTreeMap<String, Arc<Notify>>>,
     clock: Arc<SimClock>,
@@ -92,6 +94,7 @@ impl RegistryHost {
             crashed: Mutex::new(None),
             clients,
             handles: Mutex::new(BTreeMap::new()),
+            down: Mutex::new(std::collections::BTreeSet::new()),
             changes: Mutex::new(BTreeMap::new()),
             clock,
         };
@@ -112,6 +115,7 @@ impl RegistryHost {
         if !self.serves_own_handle(client) {
             return Ok(()); // Its calls go through the handle in service.
         }
+        lock(&self.down).remove(client);
         let Ok(primary) = self.current() else {
             return Ok(()); // Handles are opened when the host comes back.
         };
@@ -133,9 +137,12 @@ impl RegistryHost {
         }
     }
 
-    /// `client` went down: its handle is dropped (calls still in flight
-    /// from it fail, as on a closed connection).
+    /// `client` went down: its handle is dropped (its later calls fail, as
+    /// on a closed connection), and a registry restart opens it none.
     pub fn drop_handle(&self, client: &str) {
+        if self.serves_own_handle(client) {
+            lock(&self.down).insert(client.to_owned());
+        }
         let dropped = lock(&self.handles).remove(client);
         drop(dropped);
     }
@@ -301,7 +308,8 @@ impl RegistryHost {
         match reopened {
             Ok(Ok(registry)) => {
                 *lock(&self.registry) = Some(registry);
-                for client in &self.clients {
+                let down = lock(&self.down).clone();
+                for client in self.clients.iter().filter(|client| !down.contains(*client)) {
                     self.open_handle(factory, client)?;
                 }
                 Ok(())

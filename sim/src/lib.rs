@@ -41,7 +41,9 @@ pub mod sink;
 mod worker;
 
 pub use config::{FaultKind, FaultSet, SimConfig, Topology};
-pub use coverage::{Coverage, Moment, MomentTally, SweepCoverage, COVERAGE_MIN_SEEDS};
+pub use coverage::{
+    Coverage, Moment, MomentTally, SweepCoverage, COVERAGE_MIN_SEEDS, RARE_MOMENT_MIN_SEEDS,
+};
 pub use macros::{__run_simulation_test, DEFAULT_TEST_SEEDS};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
 pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};

@@ -248,6 +248,7 @@ impl<F: RegistryFactory + ?Sized> RegistryFaults for HostFaults<'_, F> {
                 return;
             }
         };
+        journal.stats.coverage.hit(Moment::RegistryCrashRecovered);
         let when = format!("after registry restart {}", journal.stats.registry_restarts);
         self.host.block_on(audit_durability(
             registry.as_ref(),
@@ -427,15 +428,11 @@ fn run_once<F: RegistryFactory + ?Sized>(
             ),
         }
     }
-    let (rejected, restarts) = (journal.stats.sink_rejected, journal.stats.registry_restarts);
+    let rejected = journal.stats.sink_rejected;
     journal
         .stats
         .coverage
         .add(Moment::ZombieWriteRejected, rejected);
-    journal
-        .stats
-        .coverage
-        .add(Moment::RegistryCrashRecovered, restarts);
     journal.stats.simulated_ms = now_ms;
     journal.stats.steps = stepped.steps;
     journal.stats.faults = stepped.faults;

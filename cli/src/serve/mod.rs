@@ -54,22 +54,37 @@ fn refuse_open_listener(listen: &str, token: Option<&str>) -> Result<(), CliErro
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM, so the command returns and the backend's
-/// scratch storage (sqlite's directory) is removed.
-async fn shutdown_signal() {
+/// Listens for Ctrl-C and SIGTERM from the moment it is called (so a
+/// signal sent right after the address is printed is not lost) and
+/// resolves on the first, so the command returns and the backend's scratch
+/// storage (sqlite's directory) is removed. Call it inside the runtime.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                biased;
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            match (interrupt, terminate) {
+                (Some(mut interrupt), Some(mut terminate)) => {
+                    tokio::select! {
+                        biased;
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM (exit 0). Exit 2 when the address is bad, in use, or
@@ -126,6 +141,7 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
             },
             max_connections: flags.max_connections.max(1),
         };
+        let shutdown = shutdown_signal();
         crate::exit::note(&format!(
             "procreg serve: {} on tcp://{address} (protocol {PROTOCOL_VERSION}, {served}, client-driven clock; at most {} connections and {} namespaces, frames within {} s, idle connections closed after {} s{}); stop with Ctrl-C",
             backend.flag(),
@@ -137,7 +153,7 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
         ));
         tokio::select! {
             biased;
-            () = shutdown_signal() => {
+            () = shutdown => {
                 crate::exit::note("procreg serve: stopping");
                 Ok(0)
             }

@@ -26,6 +26,10 @@ pub async fn open_store(
     clock: ManualClock,
 ) -> Result<Arc<dyn ProcessRegistry>, CliError> {
     let clock = Arc::new(clock);
+    if matches!(backend, BackendSpec::Sqlite(_) | BackendSpec::Mutant(_)) {
+        // Never write procreg's tables into another application's database.
+        crate::backend::refuse_foreign_file(std::path::Path::new(name))?;
+    }
     let opened: RegistryResult<Arc<dyn ProcessRegistry>> = match backend {
         BackendSpec::Sqlite(_) => SqliteRegistry::open(name, clock)
             .map(|registry| Arc::new(registry) as Arc<dyn ProcessRegistry>),
