@@ -2,8 +2,11 @@
 //! --store`): SQLite keeps every acknowledged write through a hundred
 //! SIGKILLs; a write-behind SQLite does not, and the run names the loss.
 
+mod support;
+
 use procreg_crash::{run_kills, ChildCommand, KillPlan};
 use std::time::Duration;
+use support::text;
 
 fn serve_store(backend: &str, store: &std::path::Path) -> ChildCommand {
     ChildCommand::new(
@@ -111,15 +114,13 @@ fn a_backend_without_a_durable_store_is_refused_by_serve() {
     );
 }
 
+/// Runs `procreg` with `args`: its exit code, stdout and stderr.
 fn procreg(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_procreg"))
-        .args(args)
-        .output()
-        .expect("runs");
+    let output = support::procreg(args);
     (
         output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        text(&output.stdout),
+        text(&output.stderr),
     )
 }
 

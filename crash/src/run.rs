@@ -5,7 +5,7 @@ use crate::audit::{audit_process, completion_output, CutOff};
 use crate::child::{ChildCommand, RunningChild};
 use crate::ledger::{Answer, Broken, Ledger};
 use crate::report::{KillReport, KillViolation};
-use crate::workload::{plan, KillMoment, Op, Step, EVENT_TYPE, LEASE_TTL_MS};
+use crate::workload::{KillMoment, Op, Step, EVENT_TYPE, LEASE_TTL_MS};
 use procreg::{
     Clock, ErrorKind, ManualClock, ProcessEventAppendRequest, ProcessEventType, ProcessInput,
     ProcessRegistration, ProcessRegistry, RegistryError,
@@ -191,7 +191,7 @@ async fn run_plan(
         touched: BTreeSet::new(),
     };
     let mut registry = start(plan, &clock).await?;
-    for step in plan_steps(plan) {
+    for step in crate::workload::plan(plan.seed, plan.kills) {
         let now_ms = clock.advance(step.advance_ms);
         run.report.steps += 1;
         run.touched.insert(step.op.process().to_owned());
@@ -256,10 +256,6 @@ async fn run_plan(
         }
     }
     Ok(run.report)
-}
-
-fn plan_steps(kill_plan: &KillPlan) -> Vec<Step> {
-    plan(kill_plan.seed, kill_plan.kills)
 }
 
 fn first(mut broken: Vec<Broken>) -> Broken {
