@@ -8,6 +8,7 @@ mod backend;
 mod check;
 mod exit;
 mod merge;
+mod picture;
 mod progress;
 mod replay;
 mod rules;
@@ -151,6 +152,9 @@ a usage error (exit 2). `sim` selects phase 4, `kill9` phase 5. Example: --only 
         /// Write the report to FILE instead of stdout (the summary lines still go to stderr unless --quiet). Example: --out report.xml
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Draw each failing history, and the first failing simulation seed, as a timeline page in DIR (the report names each page). Example: --html-dir pictures
+        #[arg(long, value_name = "DIR")]
+        html_dir: Option<PathBuf>,
         /// No progress output on stderr. Example: --quiet
         #[arg(long, short)]
         quiet: bool,
@@ -167,7 +171,7 @@ than the calls and the clock fails as not reproducible. Eight invariants are che
 run goes and at its end. Same seed and flags, same trace hash. Prints one line per seed (with \
 its trace hash) and every failure in full, with its replay command.\n\n\
 Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the backend failed to start.",
-        after_help = "Examples:\n  procreg sim --seed 42\n  procreg sim --seeds 0..1000\n  procreg sim --seeds 0..1000000 --shard 3/16 --format json --out shard3.json\n  procreg sim --seed 7 --faults crash,stall --no-swarm --trace trace.txt\n  procreg sim --seeds 200 --backend mutant:release_ignores_token"
+        after_help = "Examples:\n  procreg sim --seed 42\n  procreg sim --seeds 0..1000\n  procreg sim --seeds 0..1000000 --shard 3/16 --format json --out shard3.json\n  procreg sim --seed 7 --faults crash,stall --no-swarm --trace trace.txt\n  procreg sim --seeds 100 --backend mutant:stale_renew_accepted --html first-failure.html\n  procreg sim --seeds 200 --backend mutant:release_ignores_token"
     )]
     Sim {
         /// Run this one seed. Example: --seed 42
@@ -197,6 +201,9 @@ Exit codes: 0 every seed passed, 1 an invariant broke, 2 usage error, 3 the back
         /// Write the run's full trace to FILE (single seed only). Example: --trace trace.txt
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Draw the first failing seed (or the single --seed) as a timeline page: one self-contained HTML file. Example: --html seed.html
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
         /// Backend: memory or mutant:NAME (the registry must run on the simulated host's thread). Example: --backend mutant:racy_claims
         #[arg(long, default_value = "memory", long_help = BACKEND_HELP)]
         backend: String,
@@ -380,6 +387,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
             shard,
             format,
             out,
+            html_dir,
             quiet,
         } => seed_range(&seeds, shard.as_deref()).and_then(|seeds| {
             check::run(&check::CheckOptions {
@@ -392,6 +400,7 @@ fn dispatch(command: Command) -> Result<u8, exit::CliError> {
                 kills,
                 format,
                 out,
+                html_dir,
                 quiet,
             })
         }),
@@ -439,6 +448,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         no_swarm,
         topology,
         trace,
+        html,
         backend,
         format,
         out,
@@ -455,6 +465,7 @@ fn run_sim(command: Command) -> Result<u8, exit::CliError> {
         range,
         config,
         trace,
+        html,
         json: format == SimFormat::Json,
         out,
         quiet,

@@ -28,7 +28,7 @@ pub enum Replay {
     },
     /// Rerun one simulation seed and print its whole trace, then its outcome.
     #[command(
-        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted"
+        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted\n  procreg replay sim --seed 7 --backend mutant:stale_renew_accepted --html seed-7.html"
     )]
     Sim {
         /// The seed printed by the failing run. Example: --seed 42
@@ -52,15 +52,21 @@ pub enum Replay {
         /// Backend, as in the failing run.
         #[arg(long, default_value = "memory", long_help = crate::BACKEND_HELP)]
         backend: String,
+        /// Also draw the run as a timeline page: one self-contained HTML file. Example: --html seed-42.html
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Check a saved concurrent history again: the verdict on a saved history never changes.
     #[command(
         long_about = "Checks a history that `procreg check` saved (backends with real parallelism, such as sqlite: and tcp://, cannot be scheduled from a seed, so every history they record is saved as JSON and its failure line names the file). Prints the verdict and, when it is not linearizable, the minimal counterexample; exit 1 then, 0 otherwise, 2 for an unreadable file.",
-        after_help = "Example:\n  procreg replay history /tmp/procreg-history-seed-1-5f0c.json"
+        after_help = "Examples:\n  procreg replay history /tmp/procreg-history-seed-1-5f0c.json\n  procreg replay history /tmp/procreg-history-seed-1-5f0c.json --html history.html"
     )]
     History {
         /// The saved history (JSON). Example: /tmp/procreg-history-seed-1-5f0c.json
         file: PathBuf,
+        /// Also draw the history as a timeline page: one self-contained HTML file. Example: --html history.html
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Run one kill -9 run again: the same writes, killed at the same steps.
     #[command(
@@ -101,6 +107,7 @@ pub fn run(what: Replay) -> Result<u8, CliError> {
             no_swarm,
             topology,
             backend,
+            html,
         } => {
             let (range, config) = crate::sim_options(
                 Some(seed),
@@ -112,9 +119,9 @@ pub fn run(what: Replay) -> Result<u8, CliError> {
                 no_swarm,
             )?;
             let config = config.with_topology(sim::parse_topology(&topology)?);
-            sim::replay(&backend, config.with_seed(range.start))
+            sim::replay(&backend, config.with_seed(range.start), html.as_deref())
         }
-        Replay::History { file } => check::replay_history(&file),
+        Replay::History { file, html } => check::replay_history(&file, html.as_deref()),
         Replay::Kill9 {
             seed,
             kills,

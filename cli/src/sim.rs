@@ -2,6 +2,7 @@
 
 use crate::backend::BackendSpec;
 use crate::exit::{self, CliError};
+use crate::picture;
 use crate::progress::Mode;
 use crate::seeds::SeedRange;
 use procreg_conformance::RegistryFactory as _;
@@ -54,6 +55,8 @@ pub struct SimOptions {
     pub config: SimConfig,
     /// `--trace FILE`: every trace line of the (single) seed.
     pub trace: Option<PathBuf>,
+    /// `--html FILE`: the first failing seed (or the single seed) as a timeline page.
+    pub html: Option<PathBuf>,
     /// `--format json` gives the mergeable JSON report.
     pub json: bool,
     /// `--out`.
@@ -69,6 +72,9 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
+    }
+    if let Some(html) = &options.html {
+        picture::ensure_html_target(html)?;
     }
     if options.range.is_empty() {
         return Err(CliError::usage(format!(
@@ -118,6 +124,10 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         None => simulation_phase(&factory, &run, &options.config, options.range, &mut lines)
             .map_err(|error| CliError::backend(error.to_string()))?,
     };
+    let drawn = match &options.html {
+        Some(path) => draw_first_failure(options, &factory, &run, &section, path)?,
+        None => None,
+    };
     let coverage_holds = !options.strict || section.never_reached().is_empty();
     let passed = section.failures.is_empty() && coverage_holds;
     let text = if options.json {
@@ -139,10 +149,36 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
             text.push_str(&sometimes);
             text.push('\n');
         }
+        if let Some(drawn) = &drawn {
+            text.push_str(drawn);
+            text.push('\n');
+        }
         text
     };
+    if let (Some(drawn), true) = (&drawn, options.json) {
+        exit::note(drawn);
+    }
     exit::emit(&text, options.out.as_deref())?;
     Ok(if passed { exit::OK } else { exit::RULE_FAILURE })
+}
+
+/// Draws the first failing seed of `section` (or the single seed run);
+/// the line that names the page, or why nothing was drawn.
+fn draw_first_failure(
+    options: &SimOptions,
+    factory: &crate::backend::Factory,
+    run: &RunConfig,
+    section: &procreg_report::SimulationSection,
+    path: &Path,
+) -> Result<Option<String>, CliError> {
+    let seed = match section.failures.first() {
+        Some(failure) => failure.seed,
+        None if options.range.len() == 1 => options.range.start,
+        None => return Ok(Some("picture: no seed failed, nothing drawn".to_owned())),
+    };
+    let config = options.config.with_seed(seed);
+    picture::draw_seed(factory, &config, &sim_replay(run, &config), path)?;
+    Ok(Some(format!("picture of seed {seed}: {}", path.display())))
 }
 
 /// Refuses (exit 2) a topology the backend cannot be simulated in.
@@ -168,9 +204,13 @@ fn write_trace(path: &Path, outcome: &SimOutcome) -> Result<(), CliError> {
         .map_err(|error| CliError::usage(format!("cannot write `{}`: {error}", path.display())))
 }
 
-/// `procreg replay sim`: reruns one seed and prints its whole trace, then the outcome.
-pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
+/// `procreg replay sim`: reruns one seed and prints its whole trace, then
+/// the outcome; with `html`, also draws it there.
+pub fn replay(backend: &str, config: SimConfig, html: Option<&Path>) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(backend)?;
+    if let Some(html) = html {
+        picture::ensure_html_target(html)?;
+    }
     let factory = backend.factory()?;
     fits(&config, &factory, &backend)?;
     let config = SimConfig {
@@ -194,6 +234,10 @@ pub fn replay(backend: &str, config: SimConfig) -> Result<u8, CliError> {
             &sim_replay(&run, &outcome.config)
         )
     );
+    if let Some(html) = html {
+        picture::draw_outcome(&outcome, &sim_replay(&run, &outcome.config), html)?;
+        let _ = writeln!(text, "  picture: {}", html.display());
+    }
     exit::emit(&text, None)?;
     Ok(if outcome.passed() {
         exit::OK

@@ -113,6 +113,7 @@ pub fn history_case(
                     message: format!("the history could not be recorded: {error}"),
                 },
                 saved,
+                picture: None,
                 replay,
             }
         }
@@ -158,6 +159,7 @@ pub fn history_case(
         partitions: report.partitions,
         outcome,
         saved,
+        picture: None,
         replay,
     }
 }

@@ -130,6 +130,9 @@ pub struct HistoryCase {
     /// Where the history was saved, for a backend whose interleavings no seed schedules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
+    /// The page that draws the failing history (`--html-dir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
     /// The command that checks this history again.
     pub replay: String,
 }

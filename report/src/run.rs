@@ -7,15 +7,20 @@ use crate::history_file::save_history;
 use crate::kill9::{kill9_replay, Kill9Section};
 use crate::observer::{KitObserver, SuiteSteps};
 use crate::phase::{KitPhase, Phase};
-use crate::report::{HistoriesSection, KitReport, ModelSection, SimulationSection, SuiteSection};
+use crate::report::{
+    HistoriesSection, HistoryCase, KitReport, ModelSection, SimulationSection, SuiteSection,
+};
 use crate::seeds::SeedRange;
-use procreg_conformance::linearizability::{check_history_for, record_history, HistoryConfig};
+use procreg_conformance::linearizability::{
+    check_history_for, record_history, History, HistoryConfig, LinearizabilityReport, Verdict,
+};
 use procreg_conformance::machine::{model_check, ModelConfig};
 use procreg_conformance::{backend_alive, run_suite, Outcome, RegistryFactory, SuiteConfig};
 use procreg_crash::{run_kills, KillPlan};
 use procreg_sim::{sweep, SimConfig};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// What a run is asked to do; `None` leaves a phase out.
 #[derive(Debug, Clone)]
@@ -32,6 +37,8 @@ pub struct KitPlan {
     pub simulation: SimPlan,
     /// Phase 5.
     pub kill9: Kill9Plan,
+    /// Where each failing history is drawn as a page (`--html-dir`); `None` draws nothing.
+    pub pictures: Option<PathBuf>,
 }
 
 /// Phase 5 of a plan.
@@ -237,7 +244,13 @@ fn histories_phase<F: RegistryFactory>(
         let case = match &recorded {
             Ok(history) => {
                 let report = check_history_for(history, plan.config.strict);
-                history_case(&plan.config, seed, Ok(&report), saved.as_deref())
+                let case = history_case(&plan.config, seed, Ok(&report), saved.as_deref());
+                match (&plan.pictures, report.verdict) {
+                    (Some(dir), Verdict::NotLinearizable) => {
+                        draw_history(dir, (history, &report), case, observer)
+                    }
+                    _ => case,
+                }
             }
             Err(error) => history_case(&plan.config, seed, Err(&error.to_string()), None),
         };
@@ -255,6 +268,36 @@ fn histories_phase<F: RegistryFactory>(
     }
     observer.phase_finished(KitPhase::Histories);
     Ok(HistoriesSection { histories })
+}
+
+/// Draws a failing history as `DIR/history-seed-S.html`; the case names
+/// the page, in its failure message too, so text and JUnit reports link it.
+fn draw_history(
+    dir: &Path,
+    (history, report): (&History, &LinearizabilityReport),
+    mut case: HistoryCase,
+    observer: &mut dyn KitObserver,
+) -> HistoryCase {
+    let path = dir.join(format!("history-seed-{}.html", case.seed));
+    let title = format!("history seed {}", case.seed);
+    let html = procreg_picture::history_page(history, report, &title, &case.replay);
+    match procreg_picture::write_page(&path, &html) {
+        Ok(()) => {
+            let shown = path.display().to_string();
+            if let Outcome::Failed { message, .. } = &mut case.outcome {
+                if !message.ends_with('\n') {
+                    message.push('\n');
+                }
+                message.push_str(&format!("picture: {shown}"));
+            }
+            case.picture = Some(shown);
+        }
+        Err(error) => observer.note(&format!(
+            "could not draw history seed {}: {error}",
+            case.seed
+        )),
+    }
+    case
 }
 
 /// Sweeps `seeds` in the world of `config`, each seed a step; also what

@@ -22,6 +22,7 @@ fn config(backend: &str, strict: bool) -> RunConfig {
 /// Every phase, small: a few checks, 32 model cases, 2 histories, `seeds` simulation seeds.
 fn plan(backend: &str, strict: bool, seeds: SeedRange) -> KitPlan {
     KitPlan {
+        pictures: None,
         config: config(backend, strict),
         suite: Some(SuiteConfig {
             only: vec!["LEASE".to_owned()],

@@ -6,6 +6,7 @@ use crate::config::{FaultKind, FaultSet};
 use crate::journal::{lock, SharedJournal};
 use crate::network::{worker_host, REGISTRY_HOST, SINK_HOST};
 use crate::rng::SimRng;
+use crate::timeline::FaultSpan;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -140,7 +141,7 @@ impl FaultInjector {
         });
         for heal in &due {
             let text = Self::apply(sim, heal, registry, now_ms);
-            lock(journal).note(now_ms, "faults", &text);
+            note_healed(journal, heal, now_ms, &text);
         }
         if self.kinds.is_empty() || self.workers == 0 || !self.rng.chance(1, STRIKE_ODDS) {
             return 0;
@@ -150,7 +151,7 @@ impl FaultInjector {
         let Some((text, heal)) = self.strike(sim, kind, index, now_ms, registry) else {
             return 0;
         };
-        lock(journal).note(now_ms, "faults", &text);
+        note_struck(journal, kind, index, heal.as_ref(), now_ms, &text);
         if let Some(pending) = heal {
             self.pending.push(pending);
         }
@@ -266,9 +267,50 @@ impl FaultInjector {
             .clear();
         for (_, heal) in std::mem::take(&mut self.pending) {
             let text = Self::apply(sim, &heal, registry, now_ms);
-            lock(journal).note(now_ms, "faults", &text);
+            note_healed(journal, &heal, now_ms, &text);
         }
         sim.set_max_message_latency(Duration::from_millis(CALM_LATENCY_MS));
         lock(journal).note(now_ms, "faults", "quiet phase: no more faults");
+    }
+}
+
+/// Notes a strike in the trace, and in the timeline as a span that lasts
+/// until its heal (a stall is drawn when the worker freezes).
+fn note_struck(
+    journal: &SharedJournal,
+    kind: FaultKind,
+    index: usize,
+    heal: Option<&(u64, Heal)>,
+    now_ms: u64,
+    text: &str,
+) {
+    let mut journal = lock(journal);
+    journal.note(now_ms, "faults", text);
+    if kind == FaultKind::Stall {
+        return;
+    }
+    let Some(timeline) = journal.timeline() else {
+        return;
+    };
+    let target = match kind {
+        FaultKind::RegistryCrash => "registry".to_owned(),
+        _ => format!("worker-{index}"),
+    };
+    let span = FaultSpan {
+        kind: kind.name().to_owned(),
+        target,
+        from_ms: now_ms,
+        to_ms: heal.is_none().then_some(now_ms),
+        text: text.to_owned(),
+    };
+    timeline.fault_struck(heal.map(|(_, heal)| format!("{heal:?}")), span);
+}
+
+/// Notes a heal in the trace and ends its span in the timeline.
+fn note_healed(journal: &SharedJournal, heal: &Heal, now_ms: u64, text: &str) {
+    let mut journal = lock(journal);
+    journal.note(now_ms, "faults", text);
+    if let Some(timeline) = journal.timeline() {
+        timeline.fault_healed(&format!("{heal:?}"), now_ms);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::oracle::Oracle;
 use crate::outcome::{FailureContext, Invariant, SimStats, Violation};
+use crate::timeline::Timeline;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,7 @@ const LOG_TAIL: usize = 12;
 pub struct Journal {
     hasher: Sha256,
     trace: Option<Vec<String>>,
+    timeline: Option<Timeline>,
     actor_logs: BTreeMap<String, VecDeque<String>>,
     /// Broken invariants, in the order seen.
     pub violations: Vec<Violation>,
@@ -36,11 +38,13 @@ pub fn lock(journal: &SharedJournal) -> MutexGuard<'_, Journal> {
 }
 
 impl Journal {
-    /// An empty journal; `keep_trace` keeps every line besides hashing it.
-    pub fn new(keep_trace: bool) -> Self {
+    /// An empty journal; `keep_trace` keeps every line besides hashing it,
+    /// `keep_timeline` the run's picture.
+    pub fn new(keep_trace: bool, keep_timeline: bool) -> Self {
         Self {
             hasher: Sha256::new(),
             trace: keep_trace.then(Vec::new),
+            timeline: keep_timeline.then(Timeline::default),
             actor_logs: BTreeMap::new(),
             violations: Vec::new(),
             stats: SimStats::default(),
@@ -51,8 +55,8 @@ impl Journal {
     }
 
     /// A shared empty journal.
-    pub fn shared(keep_trace: bool) -> SharedJournal {
-        Arc::new(Mutex::new(Self::new(keep_trace)))
+    pub fn shared(keep_trace: bool, keep_timeline: bool) -> SharedJournal {
+        Arc::new(Mutex::new(Self::new(keep_trace, keep_timeline)))
     }
 
     /// Records one observable step of `actor` at `at_ms`.
@@ -68,6 +72,19 @@ impl Journal {
         if let Some(trace) = &mut self.trace {
             trace.push(line);
         }
+        if let Some(timeline) = &mut self.timeline {
+            timeline.note(at_ms, actor, text);
+        }
+    }
+
+    /// The run's picture, when the trace is kept.
+    pub fn timeline(&mut self) -> Option<&mut Timeline> {
+        self.timeline.as_mut()
+    }
+
+    /// Takes the run's picture (`None` unless `keep_trace`).
+    pub fn take_timeline(&mut self) -> Option<Timeline> {
+        self.timeline.take()
     }
 
     /// Records a broken invariant (and notes it in the trace).

@@ -38,6 +38,7 @@ pub mod rng;
 mod run;
 pub mod script;
 pub mod sink;
+pub mod timeline;
 mod worker;
 
 pub use config::{FaultKind, FaultSet, SimConfig, Topology};
@@ -47,3 +48,4 @@ pub use coverage::{
 pub use macros::{__run_simulation_test, DEFAULT_TEST_SEEDS};
 pub use outcome::{FailureContext, Invariant, SimOutcome, SimStats, Violation};
 pub use run::{run_seed, sweep, sweep_on, SimError, SweepReport, TICK_MS};
+pub use timeline::{FaultSpan, LeaseChange, LeaseEvent, Timeline, TimelineCall, TimelineNote};

@@ -2,13 +2,14 @@
 //! trace, and every answer is checked against what earlier answers implied.
 //! Runs inside the registry host, so the order of calls is the registry's own.
 
-use crate::clock::SimClock;
+use crate::clock::{SimClock, SIM_EPOCH_MS};
 use crate::coverage::Moment;
 use crate::describe::{describe_answer, describe_call};
 use crate::host::RegistryHost;
 use crate::journal::{lock, SharedJournal};
 use crate::oracle::Finding;
 use crate::outcome::Invariant;
+use crate::timeline::{LeaseChange, LeaseEvent, TimelineCall};
 use async_trait::async_trait;
 use procreg::{
     CallAnswer, CallHandler, CallResult, Clock, DurabilityTier, ErrorKind,
@@ -16,6 +17,25 @@ use procreg::{
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
+
+/// One call as the trace shows it.
+struct Traced<'a> {
+    from_ms: u64,
+    description: &'a str,
+    answer: &'a str,
+}
+
+/// A lease's change as the timeline draws it; expiry in simulated ms.
+fn lease_change(at_ms: u64, event: LeaseEvent, lease: &ProcessLease) -> LeaseChange {
+    LeaseChange {
+        at_ms,
+        event,
+        process_id: lease.process_id.clone(),
+        owner_id: lease.owner_id.clone(),
+        fencing_token: lease.fencing_token,
+        until_ms: Some(lease.expires_at_epoch_ms.saturating_sub(SIM_EPOCH_MS)),
+    }
+}
 
 /// Wraps the registry under test; see the module docs.
 pub struct ObservedRegistry {
@@ -100,17 +120,23 @@ impl ObservedRegistry {
         ))
     }
 
-    fn end(
-        &self,
-        ticket: u64,
-        description: &str,
-        answer: &str,
-        findings: Vec<Finding>,
-        process_id: Option<&str>,
-    ) {
+    fn end(&self, ticket: u64, call: Traced<'_>, findings: Vec<Finding>, process_id: Option<&str>) {
+        let Traced {
+            from_ms,
+            description,
+            answer,
+        } = call;
         let at_ms = self.clock.elapsed_ms();
         let mut journal = lock(&self.journal);
         journal.call_finished(ticket);
+        if let Some(timeline) = journal.timeline() {
+            timeline.calls.push(TimelineCall {
+                from_ms,
+                to_ms: at_ms,
+                call: description.to_owned(),
+                answer: answer.to_owned(),
+            });
+        }
         journal.note(at_ms, "registry", &format!("{description} -> {answer}"));
         for (invariant, owners, detail) in findings {
             journal.violate(invariant, at_ms, process_id, owners, detail);
@@ -209,6 +235,39 @@ impl ObservedRegistry {
         };
         if let Some(moment) = moment {
             journal.stats.coverage.hit(moment);
+        }
+    }
+
+    /// Draws the lease change this answer announces, if it announces one.
+    fn picture_lease(&self, expectation: &Expectation, result: &CallResult) {
+        let at_ms = self.clock.elapsed_ms();
+        let (event, lease) = match (expectation, result) {
+            (Expectation::Claim(_), Ok(CallAnswer::Lease(lease))) => (LeaseEvent::Granted, lease),
+            (Expectation::Renewal(_), Ok(CallAnswer::Lease(lease))) => (LeaseEvent::Renewed, lease),
+            (Expectation::Renewal(presented), Err(error)) if error.kind != ErrorKind::Backend => {
+                (LeaseEvent::Lost, presented)
+            }
+            (Expectation::Release(completion), Ok(_)) => {
+                let mut journal = lock(&self.journal);
+                let held = journal.oracle.lease_by_token(completion);
+                if let (Some(timeline), Some((owner_id, fencing_token))) =
+                    (journal.timeline(), held)
+                {
+                    timeline.leases.push(LeaseChange {
+                        at_ms,
+                        event: LeaseEvent::Released,
+                        process_id: completion.process_id.clone(),
+                        owner_id,
+                        fencing_token,
+                        until_ms: None,
+                    });
+                }
+                return;
+            }
+            _ => return,
+        };
+        if let Some(timeline) = lock(&self.journal).timeline() {
+            timeline.leases.push(lease_change(at_ms, event, lease));
         }
     }
 
@@ -362,19 +421,20 @@ impl CallHandler for ObservedRegistry {
             None => describe_call(&call),
         };
         let expectation = self.expect(&call);
+        let from_ms = self.clock.elapsed_ms();
         let ticket = self.begin(&description);
         let method = call.method();
         let result = self.host.call(self.client.as_deref(), call).await;
         self.count_moment(&expectation, &result);
+        self.picture_lease(&expectation, &result);
         let findings = self.judge(&expectation, &result).await;
         let answer = describe_answer(method, &result);
-        self.end(
-            ticket,
-            &description,
-            &answer,
-            findings,
-            expectation.process_id(),
-        );
+        let traced = Traced {
+            from_ms,
+            description: &description,
+            answer: &answer,
+        };
+        self.end(ticket, traced, findings, expectation.process_id());
         result
     }
 }

@@ -284,6 +284,15 @@ impl Oracle {
         }
     }
 
+    /// The holder and fencing token of the lease `completion` releases,
+    /// when it is the lease the registry last announced for its process.
+    pub fn lease_by_token(&self, completion: &ProcessLeaseCompletion) -> Option<(String, u64)> {
+        self.leases
+            .get(&completion.process_id)
+            .filter(|view| view.lease_token == completion.lease_token)
+            .map(|view| (view.owner_id.clone(), view.fencing_token))
+    }
+
     /// Who the registry issued `fencing_token` of `process_id` to, if anyone.
     pub fn fence_owner(&self, process_id: &str, fencing_token: u64) -> Option<&str> {
         self.issued

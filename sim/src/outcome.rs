@@ -172,6 +172,9 @@ pub struct SimOutcome {
     /// Every trace line, when `keep_trace` was set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<String>,
+    /// The run as lanes on the time axis, when `keep_trace` was set.
+    #[serde(skip)]
+    pub timeline: Option<crate::timeline::Timeline>,
 }
 
 impl SimOutcome {

@@ -297,10 +297,12 @@ fn run_seed_checking<F: RegistryFactory + ?Sized>(
         keep_trace: config.keep_trace || hosted,
         ..fitted
     };
-    let mut first = run_once(&traced, factory)?;
+    // The timeline is drawn only when asked for, not for a hosted backend's trace comparison.
+    let picture = config.keep_trace;
+    let mut first = run_once(&traced, factory, picture)?;
     first.left_out = left_out;
     if hosted && (twice || !first.passed()) {
-        let second = run_once(&traced, factory)?;
+        let second = run_once(&traced, factory, picture)?;
         if first.trace_hash != second.trace_hash {
             let detail = first_divergence(&first.trace, &second.trace);
             first.violations.push(crate::outcome::Violation {
@@ -317,6 +319,7 @@ fn run_seed_checking<F: RegistryFactory + ?Sized>(
     }
     if !config.keep_trace {
         first.trace.clear();
+        first.timeline = None;
     }
     first.config.keep_trace = config.keep_trace;
     Ok(first)
@@ -355,10 +358,12 @@ fn own_handle_clients(config: &SimConfig) -> Vec<String> {
     }
 }
 
-/// One run of the world with `config` (already fitted to the backend).
+/// One run of the world with `config` (already fitted to the backend);
+/// `picture` keeps its timeline.
 fn run_once<F: RegistryFactory + ?Sized>(
     config: &SimConfig,
     factory: &F,
+    picture: bool,
 ) -> Result<SimOutcome, SimError> {
     let clock = Arc::new(SimClock::new());
     let clients = own_handle_clients(config);
@@ -367,7 +372,7 @@ fn run_once<F: RegistryFactory + ?Sized>(
         clock.clone(),
         clients.clone(),
     )?);
-    let journal = Journal::shared(config.keep_trace);
+    let journal = Journal::shared(config.keep_trace, picture);
     let sink = Arc::new(Mutex::new(EffectSink::default()));
     let active = config.active_faults();
     let scripts: Vec<Script> = (0..config.processes)
@@ -448,6 +453,7 @@ fn run_once<F: RegistryFactory + ?Sized>(
         violations: journal.violations.clone(),
         context,
         trace: journal.take_trace(),
+        timeline: journal.take_timeline(),
     })
 }
 

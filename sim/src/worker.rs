@@ -9,6 +9,7 @@ use crate::network::{remote_options, session_of, worker_host, TurmoilConnector};
 use crate::rng::SimRng;
 use crate::script::Script;
 use crate::sink::{send_to_sink, SinkWrite};
+use crate::timeline::FaultSpan;
 use procreg::{ErrorKind, ProcessLease, ProcessLeaseCompletion, ProcessRegistry, RegistryResult};
 use procreg_remote::RemoteRegistry;
 use std::future::Future;
@@ -88,6 +89,7 @@ impl Worker<'_> {
         };
         if let Some(freeze_ms) = freeze {
             self.note(&format!("frozen for {freeze_ms} ms"));
+            self.picture_freeze(freeze_ms);
             pause(freeze_ms).await;
         }
     }
@@ -99,6 +101,25 @@ impl Worker<'_> {
             .registry
             .complete_process_lease(&ProcessLeaseCompletion::from_lease(lease))
             .await;
+    }
+
+    /// Draws a freeze as a stall span on this worker's lanes.
+    fn picture_freeze(&self, freeze_ms: u64) {
+        let at_ms = self.setup.clock.elapsed_ms();
+        let mut journal = lock(&self.setup.journal);
+        if let Some(timeline) = journal.timeline() {
+            let family = self.owner_id.split('.').next().unwrap_or(&self.owner_id);
+            timeline.fault_struck(
+                None,
+                FaultSpan {
+                    kind: "stall".to_owned(),
+                    target: family.to_owned(),
+                    from_ms: at_ms,
+                    to_ms: Some(at_ms + freeze_ms),
+                    text: format!("{} frozen for {freeze_ms} ms", self.owner_id),
+                },
+            );
+        }
     }
 
     fn note(&self, text: &str) {

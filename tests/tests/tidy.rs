@@ -15,7 +15,7 @@ fn workspace_root() -> PathBuf {
 
 /// The workspace's crates: folder and package name, bottom layer first.
 /// A crate may depend (normal dependencies) only on crates of a lower layer.
-const LAYERS: [(&str, &str, u8); 16] = [
+const LAYERS: [(&str, &str, u8); 17] = [
     ("contract", "procreg", 0),
     ("reference-impl", "procreg-memory", 1),
     ("model", "procreg-model", 1),
@@ -28,10 +28,11 @@ const LAYERS: [(&str, &str, u8); 16] = [
     ("conformance", "procreg-conformance", 3),
     ("sim", "procreg-sim", 4),
     ("bridges/lash", "procreg-lash", 4),
-    ("report", "procreg-report", 5),
-    ("cli", "procreg-cli", 6),
-    ("tests", "procreg-tests", 7),
-    ("", "", 8),
+    ("picture", "procreg-picture", 5),
+    ("report", "procreg-report", 6),
+    ("cli", "procreg-cli", 7),
+    ("tests", "procreg-tests", 8),
+    ("", "", 9),
 ];
 
 /// Crates nothing may depend on except the CLI, the bridges and the workspace tests.

@@ -9,13 +9,14 @@ pub use kill9::replay as replay_kill9;
 
 use crate::backend::{BackendSpec, Factory};
 use crate::exit::{self, CliError};
+use crate::picture;
 use crate::progress::{Mode, Progress};
 use crate::seeds::SeedRange;
 use crate::Format;
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
 use procreg_conformance::{all_checks, RegistryFactory, SuiteConfig};
 use procreg_report::render::{render_junit, render_markdown, render_summary, render_text};
-use procreg_report::{run_kit, Kill9Plan, KitPlan, RunConfig, RunError, SimPlan};
+use procreg_report::{run_kit, Kill9Plan, KitPlan, KitReport, Phase, RunConfig, RunError, SimPlan};
 use procreg_sim::{SimConfig, Topology};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub struct CheckOptions {
     pub format: Format,
     /// `--out`.
     pub out: Option<PathBuf>,
+    /// `--html-dir`: where failing histories and the first failing seed are drawn.
+    pub html_dir: Option<PathBuf>,
     /// `--quiet`.
     pub quiet: bool,
 }
@@ -77,6 +80,9 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     if let Some(out) = &options.out {
         exit::ensure_writable(out)?;
     }
+    if let Some(dir) = &options.html_dir {
+        picture::ensure_html_dir(dir)?;
+    }
     let factory = backend.factory()?;
     probe(&factory)?;
     let kill9 = if selection.kill9 {
@@ -93,10 +99,13 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
     };
     let plan = plan(options, &backend, selection, kill9, topology);
     let mut progress = Progress::new(Mode::detect(options.quiet));
-    let report = run_kit(&factory, &plan, &mut progress).map_err(|error| match error {
+    let mut report = run_kit(&factory, &plan, &mut progress).map_err(|error| match error {
         RunError::BackendDied { .. } => CliError::backend(error.to_string()),
         RunError::Backend(message) => CliError::backend(message),
     })?;
+    if let (Some(dir), SimPlan::Sweep { config, .. }) = (&options.html_dir, &plan.simulation) {
+        draw_first_failing_seed(&factory, &mut report, config, dir)?;
+    }
     let text = match options.format {
         Format::Text => render_text(&report),
         Format::Json => report.to_json(),
@@ -109,6 +118,31 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         exit::note(render_summary(&report).trim_end());
     }
     Ok(report.exit_code)
+}
+
+/// Draws the first failing simulation seed as `DIR/sim-seed-S.html` and
+/// names the page in its failure, so every report format links it.
+fn draw_first_failing_seed(
+    factory: &Factory,
+    report: &mut KitReport,
+    config: &SimConfig,
+    dir: &std::path::Path,
+) -> Result<(), CliError> {
+    let Phase::Ran(section) = &mut report.simulation else {
+        return Ok(());
+    };
+    let Some(failure) = section.failures.first_mut() else {
+        return Ok(());
+    };
+    let path = dir.join(format!("sim-seed-{}.html", failure.seed));
+    picture::draw_seed(
+        factory,
+        &config.with_seed(failure.seed),
+        &failure.replay,
+        &path,
+    )?;
+    let _ = writeln!(failure.report, "  picture: {}", path.display());
+    Ok(())
 }
 
 /// The run `options` ask for.
@@ -154,6 +188,7 @@ fn plan(
         histories,
         simulation,
         kill9,
+        pictures: options.html_dir.clone(),
     }
 }
 

@@ -4,7 +4,7 @@
 use super::history::{History, Operation};
 use super::minimise::minimise;
 use super::report::{LinearizabilityReport, Verdict};
-use super::search::{search, SearchResult};
+use super::search::{search, Deepest, SearchResult};
 use super::step::{PreparedOp, SearchState, StepContext};
 use crate::model::RegistryModel;
 use std::collections::BTreeMap;
@@ -65,6 +65,16 @@ pub(crate) fn check_operations(
     operations: &[&Operation],
     limits: SearchLimits,
 ) -> SearchResult {
+    check_operations_tracking(history, operations, limits, None)
+}
+
+/// [`check_operations`], keeping the longest partial linearization in `deepest`.
+pub(crate) fn check_operations_tracking(
+    history: &History,
+    operations: &[&Operation],
+    limits: SearchLimits,
+    deepest: Option<&mut Deepest>,
+) -> SearchResult {
     let mut context = StepContext::new(history.typed_errors);
     let ops: Vec<PreparedOp> = operations
         .iter()
@@ -80,6 +90,7 @@ pub(crate) fn check_operations(
         SearchState::new(model),
         &mut context,
         limits.max_steps,
+        deepest,
     )
 }
 

@@ -53,6 +53,14 @@ impl SearchResult {
     }
 }
 
+/// The longest partial linearization a search reached: the operations
+/// ids in their linearization order, and the model state after them.
+#[derive(Debug, Default)]
+pub(crate) struct Deepest {
+    pub(crate) order: Vec<usize>,
+    pub(crate) state: Option<Rc<SearchState>>,
+}
+
 const NIL: usize = usize::MAX;
 const HEAD: usize = 0;
 
@@ -131,12 +139,14 @@ impl Entries {
     }
 }
 
-/// Searches a linearization of `ops` from `initial`, in at most `budget` steps.
+/// Searches a linearization of `ops` from `initial`, in at most `budget`
+/// steps; `deepest`, when given, keeps the longest partial linearization.
 pub(crate) fn search(
     ops: &[PreparedOp],
     initial: SearchState,
     context: &mut StepContext,
     budget: u64,
+    mut deepest: Option<&mut Deepest>,
 ) -> SearchResult {
     let mut entries = Entries::new(ops);
     let mut remaining = ops.iter().filter(|op| !op.pending).count();
@@ -198,6 +208,15 @@ pub(crate) fn search(
             }
             entries.lift(entry);
             entry = entries.next[HEAD];
+            if let Some(deepest) = deepest.as_deref_mut() {
+                if stack.len() > deepest.order.len() {
+                    deepest.order = stack
+                        .iter()
+                        .map(|(call, _)| ops[(call - 1) / 2].id)
+                        .collect();
+                    deepest.state = Some(Rc::clone(&state));
+                }
+            }
         } else {
             // A return (or the end): its operation should be linearized by now.
             let Some((call, previous)) = stack.pop() else {

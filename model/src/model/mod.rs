@@ -67,6 +67,44 @@ impl RegistryModel {
         }
     }
 
+    /// What the model holds for `process_id`, one fact a line: its status,
+    /// its log, the wakes acknowledged and its lease.
+    pub fn describe_process(&self, process_id: &str) -> String {
+        let Some(process) = self.processes.get(process_id) else {
+            return format!("process `{process_id}` is not registered");
+        };
+        let mut lines = vec![format!(
+            "process `{process_id}`: status {:?}, {} event(s)",
+            process.record.status,
+            process.log.len()
+        )];
+        for event in &process.log {
+            let key = event
+                .replay_key
+                .as_deref()
+                .map_or_else(String::new, |key| format!(" (replay key {key:?})"));
+            lines.push(format!("  #{} {}{key}", event.sequence, event.event_type));
+        }
+        if !process.acks.is_empty() {
+            let acks: Vec<String> = process.acks.iter().map(u64::to_string).collect();
+            lines.push(format!("wakes acknowledged: {}", acks.join(", ")));
+        }
+        lines.push(match &process.lease.holder {
+            Some(holder) => format!(
+                "lease held by {} (fence {}), claimed at {}, expires at {}",
+                holder.owner_id,
+                process.lease.fencing_token,
+                holder.claimed_at_ms,
+                holder.expires_at_ms
+            ),
+            None => format!(
+                "no lease held; last fence issued {}",
+                process.lease.fencing_token
+            ),
+        });
+        lines.join("\n")
+    }
+
     /// This model, leasing terminal processes as a lenient registry does
     /// (LEASE-2 is a SHOULD rule).
     pub fn allowing_terminal_claims(mut self) -> Self {
