@@ -214,8 +214,7 @@ impl Chart {
     /// The chart as HTML: a label column beside a scrolling SVG.
     pub fn render(&self) -> String {
         let (tops, height) = self.layout();
-        // Room right of the end for the label of a mark at the very end.
-        let width = self.x(self.end) + 360.0;
+        let width = self.x(self.end) + 40.0;
         let mut labels = format!(
             "<svg class=\"labels\" width=\"{LABEL_WIDTH}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"
         );
@@ -262,10 +261,10 @@ impl Chart {
             let x = self.x(mark.at);
             let _ = write!(
                 body,
-                "<g class=\"mark {}\" data-tip=\"{}\"><line x1=\"{x:.1}\" y1=\"14\" x2=\"{x:.1}\" y2=\"{height}\"/><text x=\"{:.1}\" y=\"12\">{}</text></g>",
+                "<g class=\"mark {}\" data-tip=\"{}\"><line x1=\"{x:.1}\" y1=\"14\" x2=\"{x:.1}\" y2=\"{height}\"/><text x=\"{:.1}\" y=\"12\" text-anchor=\"end\">{}</text></g>",
                 escape(&mark.class),
                 escape(&mark.tip),
-                x + 3.0,
+                x - 3.0,
                 escape(&mark.label)
             );
         }

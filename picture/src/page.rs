@@ -75,7 +75,7 @@ const SCRIPT: &str = r#"
   var scroll = document.querySelector('.scroll');
   if (mark && scroll) {
     var x = parseFloat(mark.getAttribute('x1'));
-    scroll.scrollLeft = Math.max(0, x - scroll.clientWidth * 0.6);
+    scroll.scrollLeft = Math.max(0, x - scroll.clientWidth * 0.92);
   }
   var body = document.body;
   body.setAttribute('data-lanes', String(document.querySelectorAll('rect.lane').length));

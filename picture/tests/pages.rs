@@ -138,3 +138,22 @@ async fn a_history_that_is_not_linearizable_shows_its_prefix_and_the_call_that_c
     }
     assert!(drawn >= 1, "no failing history among 4 seeds");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_of_thousands_of_calls_still_draws_every_call_in_a_few_mb() {
+    let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
+    let config = HistoryConfig {
+        tasks: 8,
+        ops_per_task: 400,
+        processes: 12,
+        ..HistoryConfig::default()
+    };
+    let history = record_history(&mutant, &config).await.expect("records");
+    assert!(history.len() >= 3_000, "{} calls", history.len());
+    let report = check_history(&history);
+    let html = history_page(&history, &report, "history of 3,200 calls", "replay");
+    let bars = html.matches("\ninvoked ").count();
+    assert_eq!(bars, history.len(), "one bar per call");
+    assert!(html.len() < 4_000_000, "{} bytes", html.len());
+    assert!(html.contains("data-lane=\"client-7\""));
+}

@@ -61,6 +61,33 @@ pub(crate) struct Deepest {
     pub(crate) state: Option<Rc<SearchState>>,
 }
 
+impl Deepest {
+    /// Keeps the linearized calls on `stack` (and `state` after them) when
+    /// they are more than the prefix kept so far.
+    fn offer(&mut self, stack: &[Linearized], ops: &[PreparedOp], state: &Rc<SearchState>) {
+        if stack.len() > self.order.len() {
+            self.order = stack
+                .iter()
+                .map(|(call, _)| ops[(call - 1) / 2].id)
+                .collect();
+            self.state = Some(Rc::clone(state));
+        }
+    }
+}
+
+/// Operations with a known result that the search tried and that matched
+/// the model in no state it reached.
+fn never_linearized(ops: &[PreparedOp], tried: &[bool], reached: &[bool]) -> Vec<usize> {
+    ops.iter()
+        .zip(tried.iter().zip(reached))
+        .filter(|(op, (tried, reached))| !op.pending && **tried && !**reached)
+        .map(|(op, _)| op.id)
+        .collect()
+}
+
+/// A linearized call's node, with the state before it (`None` for a forced step).
+type Linearized = (usize, Option<Rc<SearchState>>);
+
 const NIL: usize = usize::MAX;
 const HEAD: usize = 0;
 
@@ -155,7 +182,7 @@ pub(crate) fn search(
     let mut linearized = Bitset::new(ops.len());
     let mut state = Rc::new(initial);
     // Each linearized call with the state before it (`None` for forced steps).
-    let mut stack: Vec<(usize, Option<Rc<SearchState>>)> = Vec::new();
+    let mut stack: Vec<Linearized> = Vec::new();
     let mut cache: BTreeMap<Bitset, Vec<Rc<SearchState>>> = BTreeMap::new();
     let mut entry = entries.next[HEAD];
     let mut steps = 0u64;
@@ -209,26 +236,14 @@ pub(crate) fn search(
             entries.lift(entry);
             entry = entries.next[HEAD];
             if let Some(deepest) = deepest.as_deref_mut() {
-                if stack.len() > deepest.order.len() {
-                    deepest.order = stack
-                        .iter()
-                        .map(|(call, _)| ops[(call - 1) / 2].id)
-                        .collect();
-                    deepest.state = Some(Rc::clone(&state));
-                }
+                deepest.offer(&stack, ops, &state);
             }
         } else {
             // A return (or the end): its operation should be linearized by now.
             let Some((call, previous)) = stack.pop() else {
-                let never_linearized = ops
-                    .iter()
-                    .zip(tried.iter().zip(&reached))
-                    .filter(|(op, (tried, reached))| !op.pending && **tried && !**reached)
-                    .map(|(op, _)| op.id)
-                    .collect();
                 return SearchResult::NotLinearizable {
                     steps,
-                    never_linearized,
+                    never_linearized: never_linearized(ops, &tried, &reached),
                 };
             };
             let index = (call - 1) / 2;
