@@ -1,14 +1,10 @@
 //! End-to-end tests of the `procreg` binary: outputs, report formats and exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn procreg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_procreg"))
-        .args(args)
-        .output()
-        .expect("the procreg binary runs")
-}
+use std::path::PathBuf;
+use std::process::Output;
+use support::procreg;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -397,26 +393,7 @@ fn sim_prints_each_seed_line_once() {
 
 #[test]
 fn a_saved_history_gets_the_same_verdict_on_every_replay() {
-    use procreg_conformance::linearizability::{
-        check_history, record_history, HistoryConfig, Verdict,
-    };
-    let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let failing = (0..8)
-        .map(|seed| {
-            let config = HistoryConfig {
-                seed,
-                ..HistoryConfig::default()
-            };
-            runtime
-                .block_on(record_history(&mutant, &config))
-                .expect("records")
-        })
-        .find(|history| check_history(history).verdict == Verdict::NotLinearizable)
-        .expect("a stale renewal shows within 8 seeds");
+    let failing = support::failing_history();
     let file = scratch("saved-history.json");
     std::fs::write(&file, serde_json::to_string(&failing).expect("JSON")).expect("write");
     let file_text = file.to_string_lossy().into_owned();

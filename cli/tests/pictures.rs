@@ -92,13 +92,9 @@ fn page_in(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-#[test]
-fn a_failing_seed_renders_in_chromium_with_its_lanes_and_violation() {
-    let Some(browser) = chromium() else {
-        return;
-    };
-    let dir = scratch();
-    let page = page_in(dir.path(), "seed-7.html");
+/// `procreg replay sim --seed 7 --backend mutant:stale_renew_accepted --html PAGE`,
+/// which fails (exit 1); its stdout.
+fn draw_failing_seed_7(page: &Path) -> String {
     let output = procreg(&[
         "replay",
         "sim",
@@ -110,8 +106,19 @@ fn a_failing_seed_renders_in_chromium_with_its_lanes_and_violation() {
         page.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+#[test]
+fn a_failing_seed_renders_in_chromium_with_its_lanes_and_violation() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = scratch();
+    let page = page_in(dir.path(), "seed-7.html");
+    let stdout = draw_failing_seed_7(&page);
     assert!(
-        text(&output.stdout).contains(&format!("picture: {}", page.display())),
+        stdout.contains(&format!("picture: {}", page.display())),
         "the text names the page"
     );
     let rendered = render(browser, &page, &dir.path().join("profile"));
@@ -217,17 +224,7 @@ fn the_same_seed_writes_a_byte_identical_page() {
         .iter()
         .map(|name| {
             let page = page_in(dir.path(), name);
-            let output = procreg(&[
-                "replay",
-                "sim",
-                "--seed",
-                "7",
-                "--backend",
-                "mutant:stale_renew_accepted",
-                "--html",
-                page.to_str().expect("utf-8"),
-            ]);
-            assert_eq!(output.status.code(), Some(1));
+            draw_failing_seed_7(&page);
             std::fs::read(&page).expect("written")
         })
         .collect();
@@ -239,26 +236,7 @@ fn the_same_seed_writes_a_byte_identical_page() {
 
 #[test]
 fn a_saved_history_replayed_with_html_renders_in_chromium() {
-    use procreg_conformance::linearizability::{
-        check_history, record_history, HistoryConfig, Verdict,
-    };
-    let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let failing = (0..8)
-        .map(|seed| {
-            let config = HistoryConfig {
-                seed,
-                ..HistoryConfig::default()
-            };
-            runtime
-                .block_on(record_history(&mutant, &config))
-                .expect("records")
-        })
-        .find(|history| check_history(history).verdict == Verdict::NotLinearizable)
-        .expect("a stale renewal shows within 8 seeds");
+    let failing = support::failing_history();
     let dir = scratch();
     let saved = dir.path().join("history.json");
     std::fs::write(&saved, serde_json::to_string(&failing).expect("JSON")).expect("write");

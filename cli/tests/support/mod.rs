@@ -13,6 +13,31 @@ pub fn procreg(args: &[&str]) -> Output {
         .expect("the procreg binary runs")
 }
 
+/// The first history of `mutant:stale_renew_accepted` (seeds 0..8) that
+/// is not linearizable.
+pub fn failing_history() -> procreg_conformance::linearizability::History {
+    use procreg_conformance::linearizability::{
+        check_history, record_history, HistoryConfig, Verdict,
+    };
+    let mutant = procreg_mutants::by_id("stale_renew_accepted").expect("in the zoo");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    (0..8)
+        .map(|seed| {
+            let config = HistoryConfig {
+                seed,
+                ..HistoryConfig::default()
+            };
+            runtime
+                .block_on(record_history(&mutant, &config))
+                .expect("records")
+        })
+        .find(|history| check_history(history).verdict == Verdict::NotLinearizable)
+        .expect("a stale renewal shows within 8 seeds")
+}
+
 /// Bytes as text, lossily.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
