@@ -258,3 +258,35 @@ fn a_saved_history_replayed_with_html_renders_in_chromium() {
     assert!(rendered.dom.contains("class=\"bar op-unplaced\""));
     assert!(rendered.dom.contains("data-marks=\"1\""));
 }
+
+#[test]
+fn check_draws_its_first_failing_seed_and_every_report_names_the_page() {
+    let dir = scratch();
+    let pictures = dir.path().join("pictures");
+    let page = pictures.join("sim-seed-7.html");
+    let shown = format!("picture: {}", page.display());
+    for format in ["text", "junit"] {
+        let output = procreg(&[
+            "check",
+            "--backend",
+            "mutant:stale_renew_accepted",
+            "--only",
+            "sim",
+            "--seeds",
+            "8",
+            "--format",
+            format,
+            "--quiet",
+            "--html-dir",
+            pictures.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stdout).contains(&shown),
+            "the {format} report names the page: {}",
+            text(&output.stdout)
+        );
+    }
+    let html = std::fs::read_to_string(&page).expect("seed 7 is drawn");
+    assert!(html.contains("class=\"mark violation\""));
+}

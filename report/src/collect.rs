@@ -192,6 +192,7 @@ pub fn sim_failure(config: &RunConfig, outcome: &SimOutcome) -> SimFailure {
             .to_string()
             .replace(&outcome.config.replay_command(), &replay),
         replay,
+        picture: None,
     }
 }
 

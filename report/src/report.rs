@@ -195,6 +195,18 @@ pub struct SimFailure {
     pub report: String,
     /// The command that reruns the seed.
     pub replay: String,
+    /// The page that draws the seed (`--html-dir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+}
+
+impl SimFailure {
+    /// Names `page`, the seed's picture, here and in the failure text.
+    pub fn drawn_at(&mut self, page: &std::path::Path) {
+        let shown = page.display().to_string();
+        self.report.push_str(&format!("  picture: {shown}\n"));
+        self.picture = Some(shown);
+    }
 }
 
 impl KitReport {

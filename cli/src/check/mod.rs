@@ -141,7 +141,7 @@ fn draw_first_failing_seed(
         &failure.replay,
         &path,
     )?;
-    let _ = writeln!(failure.report, "  picture: {}", path.display());
+    failure.drawn_at(&path);
     Ok(())
 }
 

@@ -117,9 +117,13 @@ fn simulation_cases(report: &KitReport, cases: &mut Vec<PhaseCase>) {
                 cases.push(case("simulation", "sometimes".to_owned(), outcome, None));
             }
             for failure in &section.failures {
+                let mut message = failure.violations.first().cloned().unwrap_or_default();
+                if let Some(picture) = &failure.picture {
+                    message.push_str(&format!("\npicture: {picture}"));
+                }
                 let outcome = Outcome::Failed {
                     rule: failure.rules.join(", "),
-                    message: failure.violations.first().cloned().unwrap_or_default(),
+                    message,
                 };
                 let name = format!("seed_{}", failure.seed);
                 cases.push(case(
