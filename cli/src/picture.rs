@@ -10,10 +10,34 @@ use std::path::Path;
 /// Refuses (exit 2) an HTML path that cannot be written, before the run;
 /// leaves no empty file behind.
 pub fn ensure_html_target(path: &Path) -> Result<(), CliError> {
-    let existed = path.exists();
+    let existed = path.symlink_metadata().is_ok();
     exit::ensure_writable(path)?;
     if !existed {
         let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Refuses (exit 2) a page path that names one of `others` (the report,
+/// the trace, the history read): the page would overwrite it.
+pub fn ensure_distinct<'a>(
+    page: &Path,
+    others: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), CliError> {
+    let resolved = |path: &Path| {
+        std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let page_at = resolved(page);
+    for other in others {
+        if resolved(other) == page_at {
+            return Err(CliError::usage(format!(
+                "--html {} would overwrite `{}`: give the page a path of its own",
+                page.display(),
+                other.display()
+            )));
+        }
     }
     Ok(())
 }

@@ -75,6 +75,8 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     }
     if let Some(html) = &options.html {
         picture::ensure_html_target(html)?;
+        let others = [options.out.as_deref(), options.trace.as_deref()];
+        picture::ensure_distinct(html, others.into_iter().flatten())?;
     }
     if options.range.is_empty() {
         return Err(CliError::usage(format!(
@@ -99,7 +101,9 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
         echo: Mode::detect(options.quiet) != Mode::Quiet && !options.json,
         lines: String::new(),
     };
-    let section = match &options.trace {
+    // A traced seed is drawn from its own run; otherwise the seed to draw runs again.
+    let mut drawn: Option<Result<u64, CliError>> = None;
+    let mut section = match &options.trace {
         Some(path) => {
             let config = SimConfig {
                 keep_trace: true,
@@ -109,6 +113,10 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
                 .map_err(|error| CliError::backend(error.to_string()))?;
             lines.show(&outcome.summary_line());
             write_trace(path, &outcome)?;
+            if let Some(html) = &options.html {
+                let replay = sim_replay(&run, &outcome.config);
+                drawn = Some(picture::draw_outcome(&outcome, &replay, html).map(|()| config.seed));
+            }
             let (outcome_seed, outcome_hash) = (outcome.config.seed, outcome.trace_hash.clone());
             let failures: Vec<SimOutcome> =
                 (!outcome.passed()).then_some(outcome).into_iter().collect();
@@ -125,7 +133,11 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
             .map_err(|error| CliError::backend(error.to_string()))?,
     };
     let drawn = match &options.html {
-        Some(path) => draw_first_failure(options, &factory, &run, &section, path)?,
+        Some(path) => {
+            let drawn =
+                drawn.or_else(|| draw_first_failure(options, &factory, &run, &section, path));
+            Some(picture_line(&mut section, drawn, path))
+        }
         None => None,
     };
     let coverage_holds = !options.strict || section.never_reached().is_empty();
@@ -162,23 +174,46 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     Ok(if passed { exit::OK } else { exit::RULE_FAILURE })
 }
 
-/// Draws the first failing seed of `section` (or the single seed run);
-/// the line that names the page, or why nothing was drawn.
+/// Draws the first failing seed of `section` (or the single seed run):
+/// the seed drawn, or `None` when no seed failed.
 fn draw_first_failure(
     options: &SimOptions,
     factory: &crate::backend::Factory,
     run: &RunConfig,
     section: &procreg_report::SimulationSection,
     path: &Path,
-) -> Result<Option<String>, CliError> {
+) -> Option<Result<u64, CliError>> {
     let seed = match section.failures.first() {
         Some(failure) => failure.seed,
         None if options.range.len() == 1 => options.range.start,
-        None => return Ok(Some("picture: no seed failed, nothing drawn".to_owned())),
+        None => return None,
     };
     let config = options.config.with_seed(seed);
-    picture::draw_seed(factory, &config, &sim_replay(run, &config), path)?;
-    Ok(Some(format!("picture of seed {seed}: {}", path.display())))
+    Some(picture::draw_seed(factory, &config, &sim_replay(run, &config), path).map(|()| seed))
+}
+
+/// The line that names the page (recorded in the drawn failure too, for
+/// the JSON report), or says why there is none; a page that could not be
+/// drawn is noted, never the end of the run's report.
+fn picture_line(
+    section: &mut procreg_report::SimulationSection,
+    drawn: Option<Result<u64, CliError>>,
+    path: &Path,
+) -> String {
+    match drawn {
+        None => "picture: no seed failed, nothing drawn".to_owned(),
+        Some(Ok(seed)) => {
+            if let Some(failure) = section.failures.iter_mut().find(|f| f.seed == seed) {
+                failure.picture = Some(path.display().to_string());
+            }
+            format!("picture of seed {seed}: {}", path.display())
+        }
+        Some(Err(error)) => {
+            let line = format!("picture: not drawn: {}", error.message);
+            exit::note(&line);
+            line
+        }
+    }
 }
 
 /// Refuses (exit 2) a topology the backend cannot be simulated in.

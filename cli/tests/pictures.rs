@@ -290,3 +290,49 @@ fn check_draws_its_first_failing_seed_and_every_report_names_the_page() {
     let html = std::fs::read_to_string(&page).expect("seed 7 is drawn");
     assert!(html.contains("class=\"mark violation\""));
 }
+
+#[test]
+fn a_page_never_overwrites_the_report_the_trace_or_the_history_it_draws() {
+    let dir = scratch();
+    let same = dir.path().join("same.out");
+    let same = same.to_str().expect("utf-8");
+    let saved = dir.path().join("history.json");
+    std::fs::write(&saved, "{}").expect("written");
+    let saved = saved.to_str().expect("utf-8");
+    for args in [
+        vec!["sim", "--seed", "7", "--html", same, "--out", same],
+        vec!["sim", "--seed", "7", "--html", same, "--trace", same],
+        vec!["replay", "history", saved, "--html", saved],
+    ] {
+        let output = procreg(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).contains("would overwrite"),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(saved).expect("kept"), "{}");
+}
+
+#[test]
+fn the_json_report_of_a_sweep_names_the_page_of_its_first_failure() {
+    let dir = scratch();
+    let page = page_in(dir.path(), "first.html");
+    let output = procreg(&[
+        "sim",
+        "--seeds",
+        "8",
+        "--backend",
+        "mutant:stale_renew_accepted",
+        "--format",
+        "json",
+        "--html",
+        page.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let failures = &report["simulation"]["failures"];
+    assert_eq!(failures[0]["picture"].as_str(), page.to_str(), "{failures}");
+    assert!(page.exists());
+}

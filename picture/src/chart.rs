@@ -30,8 +30,8 @@ struct Lane {
     id: String,
     label: String,
     flagged: bool,
-    /// Rows of bars; each holds the end of its last bar.
-    rows: Vec<u64>,
+    /// Rows of bars; each holds the right edge, in pixels, of its last bar.
+    rows: Vec<f64>,
 }
 
 /// Something drawn in a lane.
@@ -123,7 +123,8 @@ impl Chart {
         }
     }
 
-    /// A bar from `from` to `to` in lane `lane`, in the first row it fits.
+    /// A bar from `from` to `to` in lane `lane`, in the first row where it
+    /// overlaps no other bar as drawn (so every bar can be hovered).
     pub fn bar(
         &mut self,
         lane: usize,
@@ -134,15 +135,16 @@ impl Chart {
         tip: String,
     ) {
         let to = to.max(from);
+        let (left, right) = (self.x(from), self.x(to).max(self.x(from) + MIN_WIDTH));
         let rows = &mut self.lanes[lane].rows;
-        let row = match rows.iter().position(|end| *end <= from) {
+        let row = match rows.iter().position(|edge| *edge < left) {
             Some(row) => row,
             None => {
-                rows.push(0);
+                rows.push(0.0);
                 rows.len() - 1
             }
         };
-        rows[row] = to.max(from + 1);
+        rows[row] = right;
         self.end = self.end.max(to);
         self.items.push(Item {
             lane,

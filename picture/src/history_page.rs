@@ -8,7 +8,8 @@ use crate::chart::Chart;
 use crate::escape::escape;
 use crate::page::{page, Key};
 use procreg_model::linearizability::{
-    render_table, Counterexample, History, LinearizabilityReport, Operation, Verdict,
+    render_table, where_stuck, Counterexample, History, LinearizabilityReport, Operation, Stuck,
+    Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -39,19 +40,25 @@ const LEGEND: [Key; 5] = [
 ];
 
 /// How one call is drawn.
-fn role(operation: &Operation, failing: Option<&Counterexample>) -> (&'static str, Option<String>) {
+fn role(
+    operation: &Operation,
+    failing: Option<&Counterexample>,
+    stuck: Option<&Stuck>,
+) -> (&'static str, Option<String>) {
     let Some(counterexample) = failing else {
         return ("op", None);
     };
-    if counterexample.stuck == Some(operation.id) {
-        return ("op-unplaced", Some(format!("#{} ✖", operation.id)));
-    }
-    if let Some(order) = counterexample
-        .longest_prefix
-        .iter()
-        .position(|id| *id == operation.id)
-    {
-        return ("op-prefix", Some(format!("{}.", order + 1)));
+    if let Some(stuck) = stuck {
+        if stuck.stuck == Some(operation.id) {
+            return ("op-unplaced", Some(format!("#{} ✖", operation.id)));
+        }
+        if let Some(order) = stuck
+            .longest_prefix
+            .iter()
+            .position(|id| *id == operation.id)
+        {
+            return ("op-prefix", Some(format!("{}.", order + 1)));
+        }
     }
     if counterexample
         .operations
@@ -67,7 +74,9 @@ fn role(operation: &Operation, failing: Option<&Counterexample>) -> (&'static st
 }
 
 /// The page for `history` and the checker's `report` on it; `title` names
-/// the history (seed, backend) and `replay` is the command that checks it again.
+/// the history (seed, backend) and `replay` is the command that checks it
+/// again. A failing history's partition is searched once more to find
+/// where it gets stuck ([`where_stuck`]).
 pub fn history_page(
     history: &History,
     report: &LinearizabilityReport,
@@ -95,12 +104,13 @@ pub fn history_page(
         );
     }
     let failing = report.counterexample.as_ref();
+    let stuck = where_stuck(history, report);
     for operation in &history.operations {
         let lane = chart.lane(
             &format!("client-{}", operation.task),
             &format!("client {}", operation.task),
         );
-        let (class, label) = role(operation, failing);
+        let (class, label) = role(operation, failing, stuck.as_ref());
         let to = operation.response.unwrap_or(end);
         let response = operation
             .response
@@ -116,14 +126,14 @@ pub fn history_page(
         );
         chart.bar(lane, operation.invoke, to, class, label, tip);
     }
-    let stuck = failing.and_then(|counterexample| {
-        let id = counterexample.stuck?;
+    let unplaced = stuck.as_ref().and_then(|stuck| {
+        let id = stuck.stuck?;
         history
             .operations
             .iter()
             .find(|operation| operation.id == id)
     });
-    if let (Some(counterexample), Some(operation)) = (failing, stuck) {
+    if let (Some(stuck), Some(operation)) = (&stuck, unplaced) {
         chart.flag(&format!("client-{}", operation.task));
         chart.mark(
             operation.response.unwrap_or(operation.invoke),
@@ -134,7 +144,7 @@ pub fn history_page(
                 operation.id,
                 operation.op.describe(&operation.process),
                 operation.outcome.summary(),
-                counterexample.state_before_stuck
+                stuck.state_before_stuck
             ),
         );
     }
@@ -143,7 +153,7 @@ pub fn history_page(
         &summary(report, title, replay),
         &chart.render(),
         &LEGEND,
-        &details(history, failing),
+        &details(history, failing, stuck.as_ref()),
     )
 }
 
@@ -163,16 +173,16 @@ fn summary(report: &LinearizabilityReport, title: &str, replay: &str) -> String 
     )
 }
 
-fn details(history: &History, failing: Option<&Counterexample>) -> String {
-    let Some(counterexample) = failing else {
+fn details(history: &History, failing: Option<&Counterexample>, stuck: Option<&Stuck>) -> String {
+    let (Some(counterexample), Some(where_stuck)) = (failing, stuck) else {
         return String::new();
     };
-    let prefix: Vec<String> = counterexample
+    let prefix: Vec<String> = where_stuck
         .longest_prefix
         .iter()
         .map(|id| format!("#{id}"))
         .collect();
-    let stuck = counterexample
+    let stuck = where_stuck
         .stuck
         .map_or_else(|| "none".to_owned(), |id| format!("#{id}"));
     let partition: Vec<Operation> = history
@@ -189,7 +199,7 @@ fn details(history: &History, failing: Option<&Counterexample>) -> String {
         } else {
             prefix.join(" → ")
         },
-        escape(&counterexample.state_before_stuck),
+        escape(&where_stuck.state_before_stuck),
         escape(&counterexample.process),
         partition.len(),
         escape(&render_table(&partition))

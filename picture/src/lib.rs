@@ -7,6 +7,7 @@
 mod chart;
 mod escape;
 mod history_page;
+mod leases;
 mod page;
 mod sim_page;
 

@@ -23,7 +23,7 @@ code { background: #f4f5f7; padding: 1px 4px; }
 .bar text { font-size: 10px; fill: #fff; pointer-events: none; }
 .tick { fill: #8a939c; }
 .lease rect { fill: #2f6fba; } .lease-lost rect { fill: #7d8fa3; }
-.lease-taken-over rect { fill: #d07b22; }
+.lease-taken-over rect { fill: #d07b22; } .lease-revived rect { fill: #c62828; }
 .call rect { fill: #5b9bd5; } .call-err rect { fill: #c0504d; }
 .sink-accepted { fill: #2e8b57; } .sink-rejected { fill: #c62828; }
 .fault-bar rect { fill: #8e6bbf; }

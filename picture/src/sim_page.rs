@@ -5,8 +5,9 @@
 
 use crate::chart::Chart;
 use crate::escape::escape;
+use crate::leases::lease_bars;
 use crate::page::{page, Key};
-use procreg_sim::{LeaseEvent, SimOutcome, Timeline};
+use procreg_sim::{SimOutcome, Timeline};
 use std::collections::BTreeMap;
 
 /// Pixels per simulated ms are chosen so the run spans about this many pixels.
@@ -64,7 +65,11 @@ pub fn sim_page(outcome: &SimOutcome, replay: &str) -> Result<String, String> {
     }
     let details = format!(
         "<details><summary>The failure report as text</summary><pre>{}</pre></details>",
-        escape(&outcome.to_string())
+        escape(
+            &outcome
+                .to_string()
+                .replace(&outcome.config.replay_command(), replay)
+        )
     );
     Ok(page(
         &format!("procreg sim seed {}", outcome.config.seed),
@@ -75,14 +80,22 @@ pub fn sim_page(outcome: &SimOutcome, replay: &str) -> Result<String, String> {
     ))
 }
 
-const LEGEND: [Key; 8] = [
+const LEGEND: [Key; 10] = [
     Key {
         class: "lease",
         meaning: "lease (process #fence)",
     },
     Key {
+        class: "lease-taken-over",
+        meaning: "taken over while live",
+    },
+    Key {
         class: "lease-lost",
-        meaning: "lease its holder learned it lost",
+        meaning: "its holder learned it lost it",
+    },
+    Key {
+        class: "lease-revived",
+        meaning: "renewed after it had ended",
     },
     Key {
         class: "call",
@@ -181,100 +194,30 @@ fn draw_faults(chart: &mut Chart, timeline: &Timeline, end: u64) {
     }
 }
 
-/// One lease from its grant to its end.
-struct Held {
-    process_id: String,
-    owner_id: String,
-    fencing_token: u64,
-    from_ms: u64,
-    until_ms: Option<u64>,
-    renewals: u32,
-    ended: Option<(u64, String)>,
-}
-
 fn draw_leases(chart: &mut Chart, timeline: &Timeline, end: u64) {
-    let mut held: Vec<Held> = Vec::new();
-    for change in &timeline.leases {
-        let same = |lease: &Held| {
-            lease.process_id == change.process_id && lease.fencing_token == change.fencing_token
-        };
-        match change.event {
-            LeaseEvent::Granted => {
-                for earlier in held
-                    .iter_mut()
-                    .filter(|lease| lease.process_id == change.process_id && lease.ended.is_none())
-                {
-                    let expired = earlier.until_ms.is_some_and(|until| until <= change.at_ms);
-                    if !expired {
-                        earlier.ended = Some((
-                            change.at_ms,
-                            format!("taken over by fence {}", change.fencing_token),
-                        ));
-                    }
-                }
-                held.push(Held {
-                    process_id: change.process_id.clone(),
-                    owner_id: change.owner_id.clone(),
-                    fencing_token: change.fencing_token,
-                    from_ms: change.at_ms,
-                    until_ms: change.until_ms,
-                    renewals: 0,
-                    ended: None,
-                });
-            }
-            LeaseEvent::Renewed => {
-                if let Some(lease) = held.iter_mut().rev().find(|lease| same(lease)) {
-                    lease.until_ms = change.until_ms.or(lease.until_ms);
-                    lease.renewals += 1;
-                }
-            }
-            LeaseEvent::Lost | LeaseEvent::Released => {
-                if let Some(lease) = held.iter_mut().rev().find(|lease| same(lease)) {
-                    if lease.ended.is_none() {
-                        let (at, why) = if change.event == LeaseEvent::Released {
-                            (change.at_ms, "released".to_owned())
-                        } else {
-                            let at = lease.until_ms.map_or(change.at_ms, |u| u.min(change.at_ms));
-                            (
-                                at,
-                                format!("lost: a renewal at {} ms was refused", change.at_ms),
-                            )
-                        };
-                        lease.ended = Some((at, why));
-                    }
-                }
-            }
-        }
-    }
-    for lease in held {
-        let lane = chart.lane(&lease.owner_id, &lease.owner_id);
-        let (to, why) = match (&lease.ended, lease.until_ms) {
-            (Some((at, why)), _) => (*at, why.clone()),
-            (None, Some(until)) if until <= end => (until, "expired".to_owned()),
-            _ => (end, "still held at the end".to_owned()),
-        };
-        let class = if why.starts_with("lost") {
-            "lease-lost"
-        } else {
-            "lease"
-        };
+    for bar in lease_bars(&timeline.leases, end) {
+        let lane = chart.lane(&bar.owner_id, &bar.owner_id);
+        let until = bar
+            .until_ms
+            .map_or_else(|| "unknown".to_owned(), |until| format!("{until} ms"));
         let tip = format!(
-            "lease on {} fence {} held by {}\ngranted at {} ms, renewed {} time(s), expiry {}\nended at {to} ms: {why}",
-            lease.process_id,
-            lease.fencing_token,
-            lease.owner_id,
-            lease.from_ms,
-            lease.renewals,
-            lease
-                .until_ms
-                .map_or_else(|| "unknown".to_owned(), |until| format!("{until} ms")),
+            "lease on {} fence {} held by {}\n{} ms: {}; renewed {} time(s), expiry {until}\nended at {} ms: {}",
+            bar.process_id,
+            bar.fencing_token,
+            bar.owner_id,
+            bar.from_ms,
+            bar.began,
+            bar.renewals,
+            bar.to_ms,
+            bar.ended
         );
+        let label = format!("{} #{}", bar.process_id, bar.fencing_token);
         chart.bar(
             lane,
-            lease.from_ms,
-            to,
-            class,
-            Some(format!("{} #{}", lease.process_id, lease.fencing_token)),
+            bar.from_ms,
+            bar.to_ms,
+            bar.kind.class(),
+            Some(label),
             tip,
         );
     }

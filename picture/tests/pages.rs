@@ -2,7 +2,9 @@
 //! same run gives the same bytes.
 
 use procreg_memory::MemoryRegistry;
-use procreg_model::linearizability::{check_history, record_history, HistoryConfig, Verdict};
+use procreg_model::linearizability::{
+    check_history, record_history, where_stuck, HistoryConfig, Verdict,
+};
 use procreg_picture::{history_page, sim_page};
 use procreg_sim::{run_seed, FaultSet, SimConfig, SimOutcome};
 
@@ -40,6 +42,10 @@ fn a_failing_seed_shows_worker_lanes_leases_faults_and_the_violation() {
     assert!(
         html.contains(" #1</text>"),
         "a lease bar is labelled with its fence"
+    );
+    assert!(
+        html.contains("class=\"bar lease-revived\""),
+        "the stale renewal shows as a revived lease"
     );
     assert!(html.contains("class=\"span fault-"), "faults shade lanes");
     assert!(
@@ -106,11 +112,18 @@ async fn a_history_that_is_not_linearizable_shows_its_prefix_and_the_call_that_c
         if report.verdict != Verdict::NotLinearizable {
             continue;
         }
-        let counterexample = report.counterexample.as_ref().expect("minimised");
-        let stuck = counterexample.stuck.expect("a call cannot be placed");
+        let found = where_stuck(&history, &report).expect("a failing partition");
+        let stuck = found.stuck.expect("a call cannot be placed");
         assert!(
-            !counterexample.longest_prefix.contains(&stuck),
+            !found.longest_prefix.contains(&stuck),
             "seed {seed}: the stuck call is outside the prefix"
+        );
+        assert!(
+            found
+                .state_before_stuck
+                .contains(&format!("process `{}`", found.process)),
+            "seed {seed}: {}",
+            found.state_before_stuck
         );
         let html = history_page(&history, &report, &format!("history seed {seed}"), "replay");
         assert!(html.contains("data-lane=\"client-0\""), "a lane per client");
@@ -123,7 +136,7 @@ async fn a_history_that_is_not_linearizable_shows_its_prefix_and_the_call_that_c
             html.contains("Model state before"),
             "the model state is shown"
         );
-        if !counterexample.longest_prefix.is_empty() {
+        if !found.longest_prefix.is_empty() {
             assert!(
                 html.contains("class=\"bar op-prefix\""),
                 "seed {seed}: the prefix"

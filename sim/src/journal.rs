@@ -77,12 +77,12 @@ impl Journal {
         }
     }
 
-    /// The run's picture, when the trace is kept.
+    /// The run's picture, when the journal keeps one (`keep_timeline`).
     pub fn timeline(&mut self) -> Option<&mut Timeline> {
         self.timeline.as_mut()
     }
 
-    /// Takes the run's picture (`None` unless `keep_trace`).
+    /// Takes the run's picture (`None` unless `keep_timeline`).
     pub fn take_timeline(&mut self) -> Option<Timeline> {
         self.timeline.take()
     }

@@ -44,6 +44,8 @@ pub struct ObservedRegistry {
     client: Option<String>,
     clock: Arc<SimClock>,
     journal: SharedJournal,
+    /// Whether the journal keeps a timeline to draw lease changes in.
+    pictured: bool,
 }
 
 /// What the oracle needs to judge a call's answer, taken before the call runs.
@@ -94,11 +96,13 @@ impl Expectation {
 impl ObservedRegistry {
     /// Observes the registry `host` serves, reading time from `clock`.
     pub fn new(host: Arc<RegistryHost>, clock: Arc<SimClock>, journal: SharedJournal) -> Self {
+        let pictured = lock(&journal).timeline().is_some();
         Self {
             host,
             client: None,
             clock,
             journal,
+            pictured,
         }
     }
 
@@ -109,6 +113,7 @@ impl ObservedRegistry {
             client: Some(client.to_owned()),
             clock: self.clock.clone(),
             journal: self.journal.clone(),
+            pictured: self.pictured,
         }
     }
 
@@ -240,34 +245,41 @@ impl ObservedRegistry {
 
     /// Draws the lease change this answer announces, if it announces one.
     fn picture_lease(&self, expectation: &Expectation, result: &CallResult) {
+        if !self.pictured {
+            return;
+        }
         let at_ms = self.clock.elapsed_ms();
-        let (event, lease) = match (expectation, result) {
-            (Expectation::Claim(_), Ok(CallAnswer::Lease(lease))) => (LeaseEvent::Granted, lease),
-            (Expectation::Renewal(_), Ok(CallAnswer::Lease(lease))) => (LeaseEvent::Renewed, lease),
-            (Expectation::Renewal(presented), Err(error)) if error.kind != ErrorKind::Backend => {
-                (LeaseEvent::Lost, presented)
+        let mut journal = lock(&self.journal);
+        let change = match (expectation, result) {
+            (Expectation::Claim(_), Ok(CallAnswer::Lease(lease))) => {
+                lease_change(at_ms, LeaseEvent::Granted, lease)
+            }
+            // The lease the worker presented is the one renewed, whatever the answer holds.
+            (Expectation::Renewal(presented), Ok(CallAnswer::Lease(renewed))) => LeaseChange {
+                until_ms: Some(renewed.expires_at_epoch_ms.saturating_sub(SIM_EPOCH_MS)),
+                ..lease_change(at_ms, LeaseEvent::Renewed, presented)
+            },
+            (Expectation::Renewal(presented), Err(error)) if error.kind == ErrorKind::LeaseLost => {
+                lease_change(at_ms, LeaseEvent::Lost, presented)
             }
             (Expectation::Release(completion), Ok(_)) => {
-                let mut journal = lock(&self.journal);
-                let held = journal.oracle.lease_by_token(completion);
-                if let (Some(timeline), Some((owner_id, fencing_token))) =
-                    (journal.timeline(), held)
-                {
-                    timeline.leases.push(LeaseChange {
-                        at_ms,
-                        event: LeaseEvent::Released,
-                        process_id: completion.process_id.clone(),
-                        owner_id,
-                        fencing_token,
-                        until_ms: None,
-                    });
+                let Some((owner_id, fencing_token)) = journal.oracle.lease_by_token(completion)
+                else {
+                    return;
+                };
+                LeaseChange {
+                    at_ms,
+                    event: LeaseEvent::Released,
+                    process_id: completion.process_id.clone(),
+                    owner_id,
+                    fencing_token,
+                    until_ms: None,
                 }
-                return;
             }
             _ => return,
         };
-        if let Some(timeline) = lock(&self.journal).timeline() {
-            timeline.leases.push(lease_change(at_ms, event, lease));
+        if let Some(timeline) = journal.timeline() {
+            timeline.leases.push(change);
         }
     }
 

@@ -11,6 +11,7 @@ pub fn replay_history(
     html: Option<&std::path::Path>,
 ) -> Result<u8, CliError> {
     if let Some(html) = html {
+        crate::picture::ensure_distinct(html, [file])?;
         crate::picture::ensure_html_target(html)?;
     }
     let history = load_history(file).map_err(CliError::usage)?;

@@ -104,7 +104,10 @@ pub fn run(options: &CheckOptions) -> Result<u8, CliError> {
         RunError::Backend(message) => CliError::backend(message),
     })?;
     if let (Some(dir), SimPlan::Sweep { config, .. }) = (&options.html_dir, &plan.simulation) {
-        draw_first_failing_seed(&factory, &mut report, config, dir)?;
+        // A page that cannot be drawn is noted; the run's report still follows.
+        if let Err(error) = draw_first_failing_seed(&factory, &mut report, config, dir) {
+            exit::note(&format!("picture: not drawn: {}", error.message));
+        }
     }
     let text = match options.format {
         Format::Text => render_text(&report),

@@ -34,7 +34,7 @@ pub(crate) struct SearchLimits {
 }
 
 impl CheckConfig {
-    fn limits(&self) -> SearchLimits {
+    pub(crate) fn limits(&self) -> SearchLimits {
         SearchLimits {
             max_steps: self.max_steps,
             terminal_claims_allowed: self.terminal_claims_allowed,

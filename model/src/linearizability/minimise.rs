@@ -1,11 +1,10 @@
 //! Minimising a failing partition: greedily drop operations while it stays
 //! non-linearizable for the same reasons.
 
-use super::checker::{check_operations, check_operations_tracking, SearchLimits};
+use super::checker::{check_operations, SearchLimits};
 use super::history::{History, HistoryOp, OpValue, Operation, Outcome};
 use super::report::Counterexample;
-use super::search::{Deepest, SearchResult};
-use crate::model::RegistryModel;
+use super::search::SearchResult;
 
 /// At most this many passes over the partition.
 const MAX_PASSES: usize = 8;
@@ -73,9 +72,7 @@ fn explains_if_earlier(
 /// and, for a write, moving it before everything else would not explain the
 /// rest (so the write a stale or premature read saw stays); the last
 /// successful registration stays while other calls succeed.
-/// Repeats until a pass drops nothing. Also names where the whole
-/// partition gets stuck: its longest partial linearization, the call that
-/// cannot follow it and the model's state before that call.
+/// Repeats until a pass drops nothing.
 pub(crate) fn minimise(
     history: &History,
     process: &str,
@@ -94,10 +91,6 @@ pub(crate) fn minimise(
         } => never_linearized.clone(),
         _ => Vec::new(),
     };
-    // Where the whole partition gets stuck, as a picture of it shows.
-    let mut deepest = Deepest::default();
-    check_operations_tracking(history, operations, limits, Some(&mut deepest));
-    let stuck = stuck_operation(operations, &deepest.order, &never);
     for _ in 0..MAX_PASSES {
         let mut dropped = false;
         for index in (0..current.len()).rev() {
@@ -125,38 +118,10 @@ pub(crate) fn minimise(
             break;
         }
     }
-    let state_before_stuck = match &deepest.state {
-        Some(state) => state.model.describe_process(process),
-        None => {
-            RegistryModel::new(history.clock_ms, history.durability_tier).describe_process(process)
-        }
-    };
     Counterexample {
         process: process.to_owned(),
         partition_len: operations.len(),
         operations: current.into_iter().cloned().collect(),
         never_linearized: never,
-        longest_prefix: deepest.order,
-        stuck,
-        state_before_stuck,
     }
-}
-
-/// The call the longest partial linearization could not place next: the
-/// first (by invocation) that no order explains, or else the one outside the
-/// prefix that returned first (it had to take effect before its return).
-fn stuck_operation(operations: &[&Operation], prefix: &[usize], never: &[usize]) -> Option<usize> {
-    let outside = || {
-        operations
-            .iter()
-            .filter(|operation| !prefix.contains(&operation.id))
-    };
-    outside()
-        .find(|operation| never.contains(&operation.id))
-        .or_else(|| {
-            outside()
-                .filter(|operation| !operation.is_pending())
-                .min_by_key(|operation| (operation.response, operation.id))
-        })
-        .map(|operation| operation.id)
 }

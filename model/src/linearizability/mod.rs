@@ -87,6 +87,7 @@ mod report;
 pub mod rng;
 mod search;
 mod step;
+mod stuck;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -97,4 +98,5 @@ pub use history::{
 };
 pub use record::{process_id, record_history, HistoryConfig, OpMix, HANDLES_PER_HISTORY};
 pub use report::{Counterexample, LinearizabilityReport, Verdict};
+pub use stuck::{where_stuck, Stuck};
 pub use table::render_table;

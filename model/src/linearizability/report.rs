@@ -30,14 +30,6 @@ pub struct Counterexample {
     /// Ids of operations whose recorded result matched the model in none of
     /// the states the search of the sub-history tried them in.
     pub never_linearized: Vec<usize>,
-    /// The longest partial linearization the search of the whole failing
-    /// partition found: operation ids in the order they take effect.
-    pub longest_prefix: Vec<usize>,
-    /// The operation that cannot be placed after that prefix.
-    pub stuck: Option<usize>,
-    /// What the model holds for the process after the prefix, just before
-    /// the stuck operation.
-    pub state_before_stuck: String,
 }
 
 impl fmt::Display for Counterexample {
