@@ -19,6 +19,7 @@ mod report;
 mod runner;
 pub mod transcript;
 mod unwind;
+mod virtual_time;
 
 pub use catalogue::all_checks;
 pub use check::{Check, CheckBody, CheckFailure, CheckFuture, CheckResult, Level, Needs};

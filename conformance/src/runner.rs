@@ -6,6 +6,7 @@ use crate::context::{failure, CheckClock, CheckContext, CHECK_START_MS};
 use crate::observer::SuiteObserver;
 use crate::report::{CheckReport, Outcome, SuiteReport};
 use crate::unwind::catch_unwind;
+use crate::virtual_time;
 use procreg::{ClockControl, RegistryFactory};
 use procreg::{ManualClock, RegistryResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -163,8 +164,17 @@ async fn outcome_of<F: RegistryFactory>(
         );
         (check.body)(context).await
     };
-    let result = match tokio::time::timeout(config.check_timeout, catch_unwind(run)).await {
-        Err(_elapsed) => {
+    let check_timeout = config.check_timeout;
+    let bounded = async move { tokio::time::timeout(check_timeout, catch_unwind(run)).await };
+    let finished = if capabilities.inline_calls {
+        virtual_time::block_on(bounded)
+            .map_err(|error| failure("SUITE", format!("the check could not run: {error}")))
+    } else {
+        Ok(bounded.await)
+    };
+    let result = match finished {
+        Err(failure) => Err(failure),
+        Ok(Err(_elapsed)) => {
             let waiting_for = step.lock().map(|step| step.clone()).unwrap_or_default();
             Err(failure(
                 check.rules.first().copied().unwrap_or("SUITE"),
@@ -174,11 +184,11 @@ async fn outcome_of<F: RegistryFactory>(
                 ),
             ))
         }
-        Ok(Err(panic_message)) => Err(failure(
+        Ok(Ok(Err(panic_message))) => Err(failure(
             "SUITE",
             format!("the check panicked: {panic_message}"),
         )),
-        Ok(Ok(result)) => result,
+        Ok(Ok(Ok(result))) => result,
     };
     match result {
         Ok(()) if assertions.load(Ordering::Relaxed) == 0 => Outcome::Failed {

@@ -1,7 +1,9 @@
 //! WAIT-3 and WAIT-5: `await_process` answers at once when terminal, and otherwise blocks
 //! until the terminal event.
 
-use super::support::{append, bounded, finished, register, spawn_await, still_pending};
+use super::support::{
+    append, bounded, finished, register, spawn_await, spawn_racers, still_pending,
+};
 use crate::check::CheckResult;
 use crate::context::CheckContext;
 use crate::fixtures::{note, session, wake};
@@ -21,19 +23,20 @@ pub(super) async fn await_raced_with_completion_never_hangs(cx: CheckContext<'_>
         let start = Arc::new(Barrier::new(2));
         let waiter = {
             let (registry, id, start) = (cx.shared_registry(), id.clone(), Arc::clone(&start));
-            tokio::spawn(async move {
+            async move {
                 start.wait().await;
                 registry.await_process(&id).await
-            })
+            }
         };
         let completer = {
             let (registry, id, start) = (cx.shared_registry(), id.clone(), Arc::clone(&start));
             let output = output.clone();
-            tokio::spawn(async move {
+            async move {
                 start.wait().await;
                 registry.complete_process(&id, output).await
-            })
+            }
         };
+        let (waiter, completer) = spawn_racers(round, waiter, completer);
         finished(&cx, RULE, &format!("complete_process({id})"), completer).await?;
         let what = format!("await_process({id}) raced with its completion (round {round})");
         let awaited = finished(&cx, RULE, &what, waiter).await?;

@@ -1,7 +1,9 @@
 //! WAIT-1 to WAIT-4 and WAIT-6: `wait_event_after` answers at once, blocks until a
 //! match, never loses a wake-up, and matches the exact type.
 
-use super::support::{append, bounded, finished, register, spawn_wait, still_pending};
+use super::support::{
+    append, bounded, finished, register, spawn_racers, spawn_wait, still_pending,
+};
 use crate::check::CheckResult;
 use crate::context::CheckContext;
 use crate::fixtures::{note, session, wake, NOTE, WAKE};
@@ -93,20 +95,21 @@ pub(super) async fn raced_with_its_append_never_hangs(cx: CheckContext<'_>) -> C
         let start = Arc::new(Barrier::new(2));
         let waiter = {
             let (registry, id, start) = (cx.shared_registry(), id.clone(), Arc::clone(&start));
-            tokio::spawn(async move {
+            async move {
                 start.wait().await;
                 registry.wait_event_after(&id, NOTE, 0).await
-            })
+            }
         };
         let appender = {
             let (registry, id, start) = (cx.shared_registry(), id.clone(), Arc::clone(&start));
-            tokio::spawn(async move {
+            async move {
                 start.wait().await;
                 registry
                     .append_event(&id, note(json!({ "round": round })))
                     .await
-            })
+            }
         };
+        let (waiter, appender) = spawn_racers(round, waiter, appender);
         let appended = finished(&cx, RULE, &format!("append_event({id}, note)"), appender).await?;
         let what = format!("wait_event_after({id}, note, 0) raced with its append (round {round})");
         let found = finished(&cx, RULE, &what, waiter).await?;

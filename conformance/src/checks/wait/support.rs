@@ -78,6 +78,31 @@ fn describe<T: Serialize>(outcome: &Result<RegistryResult<T>, tokio::task::JoinE
     }
 }
 
+/// Spawns two racers that meet at a barrier, alternating by `round` which
+/// one arrives there last. The last to arrive goes on first: on a runtime
+/// with real threads either may win, and on one thread (an in-process
+/// registry's checks, run in virtual time) each order is taken in every
+/// other round, so neither order is left to luck.
+pub(super) fn spawn_racers<A, B>(
+    round: usize,
+    first: A,
+    second: B,
+) -> (JoinHandle<A::Output>, JoinHandle<B::Output>)
+where
+    A: Future + Send + 'static,
+    A::Output: Send + 'static,
+    B: Future + Send + 'static,
+    B::Output: Send + 'static,
+{
+    if round % 2 == 0 {
+        let first = tokio::spawn(first);
+        (first, tokio::spawn(second))
+    } else {
+        let second = tokio::spawn(second);
+        (tokio::spawn(first), second)
+    }
+}
+
 /// Asserts the spawned wait has not finished within [`PENDING_PROBE`].
 pub(super) async fn still_pending<T: Serialize>(
     cx: &CheckContext<'_>,
