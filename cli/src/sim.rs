@@ -70,25 +70,7 @@ pub struct SimOptions {
 /// `procreg sim`: one line per seed, failures in full; exit 1 when any seed fails.
 pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     let backend = BackendSpec::parse(&options.backend)?;
-    if let Some(out) = &options.out {
-        exit::ensure_writable(out)?;
-    }
-    if let Some(html) = &options.html {
-        picture::ensure_html_target(html)?;
-        let others = [options.out.as_deref(), options.trace.as_deref()];
-        picture::ensure_distinct(html, others.into_iter().flatten())?;
-    }
-    if options.range.is_empty() {
-        return Err(CliError::usage(format!(
-            "--seeds {} holds no seed: nothing would run",
-            options.range
-        )));
-    }
-    if options.trace.is_some() && options.range.len() != 1 {
-        return Err(CliError::usage(
-            "--trace writes one run's trace: give a single --seed",
-        ));
-    }
+    refuse_bad_flags(options)?;
     let factory = backend.factory()?;
     fits(&options.config, &factory, &backend)?;
     let run = RunConfig {
@@ -172,6 +154,31 @@ pub fn run(options: &SimOptions) -> Result<u8, CliError> {
     }
     exit::emit(&text, options.out.as_deref())?;
     Ok(if passed { exit::OK } else { exit::RULE_FAILURE })
+}
+
+/// Refuses (exit 2), before anything runs, outputs that cannot be written
+/// or would overwrite each other, and seed ranges the flags cannot take.
+fn refuse_bad_flags(options: &SimOptions) -> Result<(), CliError> {
+    if let Some(out) = &options.out {
+        exit::ensure_writable(out)?;
+    }
+    if let Some(html) = &options.html {
+        picture::ensure_html_target(html)?;
+        let others = [options.out.as_deref(), options.trace.as_deref()];
+        picture::ensure_distinct(html, others.into_iter().flatten())?;
+    }
+    if options.range.is_empty() {
+        return Err(CliError::usage(format!(
+            "--seeds {} holds no seed: nothing would run",
+            options.range
+        )));
+    }
+    if options.trace.is_some() && options.range.len() != 1 {
+        return Err(CliError::usage(
+            "--trace writes one run's trace: give a single --seed",
+        ));
+    }
+    Ok(())
 }
 
 /// Draws the first failing seed of `section` (or the single seed run):

@@ -1,7 +1,7 @@
 //! Simulated time for the registry: the turmoil clock, never the wall clock.
 
 use procreg::Clock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The epoch the simulated world starts at (2023-11-14T22:13:20Z), fixed so
 /// timestamps in traces are the same on every run.
@@ -14,6 +14,21 @@ pub const SIM_EPOCH_MS: u64 = 1_700_000_000_000;
 #[derive(Debug, Default)]
 pub struct SimClock {
     outside_ms: AtomicU64,
+    /// Set while a hosted backend answers a call: time stands still then.
+    held: AtomicBool,
+}
+
+/// Time held still for one hosted call; dropping it lets time run again.
+#[derive(Debug)]
+pub struct HeldClock<'a> {
+    clock: &'a SimClock,
+    was_held: bool,
+}
+
+impl Drop for HeldClock<'_> {
+    fn drop(&mut self) {
+        self.clock.held.store(self.was_held, Ordering::Relaxed);
+    }
 }
 
 impl SimClock {
@@ -24,6 +39,9 @@ impl SimClock {
 
     /// Simulated milliseconds since the start.
     pub fn elapsed_ms(&self) -> u64 {
+        if self.held.load(Ordering::Relaxed) {
+            return self.outside_ms.load(Ordering::Relaxed);
+        }
         match turmoil::sim_elapsed() {
             Some(elapsed) => u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             None => self.outside_ms.load(Ordering::Relaxed),
@@ -37,6 +55,18 @@ impl SimClock {
         if let Some(elapsed) = turmoil::sim_elapsed() {
             let elapsed = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
             self.outside_ms.store(elapsed, Ordering::Relaxed);
+        }
+    }
+
+    /// Pins the time to the running host's and holds it there, on every
+    /// thread, until the guard drops: a hosted backend's call runs inside its
+    /// own runtime, where turmoil's reading of the host's time would mix the
+    /// backend's real clock into it (and so read later under a loaded CPU).
+    pub fn hold_at_current_host(&self) -> HeldClock<'_> {
+        self.pin_to_current_host();
+        HeldClock {
+            clock: self,
+            was_held: self.held.swap(true, Ordering::Relaxed),
         }
     }
 

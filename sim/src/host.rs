@@ -209,8 +209,10 @@ impl RegistryHost {
     /// backend's runtime (its reactor, timers and blocking pool): the world
     /// waits, and no simulated time passes.
     fn run_hosted(&self, registry: Arc<dyn ProcessRegistry>, call: RegistryCall) -> CallResult {
-        // From any thread, the backend reads the registry host's time.
-        self.clock.pin_to_current_host();
+        // From any thread, the backend reads the registry host's time, held
+        // still while it answers (turmoil's own reading would mix in the
+        // backend runtime's real clock).
+        let _held = self.clock.hold_at_current_host();
         let _backend = self.runtime.enter();
         // Unconstrained: this poll runs inside a turmoil task's poll and must
         // not spend (and then wait forever on) that task's cooperative budget.

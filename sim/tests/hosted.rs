@@ -209,3 +209,63 @@ fn a_backend_reading_the_wall_clock_is_not_reproducible() {
     );
     assert!(violation.detail.contains("first run `"), "{violation}");
 }
+
+/// `MemoryRegistry`, hosted, whose first call spends `real_ms` of wall
+/// time before it answers (a connection opened, a file created).
+struct SlowFirstCall {
+    real_ms: u64,
+}
+
+/// The registry [`SlowFirstCall`] hands out.
+struct SlowOnce {
+    inner: Arc<MemoryRegistry>,
+    real_ms: u64,
+    slept: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl CallHandler for SlowOnce {
+    fn durability_tier(&self) -> DurabilityTier {
+        self.inner.durability_tier()
+    }
+
+    async fn handle(&self, call: RegistryCall) -> CallResult {
+        if !self.slept.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(self.real_ms));
+        }
+        call.dispatch(self.inner.as_ref()).await
+    }
+}
+
+#[async_trait]
+impl RegistryFactory for SlowFirstCall {
+    async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
+        Ok(Arc::new(SlowOnce {
+            inner: Arc::new(MemoryRegistry::new(clock)),
+            real_ms: self.real_ms,
+            slept: std::sync::atomic::AtomicBool::new(false),
+        }))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            inline_calls: false,
+            ..Capabilities::default()
+        }
+    }
+}
+
+/// A hosted call that takes longer in real time than the world has run in
+/// simulated time (a slow connection, a loaded CPU) still reads the
+/// simulated time: the trace is the inline reference's.
+#[test]
+fn a_backend_slow_in_real_time_reads_the_simulated_time() {
+    let config = SimConfig {
+        processes: 4,
+        ..SimConfig::default().with_seed(0)
+    };
+    let inline = run_seed(&config, &|clock| MemoryRegistry::new(clock)).expect("runs");
+    let slow = run_seed(&config, &SlowFirstCall { real_ms: 400 }).expect("runs");
+    assert!(slow.passed(), "{slow}");
+    assert_eq!(slow.trace_hash, inline.trace_hash, "{slow}");
+}
