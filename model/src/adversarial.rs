@@ -1,7 +1,27 @@
 //! Identifiers built to collide: groups of distinct ids that a naive
 //! rendering, an escaping, SQL `LIKE`, a prefix match, case-folding or
-//! Unicode normalisation would take for one (REG-18). Every instrument that
-//! draws ids can draw them from here.
+//! Unicode normalisation would take for one (REG-18), and ids too long for
+//! a store's index (64 KiB). Every instrument that draws ids can draw them
+//! from here.
+
+/// How long a [`long_id`] is: 64 KiB, far past what one btree index entry
+/// holds (about 2.7 KB in PostgreSQL).
+pub const LONG_ID_BYTES: usize = 64 * 1024;
+
+/// A [`LONG_ID_BYTES`]-byte id of printable ASCII that does not compress
+/// (a store that compresses keys must still keep it whole), the same for
+/// the same `seed`.
+pub fn long_id(seed: u32) -> String {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(0x9e37_79b9);
+    (0..LONG_ID_BYTES)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            char::from(b'!' + u8::try_from(state % 94).unwrap_or(0))
+        })
+        .collect()
+}
 
 /// Groups of distinct ids, each group built to collide under one mistake.
 /// No id is blank after trimming, none holds NUL.
@@ -26,10 +46,24 @@ pub fn look_alike_groups() -> Vec<Vec<String>> {
         // Prefixes of each other.
         &["pre", "prefix", "pre-"],
     ];
-    groups
+    let mut groups: Vec<Vec<String>> = groups
         .iter()
         .map(|group| group.iter().map(|id| (*id).to_owned()).collect())
-        .collect()
+        .collect();
+    groups.push(long_look_alikes());
+    groups
+}
+
+/// Long ids: one, the same with another last byte, and the same with
+/// another first byte; a store that keeps or compares only a prefix (or a
+/// suffix) of a long id takes two of them for one.
+fn long_look_alikes() -> Vec<String> {
+    let long = long_id(1);
+    let mut last_differs = long[..LONG_ID_BYTES - 1].to_owned();
+    last_differs.push(if long.ends_with('a') { 'b' } else { 'a' });
+    let mut first_differs = String::from(if long.starts_with('a') { "b" } else { "a" });
+    first_differs.push_str(&long[1..]);
+    vec![long, last_differs, first_differs]
 }
 
 /// An id as a message shows it: escaped, and a long one cut to its ends
@@ -61,6 +95,21 @@ mod tests {
             assert!(!id.trim().is_empty(), "{id:?} is blank");
             assert!(!id.contains('\0'), "{id:?} holds NUL");
         }
+    }
+
+    #[test]
+    fn long_ids_are_long_printable_and_repeatable() {
+        let long = long_id(1);
+        assert_eq!(long.len(), LONG_ID_BYTES);
+        assert!(long.bytes().all(|byte| byte.is_ascii_graphic()));
+        assert_eq!(long, long_id(1));
+        assert_ne!(long, long_id(2));
+        let distinct: BTreeSet<char> = long.chars().collect();
+        assert!(
+            distinct.len() > 90,
+            "{} distinct characters",
+            distinct.len()
+        );
     }
 
     #[test]

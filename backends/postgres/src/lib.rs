@@ -19,14 +19,20 @@
 //! | table | key | holds | indexes |
 //! |---|---|---|---|
 //! | `schema_version` | `id = 1` | the schema's version | |
-//! | `processes` | `id` | `record_json` (the whole `ProcessRecord`), `registration_hash`, `status` | partial `(id) WHERE status = 'running'`: the sweep |
-//! | `events` | `(process_id, sequence)` | `event_json` (the whole `ProcessEvent`), `event_type`, `replay_key`, `has_wake` | unique partial `(process_id, replay_key)`; `(process_id, event_type, sequence)`: waits; partial `(process_id, sequence) WHERE has_wake`: wakes |
-//! | `wake_acks` | `(process_id, sequence)` | acknowledged wakes | |
-//! | `grants` | `(scope_id, process_id)` | `session_id`, `descriptor_json` | `(process_id, session_id, scope_id)`; `(session_id, scope_id, process_id)` |
-//! | `leases` | `process_id` | the [`procreg::LeaseSlot`] fields: fencing token, holder (owner, token, claimed, expires) | |
+//! | `processes` | `id_hash` | `id`, `record_json` (the whole `ProcessRecord`), `registration_hash`, `status` | partial `(id_hash) WHERE status = 'running'`: the sweep |
+//! | `events` | `(process_hash, sequence)` | `event_json` (the whole `ProcessEvent`), `process_id`, `event_type`, `replay_key`, `has_wake` | unique partial `(process_hash, replay_key_hash)`; `(process_hash, event_type_hash, sequence)`: waits; partial `(process_hash, sequence) WHERE has_wake`: wakes |
+//! | `wake_acks` | `(process_hash, sequence)` | acknowledged wakes | |
+//! | `grants` | `(scope_hash, process_hash)` | `scope_id`, `process_id`, `session_id`, `descriptor_json` | `(process_hash)`; `(session_hash)` |
+//! | `leases` | `process_hash` | the [`procreg::LeaseSlot`] fields: fencing token, holder (owner, token, claimed, expires) | |
+//!
+//! Ids may be of any length (REG-18), and a btree index entry cannot hold a
+//! long one, so every id column has a stored companion `*_hash` (the
+//! SHA-256 of the id's UTF-8 bytes, the schema's `key_of` function) and
+//! every key and index is on the hashes. A lookup finds rows by hash and
+//! then compares the id itself, so reads are exact byte for byte.
 //!
 //! Records and events are JSON text, so they round-trip byte for byte in
-//! JSON (REG-14, EVENT-5). Key columns use the `"C"` collation, which
+//! JSON (REG-14, EVENT-5). Id columns use the `"C"` collation, which
 //! compares bytes like Rust's `String`, so every list comes back in the
 //! order the contract fixes. `u64` values are stored bit for bit in BIGINT
 //! columns, so `u64::MAX` round-trips (LEASE-21). Foreign keys tie every row
@@ -86,6 +92,8 @@ mod pool;
 mod schema;
 mod store;
 
+#[doc(hidden)]
+pub use schema::migration_sql;
 pub use schema::SCHEMA_VERSION;
 
 use codec::{backend_error, Fail, StoreResult};

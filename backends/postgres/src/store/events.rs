@@ -31,8 +31,11 @@ impl Store<'_> {
         let row = self
             .conn
             .query_one(
-                "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE process_id = $1),
-                        (SELECT event_json FROM events WHERE process_id = $1 AND replay_key = $2)",
+                "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM events
+                         WHERE process_hash = key_of($1)),
+                        (SELECT event_json FROM events
+                         WHERE process_hash = key_of($1) AND replay_key_hash = key_of($2)
+                           AND replay_key = $2)",
                 &[&process_id, &request.replay_key],
                 "reading the last sequence and the replay key",
             )
@@ -66,7 +69,7 @@ impl Store<'_> {
                      INSERT INTO events (process_id, sequence, event_type, replay_key, has_wake, event_json)
                      VALUES ($1, $2, $3, $4, $5, $6)
                  )
-                 UPDATE processes SET status = $7, record_json = $8 WHERE id = $1",
+                 UPDATE processes SET status = $7, record_json = $8 WHERE id_hash = key_of($1) AND id = $1",
                 &[
                     &process_id,
                     &sequence,
@@ -110,8 +113,8 @@ impl Store<'_> {
             .conn
             .query(
                 "SELECT e.event_json FROM processes p
-                 LEFT JOIN events e ON e.process_id = p.id AND e.sequence > $2
-                 WHERE p.id = $1 ORDER BY e.sequence",
+                 LEFT JOIN events e ON e.process_hash = p.id_hash AND e.sequence > $2
+                 WHERE p.id_hash = key_of($1) AND p.id = $1 ORDER BY e.sequence",
                 &[&process_id, &cursor_to_sql(after)],
                 "reading events",
             )
@@ -129,10 +132,11 @@ impl Store<'_> {
             .conn
             .query(
                 "SELECT e.event_json FROM processes p
-                 LEFT JOIN events e ON e.process_id = p.id AND e.has_wake AND e.sequence > $2
+                 LEFT JOIN events e ON e.process_hash = p.id_hash AND e.has_wake AND e.sequence > $2
                    AND NOT EXISTS (SELECT 1 FROM wake_acks a
-                                   WHERE a.process_id = e.process_id AND a.sequence = e.sequence)
-                 WHERE p.id = $1 ORDER BY e.sequence",
+                                   WHERE a.process_hash = e.process_hash
+                                     AND a.sequence = e.sequence)
+                 WHERE p.id_hash = key_of($1) AND p.id = $1 ORDER BY e.sequence",
                 &[&process_id, &cursor_to_sql(after)],
                 "reading wake events",
             )
@@ -151,9 +155,10 @@ impl Store<'_> {
             .conn
             .query_opt(
                 "SELECT (SELECT event_json FROM events
-                         WHERE process_id = p.id AND event_type = $2 AND sequence > $3
+                         WHERE process_hash = p.id_hash AND event_type_hash = key_of($2)
+                           AND event_type = $2 AND sequence > $3
                          ORDER BY sequence LIMIT 1)
-                 FROM processes p WHERE p.id = $1",
+                 FROM processes p WHERE p.id_hash = key_of($1) AND p.id = $1",
                 &[&process_id, &event_type, &cursor_to_sql(after)],
                 "reading events",
             )

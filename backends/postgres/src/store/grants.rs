@@ -28,7 +28,7 @@ impl Store<'_> {
             .execute(
                 "INSERT INTO grants (scope_id, process_id, session_id, descriptor_json)
                  VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (scope_id, process_id) DO UPDATE SET
+                 ON CONFLICT (scope_hash, process_hash) DO UPDATE SET
                      session_id = excluded.session_id,
                      descriptor_json = excluded.descriptor_json",
                 &[&scope_id, &grant.process_id, &grant.session_id, &descriptor],
@@ -59,7 +59,8 @@ impl Store<'_> {
     pub(crate) async fn revoke(&self, scope: &ProcessScope, process_id: &str) -> StoreResult<()> {
         self.conn
             .execute(
-                "DELETE FROM grants WHERE scope_id = $1 AND process_id = $2",
+                "DELETE FROM grants
+                 WHERE scope_hash = key_of($1) AND scope_id = $1 AND process_hash = key_of($2)",
                 &[&scope.id().as_str(), &process_id],
                 "deleting a grant",
             )
@@ -88,7 +89,7 @@ impl Store<'_> {
             .conn
             .query(
                 "SELECT process_id, session_id, descriptor_json FROM grants
-                 WHERE scope_id = $1 AND process_id = ANY($2)
+                 WHERE scope_hash = key_of($1) AND scope_id = $1 AND process_id = ANY($2)
                  ORDER BY process_id FOR UPDATE",
                 &[&from_id.as_str(), &wanted],
                 "locking grants to transfer",
@@ -121,7 +122,8 @@ impl Store<'_> {
         for grant in moving {
             self.conn
                 .execute(
-                    "DELETE FROM grants WHERE scope_id = $1 AND process_id = $2",
+                    "DELETE FROM grants
+                 WHERE scope_hash = key_of($1) AND scope_id = $1 AND process_hash = key_of($2)",
                     &[&from_id.as_str(), &grant.process_id],
                     "deleting a grant",
                 )
@@ -143,12 +145,13 @@ impl Store<'_> {
     ) -> StoreResult<Vec<ProcessHandleGrantEntry>> {
         let sql = if live_only {
             "SELECT p.record_json, g.session_id, g.descriptor_json, g.process_id
-             FROM grants g JOIN processes p ON p.id = g.process_id
-             WHERE g.scope_id = $1 AND p.status = 'running' ORDER BY g.process_id"
+             FROM grants g JOIN processes p ON p.id_hash = g.process_hash
+             WHERE g.scope_hash = key_of($1) AND g.scope_id = $1 AND p.status = 'running'
+             ORDER BY g.process_id"
         } else {
             "SELECT p.record_json, g.session_id, g.descriptor_json, g.process_id
-             FROM grants g JOIN processes p ON p.id = g.process_id
-             WHERE g.scope_id = $1 ORDER BY g.process_id"
+             FROM grants g JOIN processes p ON p.id_hash = g.process_hash
+             WHERE g.scope_hash = key_of($1) AND g.scope_id = $1 ORDER BY g.process_id"
         };
         let rows = self
             .conn
@@ -171,8 +174,9 @@ impl Store<'_> {
         let row = self
             .conn
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM grants g JOIN processes p ON p.id = g.process_id
-                                WHERE g.scope_id = $1 AND g.process_id = $2)",
+                "SELECT EXISTS (SELECT 1 FROM grants g JOIN processes p ON p.id_hash = g.process_hash
+                                WHERE g.scope_hash = key_of($1) AND g.scope_id = $1
+                                  AND g.process_hash = key_of($2) AND g.process_id = $2)",
                 &[&scope.id().as_str(), &process_id],
                 "reading a grant",
             )
@@ -190,8 +194,8 @@ impl Store<'_> {
             .conn
             .query(
                 "SELECT g.session_id, g.descriptor_json FROM processes p
-                 LEFT JOIN grants g ON g.process_id = p.id
-                 WHERE p.id = $1 ORDER BY g.session_id, g.scope_id",
+                 LEFT JOIN grants g ON g.process_hash = p.id_hash
+                 WHERE p.id_hash = key_of($1) AND p.id = $1 ORDER BY g.session_id, g.scope_id",
                 &[&process_id],
                 "listing grants of a process",
             )

@@ -19,7 +19,7 @@ impl Store<'_> {
             .conn
             .query_opt(
                 "SELECT fencing_token, owner_id, lease_token, claimed_at_ms, expires_at_ms
-                 FROM leases WHERE process_id = $1",
+                 FROM leases WHERE process_hash = key_of($1)",
                 &[&process_id],
                 "reading a lease",
             )
@@ -43,7 +43,7 @@ impl Store<'_> {
             .execute(
                 "INSERT INTO leases (process_id, fencing_token, owner_id, lease_token, claimed_at_ms, expires_at_ms)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (process_id) DO UPDATE SET
+                 ON CONFLICT (process_hash) DO UPDATE SET
                      fencing_token = excluded.fencing_token,
                      owner_id = excluded.owner_id,
                      lease_token = excluded.lease_token,
@@ -80,7 +80,7 @@ impl Store<'_> {
             .conn
             .query_opt(
                 "SELECT record_json, pg_current_xact_id()::text::bigint
-                 FROM processes WHERE id = $1 FOR NO KEY UPDATE",
+                 FROM processes WHERE id_hash = key_of($1) AND id = $1 FOR NO KEY UPDATE",
                 &[&process_id],
                 "locking a process",
             )

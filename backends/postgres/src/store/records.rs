@@ -16,7 +16,7 @@ impl Store<'_> {
     pub(crate) async fn record(&self, process_id: &str) -> StoreResult<Option<ProcessRecord>> {
         self.conn
             .query_opt(
-                "SELECT record_json FROM processes WHERE id = $1",
+                "SELECT record_json FROM processes WHERE id_hash = key_of($1) AND id = $1",
                 &[&process_id],
                 "reading a process",
             )
@@ -31,7 +31,7 @@ impl Store<'_> {
     pub(super) async fn lock_record(&self, process_id: &str) -> StoreResult<Option<ProcessRecord>> {
         self.conn
             .query_opt(
-                "SELECT record_json FROM processes WHERE id = $1 FOR NO KEY UPDATE",
+                "SELECT record_json FROM processes WHERE id_hash = key_of($1) AND id = $1 FOR NO KEY UPDATE",
                 &[&process_id],
                 "locking a process",
             )
@@ -46,7 +46,7 @@ impl Store<'_> {
         Ok(self
             .conn
             .query_opt(
-                "SELECT 1 FROM processes WHERE id = $1 FOR NO KEY UPDATE",
+                "SELECT 1 FROM processes WHERE id_hash = key_of($1) AND id = $1 FOR NO KEY UPDATE",
                 &[&process_id],
                 "locking a process",
             )
@@ -58,7 +58,7 @@ impl Store<'_> {
         let row = self
             .conn
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM processes WHERE id = $1)",
+                "SELECT EXISTS (SELECT 1 FROM processes WHERE id_hash = key_of($1) AND id = $1)",
                 &[&process_id],
                 "looking up a process",
             )
@@ -78,7 +78,7 @@ impl Store<'_> {
         let text = encode("encoding a process record", record)?;
         self.conn
             .execute(
-                "UPDATE processes SET status = $2, record_json = $3 WHERE id = $1",
+                "UPDATE processes SET status = $2, record_json = $3 WHERE id_hash = key_of($1) AND id = $1",
                 &[&record.id, &record.status.label(), &text],
                 "updating a process",
             )
@@ -120,7 +120,7 @@ impl Store<'_> {
             .conn
             .execute(
                 "INSERT INTO processes (id, registration_hash, status, record_json)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (id_hash) DO NOTHING",
                 &[
                     &record.id,
                     &record.registration_hash,

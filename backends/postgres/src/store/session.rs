@@ -18,7 +18,8 @@ impl Store<'_> {
         let deleted = self
             .conn
             .query(
-                "DELETE FROM grants WHERE session_id = $1 RETURNING process_id",
+                "DELETE FROM grants WHERE session_hash = key_of($1) AND session_id = $1
+                 RETURNING process_id",
                 &[&session_id],
                 "deleting a session's grants",
             )
@@ -34,7 +35,9 @@ impl Store<'_> {
         for row in self
             .conn
             .query(
-                "SELECT id, status FROM processes WHERE id = ANY($1) ORDER BY id FOR SHARE",
+                "SELECT id, status FROM processes
+                 WHERE id_hash = ANY(ARRAY(SELECT key_of(wanted) FROM unnest($1::text[]) AS wanted)) AND id = ANY($1)
+                 ORDER BY id FOR SHARE",
                 &[&touched],
                 "reading process statuses",
             )
@@ -48,7 +51,8 @@ impl Store<'_> {
         for row in self
             .conn
             .query(
-                "SELECT DISTINCT process_id FROM grants WHERE process_id = ANY($1)",
+                "SELECT DISTINCT process_id FROM grants
+                 WHERE process_hash = ANY(ARRAY(SELECT key_of(wanted) FROM unnest($1::text[]) AS wanted)) AND process_id = ANY($1)",
                 &[&touched],
                 "reading remaining grants",
             )
