@@ -28,7 +28,7 @@ pub enum Replay {
     },
     /// Rerun one simulation seed and print its whole trace, then its outcome.
     #[command(
-        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted\n  procreg replay sim --seed 7 --backend mutant:stale_renew_accepted --html seed-7.html"
+        after_help = "Examples:\n  procreg replay sim --seed 42\n  procreg replay sim --seed 42 --faults crash,stall --no-swarm --backend mutant:stale_renew_accepted\n  procreg replay sim --seed 3 --backend mutant:stale_renew_accepted --html seed-3.html"
     )]
     Sim {
         /// The seed printed by the failing run. Example: --seed 42

@@ -231,7 +231,7 @@ impl Default for SimConfig {
             lease_ttl_ms: 300,
             faults: FaultSet::all(),
             swarm: true,
-            fault_phase_ms: 3_000,
+            fault_phase_ms: 4_000,
             liveness_bound_ms: 20_000,
             keep_trace: false,
             topology: Topology::Served,

@@ -220,17 +220,24 @@ impl FaultInjector {
                 )
             }
             FaultKind::Stall => {
+                let mut stalls = self
+                    .stalls
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                // One freeze at a time: an ordered one is not overwritten
+                // before the worker reaches it.
+                if stalls.contains_key(&index) {
+                    return None;
+                }
                 // A freeze before finishing lasts long enough for another
                 // worker to take over and finish first.
                 let (at, freeze_ms) = if self.rng.chance(1, 2) {
                     (Checkpoint::Effect, self.rng.range(200, 1_000))
                 } else {
-                    (Checkpoint::Finish, self.rng.range(500, 1_500))
+                    (Checkpoint::Finish, self.rng.range(1_000, 2_500))
                 };
-                self.stalls
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .insert(index, (at, freeze_ms));
+                stalls.insert(index, (at, freeze_ms));
+                drop(stalls);
                 (
                     format!(
                         "stall worker-{index} for {freeze_ms} ms at its next {at:?} checkpoint"

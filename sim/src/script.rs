@@ -39,7 +39,10 @@ impl Script {
             steps,
             completes_via_api: index % 2 == 0,
             granted: index % 3 == 0,
-            woken: index % 4 == 1,
+            // A quarter, half of them finishing each way: a wake makes a
+            // process look started to a sweep (`updated_at_ms`), and workers
+            // try started work first.
+            woken: matches!(index % 8, 1 | 6),
         }
     }
 

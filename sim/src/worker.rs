@@ -131,15 +131,10 @@ impl Worker<'_> {
         let mut running = self.registry.list_non_terminal().await.ok()?;
         // The pick must not depend on the order a backend happens to return.
         running.sort_by(|a, b| a.id.cmp(&b.id));
-        if running.is_empty() {
-            return None;
-        }
-        let start = self.rng.index(running.len());
-        for offset in 0..running.len() {
-            let candidate = &running[(start + offset) % running.len()];
+        for candidate in self.claim_order(running) {
             let claimed = self
                 .registry
-                .claim_process_lease(&candidate.id, &self.owner_id, self.setup.lease_ttl_ms)
+                .claim_process_lease(&candidate, &self.owner_id, self.setup.lease_ttl_ms)
                 .await;
             if let Ok(lease) = claimed {
                 self.note(&format!(
@@ -150,6 +145,26 @@ impl Worker<'_> {
             }
         }
         None
+    }
+
+    /// The order to try claiming `running` (sorted by id) in: started work
+    /// first, as a scheduler that finishes what it began does, then the
+    /// rest, each group in a random rotation. A started process (its record
+    /// updated since registration) is held by a live worker, and the claim
+    /// fails, or was orphaned by one that froze, was cut off or died, and
+    /// the claim takes it over: the moment fencing exists for.
+    fn claim_order(&mut self, running: Vec<procreg::ProcessRecord>) -> Vec<String> {
+        let (started, fresh): (Vec<_>, Vec<_>) = running
+            .into_iter()
+            .partition(|record| record.updated_at_ms > record.created_at_ms);
+        let mut order = Vec::new();
+        for group in [started, fresh] {
+            let start = self.rng.index(group.len());
+            for offset in 0..group.len() {
+                order.push(group[(start + offset) % group.len()].id.clone());
+            }
+        }
+        order
     }
 
     /// Runs the script of the leased process; returns the lease to release,
