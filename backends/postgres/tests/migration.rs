@@ -98,21 +98,8 @@ async fn write_every_kind_of_row(registry: &PgRegistry) -> procreg::ProcessLease
         .expect("claim")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_version_1_registry_reads_back_whole_after_migrating() {
-    let Some(url) = support::pg_url("a_version_1_registry_reads_back_whole_after_migrating") else {
-        return;
-    };
-    assert_eq!(
-        SCHEMA_VERSION, 2,
-        "a new version needs a test from its predecessor"
-    );
-    let admin = support::admin(&url).await.expect("admin connection");
-    let (current, old) = (support::fresh_schema(), support::fresh_schema());
-    let clock = Arc::new(ManualClock::new(1_000));
-    let lease = write_every_kind_of_row(&connect(&url, &current, clock.clone()).await).await;
-
-    // The schema as version 1 left it, holding the same rows.
+/// Builds schema `old` as version 1 left it, holding the rows of `current`.
+async fn build_version_1_copy(admin: &tokio_postgres::Client, current: &str, old: &str) {
     let v1 = migration_sql(1).expect("version 1");
     let mut build = format!(
         "CREATE SCHEMA {old}; SET search_path TO {old};
@@ -130,7 +117,23 @@ async fn a_version_1_registry_reads_back_whole_after_migrating() {
         .batch_execute(&build)
         .await
         .expect("build a v1 schema");
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_registry_reads_back_whole_after_migrating() {
+    let Some(url) = support::pg_url("a_version_1_registry_reads_back_whole_after_migrating") else {
+        return;
+    };
+    assert_eq!(
+        SCHEMA_VERSION, 2,
+        "a new version needs a test from its predecessor"
+    );
+    let admin = support::admin(&url).await.expect("admin connection");
+    let (current, old) = (support::fresh_schema(), support::fresh_schema());
+    let clock = Arc::new(ManualClock::new(1_000));
+    let lease = write_every_kind_of_row(&connect(&url, &current, clock.clone()).await).await;
+
+    build_version_1_copy(&admin, &current, &old).await;
     let migrated = connect(&url, &old, clock.clone()).await;
     let version = admin
         .query_one(&format!("SELECT version FROM {old}.schema_version"), &[])

@@ -101,6 +101,22 @@ mod tests {
         assert_eq!(entries, 1, "no journal or WAL file left beside it");
     }
 
+    /// The version table alone makes a file a registry: it is what a
+    /// migration writes first and what every open reads.
+    #[test]
+    fn a_file_is_a_registry_by_its_version_table_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bare.db");
+        let conn = Connection::open(&path).expect("create");
+        conn.execute_batch(
+            "CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+             INSERT INTO schema_version VALUES (1, 7);",
+        )
+        .expect("schema");
+        drop(conn);
+        assert_eq!(inspect_file(&path), FileKind::Registry { version: 7 });
+    }
+
     #[test]
     fn missing_empty_registry_and_garbage_files_are_told_apart() {
         let dir = tempfile::tempdir().expect("temp dir");
