@@ -32,6 +32,22 @@ fn a_handle_reports_the_file_and_options_it_was_opened_with() {
     assert_eq!(registry.path(), path.as_path());
 }
 
+/// The file is switched to write-ahead logging on open (the mode is stored
+/// in the file, so another connection reads it back): readers never block
+/// the writer, and a commit is one append to the log.
+#[test]
+fn a_handle_keeps_its_file_in_write_ahead_logging() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("registry.db");
+    let registry = SqliteRegistry::open(&path, Arc::new(ManualClock::new(0))).expect("opens");
+    let other = rusqlite::Connection::open(&path).expect("a second connection");
+    let mode: String = other
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(mode.to_ascii_lowercase(), "wal");
+    drop(registry);
+}
+
 /// With a poll interval of an hour, only the handle's own wake-up can end
 /// the wait: an append through the same handle ends it at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
