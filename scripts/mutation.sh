@@ -24,6 +24,13 @@ mkdir -p target/mutants/memory target/mutants/sqlite
 
 which="${1:-all}"
 shift || true
+case "$which" in
+    memory | sqlite | all) ;;
+    *)
+        echo "usage: scripts/mutation.sh [memory|sqlite|all] [cargo-mutants flags...]" >&2
+        exit 2
+        ;;
+esac
 
 # cargo-mutants knows a `Result` only by that name: for a function returning
 # the contract's alias `RegistryResult<T>` it proposes `RegistryResult::new()`
@@ -34,7 +41,12 @@ shift || true
 TREE=target/mutants/tree
 rm -rf "$TREE"
 mkdir -p "$TREE"
+# Tracked and untracked files (not ignored ones), skipping any deleted but
+# not yet committed.
 git ls-files -z --cached --others --exclude-standard | grep -zv '^target/' |
+    while IFS= read -r -d '' file; do
+        if [ -e "$file" ]; then printf '%s\0' "$file"; fi
+    done |
     xargs -0 cp --parents -t "$TREE"
 find "$TREE/reference-impl/src" "$TREE/backends/sqlite/src" -name '*.rs' -print0 |
     xargs -0 perl -0pi -e \
@@ -73,10 +85,6 @@ case "$which" in
     all)
         run_memory "$@" || status=$?
         run_sqlite "$@" || status=$?
-        ;;
-    *)
-        echo "usage: scripts/mutation.sh [memory|sqlite|all] [cargo-mutants flags...]" >&2
-        exit 2
         ;;
 esac
 # cargo-mutants exits 2 when a mutant survived, 3 on a timeout; the counts are
