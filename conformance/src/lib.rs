@@ -27,7 +27,7 @@ pub use context::{failure, CheckClock, CheckContext, CHECK_START_MS};
 pub use macros::__run_conformance_harness;
 pub use observer::SuiteObserver;
 pub use procreg::{Capabilities, ClockControl, ErrorTyping, RegistryFactory, StoreMap};
-pub use procreg_model::{linearizability, machine, model};
+pub use procreg_model::{adversarial, linearizability, machine, model};
 pub use report::{CheckReport, Counts, Outcome, SuiteReport};
 pub use runner::{
     backend_alive, run_check, run_check_by_id, run_suite, SuiteConfig, ALIVE_PROBE_TIMEOUT,

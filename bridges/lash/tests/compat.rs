@@ -184,7 +184,7 @@ fn run_backend<B: LashBackend + 'static>(plan: Plan<'_>, backend: impl Fn() -> B
 
 fn in_memory_known(ops: Vec<Op>) -> Vec<Op> {
     single_id_transfers(no_claims_on_unknown(no_claims_on_terminal(
-        one_scope_per_session(ops),
+        no_lookalike_scopes(one_scope_per_session(ops)),
     )))
 }
 
@@ -200,7 +200,7 @@ fn lash_compatibility_matrix_is_as_recorded() {
         models: vec![
             ("all ops, one scope per session", 256, one_scope_per_session),
             (
-                "LEASE-1, LEASE-2, GRANT-12 avoided, one scope per session",
+                "LEASE-1, LEASE-2, GRANT-12, GRANT-16 avoided, one scope per session",
                 256,
                 in_memory_known,
             ),

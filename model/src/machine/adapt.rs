@@ -4,7 +4,7 @@
 //! divergence behind it is still found.
 
 use super::observation::Divergence;
-use super::ops::{EventKind, Op, PROCESSES};
+use super::ops::{processes, replayed_index, EventKind, Op};
 use std::collections::BTreeSet;
 
 /// A SHOULD rule a divergence broke, and the adapter that avoids it.
@@ -43,7 +43,7 @@ pub fn should_divergence(divergence: &Divergence) -> Option<ShouldDivergence> {
 }
 
 fn process_slot(index: u8) -> usize {
-    usize::from(index) % PROCESSES.len()
+    usize::from(index) % processes().len()
 }
 
 /// Without claims on processes that may be terminal by then (LEASE-2). A
@@ -70,7 +70,7 @@ pub fn no_claims_on_terminal(ops: Vec<Op>) -> Vec<Op> {
                 }
             }
             Op::ReplayAppend { append, .. } if !appends.is_empty() => {
-                let (slot, event, keyed) = appends[usize::from(*append) % appends.len()];
+                let (slot, event, keyed) = appends[replayed_index(*append, appends.len())];
                 if event == EventKind::Done && keyed {
                     maybe_terminal.insert(slot);
                 }

@@ -8,10 +8,12 @@ mod ops;
 mod render;
 
 pub use adapt::{no_claims_on_terminal, should_divergence, ShouldDivergence};
+use observation::shown_value;
 pub use observation::{Divergence, Observation};
 pub use ops::{
-    op_strategy, registration, scope, sequence_strategy, EventKind, Op, KEYS, OWNERS, PROCESSES,
-    SCOPES, SESSIONS,
+    event_type, key, keys, long_model_id, op_strategy, owner, process, processes, registration,
+    scope, sequence_strategy, session, EventKind, Op, EVENT_TYPES, LONG_ID_SEED,
+    LONG_MODEL_ID_BYTES, ODD_EVENT_TYPE, OWNERS, SCOPES, SESSIONS, UNDECLARED_EVENT_TYPE,
 };
 pub use render::{render_rust_test, render_yaml};
 
@@ -48,7 +50,7 @@ impl Default for ModelConfig {
     fn default() -> Self {
         Self {
             cases: 512,
-            max_ops: 48,
+            max_ops: 64,
             seed: 0,
             compare_state: true,
             regressions: None,
@@ -193,8 +195,8 @@ pub fn run_sequence<F: RegistryFactory>(
                     step,
                     op: op.clone(),
                     what: "the result".to_owned(),
-                    expected: serde_json::to_value(&expected).unwrap_or_default(),
-                    observed: serde_json::to_value(&observed).unwrap_or_default(),
+                    expected: shown_value(serde_json::to_value(&expected).unwrap_or_default()),
+                    observed: shown_value(serde_json::to_value(&observed).unwrap_or_default()),
                 }));
             }
             if compare_state {
@@ -253,7 +255,11 @@ fn save_regression(config: &ModelConfig, failure: &ModelFailure) {
 
 /// After proptest's shrinking, removes single ops while the sequence still
 /// diverges, until no one op can go: proptest removes ops front to back in
-/// one pass and can keep one that a later removal made needless.
+/// one pass and can keep one that a later removal made needless. An op that
+/// issues a lease or sends an append is also tried away with the later
+/// references to leases or appends shifted by one, so the ops after it
+/// keep pointing at the same lease or request (proptest changes one op at
+/// a time and cannot).
 fn drop_needless_ops<F: RegistryFactory>(
     runtime: &tokio::runtime::Runtime,
     factory: &F,
@@ -261,15 +267,48 @@ fn drop_needless_ops<F: RegistryFactory>(
     compare_state: bool,
 ) -> Vec<Op> {
     let mut index = 0;
-    while index < ops.len() {
-        let mut candidate = ops.clone();
-        candidate.remove(index);
-        match run_sequence(runtime, factory, &candidate, compare_state) {
-            Ok(Some(_)) => ops = candidate,
-            _ => index += 1,
+    'ops: while index < ops.len() {
+        let mut candidates = vec![without(&ops, index)];
+        candidates.extend(without_shifting_references(&ops, index));
+        for candidate in candidates {
+            if let Ok(Some(_)) = run_sequence(runtime, factory, &candidate, compare_state) {
+                ops = candidate;
+                continue 'ops;
+            }
         }
+        index += 1;
     }
     ops
+}
+
+fn without(ops: &[Op], index: usize) -> Vec<Op> {
+    let mut kept = ops.to_vec();
+    kept.remove(index);
+    kept
+}
+
+/// `ops` without the op at `index`, a claim or an append, with every later
+/// lease index (after a claim) or replay index (after an append) moved one
+/// step toward it; `None` for other ops or when nothing later refers to one.
+fn without_shifting_references(ops: &[Op], index: usize) -> Option<Vec<Op>> {
+    let claim = matches!(ops[index], Op::ClaimLease { .. });
+    let append = matches!(ops[index], Op::AppendEvent { .. });
+    let mut shifted = false;
+    let mut kept = without(ops, index);
+    for op in kept.iter_mut().skip(index) {
+        match op {
+            Op::RenewLease { lease, .. } | Op::ReleaseLease { lease } if claim && *lease > 0 => {
+                *lease -= 1;
+                shifted = true;
+            }
+            Op::ReplayAppend { append: back, .. } if append && *back > 0 => {
+                *back -= 1;
+                shifted = true;
+            }
+            _ => {}
+        }
+    }
+    shifted.then_some(kept)
 }
 
 /// Model-checks the backend built by `factory`: `config.cases` generated

@@ -1,6 +1,7 @@
 //! Observations: what each side saw for a step, token naming, comparison, and the divergence report.
 
 use super::ops::Op;
+use crate::adversarial::shown;
 use procreg::{ErrorKind, RegistryResult};
 use serde::Serialize;
 use serde_json::Value;
@@ -57,6 +58,37 @@ impl TokenNames {
     }
 }
 
+/// `value` as a report shows it: every string longer than 256 bytes (a
+/// 64 KiB id) cut to its ends with its length, so a divergence never floods
+/// a report.
+pub(super) fn shown_value(value: Value) -> Value {
+    match value {
+        Value::String(text) if text.len() > 256 => Value::String(shown(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(shown_value).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, field)| (name, shown_value(field)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// An id as a step label shows it: as is when it is a plain word, quoted
+/// and escaped (a long one cut) otherwise.
+pub(super) fn id_label(id: &str) -> String {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric())
+    {
+        id.to_owned()
+    } else {
+        shown(id)
+    }
+}
+
 pub(super) fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
@@ -85,8 +117,8 @@ pub(super) fn differ<T: PartialEq + Serialize>(
     (!same).then(|| {
         (
             what.to_owned(),
-            to_value(&observe(expected)),
-            to_value(&observe(observed)),
+            shown_value(to_value(&observe(expected))),
+            shown_value(to_value(&observe(observed))),
         )
     })
 }

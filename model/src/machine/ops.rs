@@ -1,6 +1,7 @@
 //! The operation language of the model check: every trait method plus clock moves,
 //! with ids drawn from small pools so collisions, conflicts and clock races happen.
 
+use crate::adversarial::long_id;
 use procreg::{
     ProcessAwaitOutput, ProcessEventAppendRequest, ProcessEventType, ProcessExternalRef,
     ProcessHandleDescriptor, ProcessInput, ProcessRegistration, ProcessScope, ProcessTerminalState,
@@ -9,47 +10,134 @@ use procreg::{
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::LazyLock;
 
-/// Process ids the generator draws from; the last one is rarely
-/// registered. Look-alikes (REG-18): they differ only in case, and the
-/// last is a `LIKE` pattern matching both.
-pub const PROCESSES: [&str; 3] = ["p0", "P0", "p_"];
-/// Sessions (the last one never holds a grant); look-alikes as [`PROCESSES`].
-pub const SESSIONS: [&str; 3] = ["s0", "S0", "s_"];
-/// Lease owners; look-alikes as [`PROCESSES`].
-pub const OWNERS: [&str; 3] = ["w0", "W0", "w_"];
-/// Replay keys; the first two differ only in case.
-pub const KEYS: [&str; 3] = ["k0", "K0", ""];
-/// Event types the generated registrations declare, plus one undeclared.
-pub const EVENT_TYPES: [&str; 6] = [
+/// The seed of the one long id in the pools
+/// ([`crate::adversarial::long_id`]): the last process id and the last
+/// replay key.
+pub const LONG_ID_SEED: u32 = 17;
+
+/// How long the pools' long id is: 9 KiB, past what one index entry holds
+/// in PostgreSQL (8,191 bytes) or MySQL (3,072), yet cheap enough to copy
+/// on every step (the suite's `reg_ids_*` checks use 64 KiB ids).
+pub const LONG_MODEL_ID_BYTES: usize = 9 * 1024;
+
+/// The pools' long id: the first [`LONG_MODEL_ID_BYTES`] of
+/// `long_id(LONG_ID_SEED)`.
+pub fn long_model_id() -> String {
+    long_id(LONG_ID_SEED)[..LONG_MODEL_ID_BYTES].to_owned()
+}
+
+/// Process ids the generator draws from, most often the first (so ops meet
+/// on one process and shrunk sequences read plainly). The others are built
+/// to collide with it (REG-18): a case look-alike, a `LIKE` pattern matching
+/// both, the first with a trailing space, quotes and a backslash, and a
+/// long id ([`long_model_id`]).
+pub fn processes() -> &'static [String] {
+    static POOL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut pool: Vec<String> = ["p0", "P0", "p_", "p0 ", "p'0\"\\"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        pool.push(long_model_id());
+        pool
+    });
+    &POOL
+}
+
+/// Sessions [`Op::DeleteSession`] draws from: the two sessions of [`scope`]
+/// that differ in case, a `LIKE` pattern that never holds a grant, a session
+/// whose id reads like a frame scope's rendering, and one word in two
+/// Unicode normalisation forms.
+pub const SESSIONS: [&str; 6] = ["s0", "S0", "s_", "s0/frame:f0", "s\u{e9}", "se\u{301}"];
+/// Lease owners: a case look-alike, a `LIKE` pattern, and one word in two
+/// Unicode normalisation forms.
+pub const OWNERS: [&str; 5] = ["w0", "W0", "w_", "w\u{e9}", "we\u{301}"];
+
+/// Replay keys: two that differ only in case, the empty key, the first with
+/// a trailing space, and a long key ([`long_model_id`]).
+pub fn keys() -> &'static [String] {
+    static POOL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut pool: Vec<String> = ["k0", "K0", "", "k0 "]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        pool.push(long_model_id());
+        pool
+    });
+    &POOL
+}
+
+/// A declared event type made of the characters naive code mishandles:
+/// quotes, separators, `LIKE` wildcards, a space and a precomposed `é`.
+pub const ODD_EVENT_TYPE: &str = "ev'/:%_ \u{e9}";
+/// [`ODD_EVENT_TYPE`] with its `é` decomposed: never declared, so an append
+/// of it is refused however a store normalises text.
+pub const UNDECLARED_EVENT_TYPE: &str = "ev'/:%_ e\u{301}";
+
+/// Event types waits draw from: the declared ones, the undeclared look-alike
+/// of [`ODD_EVENT_TYPE`], and a case look-alike of `note`.
+pub const EVENT_TYPES: [&str; 8] = [
     "note",
     "typed",
     "wake",
     "done",
     "process.cancel_requested",
-    "undeclared",
+    ODD_EVENT_TYPE,
+    UNDECLARED_EVENT_TYPE,
+    "Note",
 ];
 
-/// The scope with index `index`: two session scopes whose ids differ only in
-/// case (REG-18), a frame scope in each, and a session whose id reads like
-/// the first frame scope's rendering (`s0/frame:f0`), which must never share
-/// its grants (GRANT-16).
+/// The scope with index `index`:
+/// - 0, 1: two sessions whose ids differ only in case (REG-18);
+/// - 2, 3: a frame scope in each;
+/// - 4: a session whose id reads like scope 2's naive rendering
+///   (`s0/frame:f0`), which must never share its grants (GRANT-16);
+/// - 5, 6: two frame scopes that render alike without escaping
+///   (`session:s0/frame:f0/frame:f1`);
+/// - 7, 8: one session id in two Unicode normalisation forms.
 pub fn scope(index: u8) -> ProcessScope {
     match index % SCOPES {
         0 => ProcessScope::session("s0"),
         1 => ProcessScope::session("S0"),
         2 => ProcessScope::frame("s0", "f0"),
         3 => ProcessScope::frame("S0", "f0"),
-        _ => ProcessScope::session("s0/frame:f0"),
+        4 => ProcessScope::session("s0/frame:f0"),
+        5 => ProcessScope::frame("s0", "f0/frame:f1"),
+        6 => ProcessScope::frame("s0/frame:f0", "f1"),
+        7 => ProcessScope::session("s\u{e9}"),
+        _ => ProcessScope::session("se\u{301}"),
     }
 }
 
 /// How many scopes [`scope`] draws from.
-pub const SCOPES: u8 = 5;
+pub const SCOPES: u8 = 9;
 
 /// The process id with index `index`.
 pub fn process(index: u8) -> &'static str {
-    PROCESSES[usize::from(index) % PROCESSES.len()]
+    let pool = processes();
+    &pool[usize::from(index) % pool.len()]
+}
+
+/// The session id with index `index`.
+pub fn session(index: u8) -> &'static str {
+    SESSIONS[usize::from(index) % SESSIONS.len()]
+}
+
+/// The lease owner with index `index`.
+pub fn owner(index: u8) -> &'static str {
+    OWNERS[usize::from(index) % OWNERS.len()]
+}
+
+/// The replay key with index `index`.
+pub fn key(index: u8) -> &'static str {
+    let pool = keys();
+    &pool[usize::from(index) % pool.len()]
+}
+
+/// The event type with index `index`.
+pub fn event_type(index: u8) -> &'static str {
+    EVENT_TYPES[usize::from(index) % EVENT_TYPES.len()]
 }
 
 /// The registration variant `variant` of `process_id`: 0 the usual one, 1 different
@@ -62,6 +150,7 @@ pub fn registration(process_id: &str, variant: u8) -> ProcessRegistration {
     .with_caused_by(json!({ "cause": process_id }))
     .with_extra_event_types([
         ProcessEventType::new("note"),
+        ProcessEventType::new(ODD_EVENT_TYPE),
         ProcessEventType::new("typed").with_schema(json!({
             "type": "object", "required": ["n"], "properties": { "n": { "type": "integer" } }
         })),
@@ -118,7 +207,9 @@ pub enum EventKind {
     DoneWithoutResult,
     /// A cancel request.
     Cancel,
-    /// An undeclared type.
+    /// A plain event of the declared [`ODD_EVENT_TYPE`].
+    Odd,
+    /// The undeclared look-alike [`UNDECLARED_EVENT_TYPE`].
     Undeclared,
 }
 
@@ -137,7 +228,8 @@ impl EventKind {
                 "process.cancel_requested",
                 json!({ "reason": format!("r{value}") }),
             ),
-            EventKind::Undeclared => ("undeclared", json!({})),
+            EventKind::Odd => (ODD_EVENT_TYPE, json!({ "n": value })),
+            EventKind::Undeclared => (UNDECLARED_EVENT_TYPE, json!({})),
         };
         ProcessEventAppendRequest::new(event_type, payload)
     }
@@ -146,8 +238,8 @@ impl EventKind {
 /// One step of a generated sequence: a trait call with pooled arguments, or a clock move.
 ///
 /// Fields named `process`, `scope`, `owner`, `session`, `key`, `target` are
-/// indexes into the pools ([`PROCESSES`], [`scope`], [`OWNERS`], [`SESSIONS`],
-/// [`KEYS`]), taken modulo the pool size; `lease` indexes the leases issued so
+/// indexes into the pools ([`process`], [`scope`], [`owner`], [`session`],
+/// [`key`]), taken modulo the pool size; `lease` indexes the leases issued so
 /// far in the sequence; `variant`, `label`, `value` and `output` pick fixed
 /// payload variants.
 #[allow(missing_docs)]
@@ -190,8 +282,10 @@ pub enum Op {
         key: Option<u8>,
         target: Option<u8>,
     },
-    /// `append_event` again with the `append`-th request sent so far
-    /// (same process, type, payload and key), to another wake target.
+    /// `append_event` again with a request sent before (same process, type,
+    /// payload and key), to another wake target: `append` counts back from
+    /// the latest, so a shrunk sequence keeps its replay as earlier appends
+    /// are dropped.
     ReplayAppend { append: u8, target: Option<u8> },
     /// `events_after`.
     EventsAfter { process: u8, after: u64 },
@@ -221,6 +315,12 @@ pub enum Op {
     ReleaseLease { lease: u8 },
 }
 
+/// Which of `sent` earlier requests [`Op::ReplayAppend`] with `append`
+/// replays: `append` counts back from the latest (0 is the latest).
+pub fn replayed_index(append: u8, sent: usize) -> usize {
+    sent - 1 - usize::from(append) % sent
+}
+
 /// The append request of an `AppendEvent` op.
 pub fn append_request(
     process_id: &str,
@@ -236,7 +336,7 @@ pub fn append_request(
             ProcessEventAppendRequest::cancel_requested(process_id, Some(&format!("r{value}")));
     }
     if let Some(key) = key {
-        request.replay_key = Some(KEYS[usize::from(key) % KEYS.len()].to_owned());
+        request.replay_key = Some(self::key(key).to_owned());
     }
     if let Some(target) = target {
         request.wake_target_scope = Some(scope(target));
@@ -258,9 +358,37 @@ fn small() -> impl Strategy<Value = u8> {
     prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)]
 }
 
-/// Process indexes, biased toward the first ids so ops meet on the same process.
+/// Process indexes, biased toward the first ids so ops meet on the same
+/// process; every other id of the pool is drawn now and then.
 fn process_index() -> impl Strategy<Value = u8> {
-    prop_oneof![6 => Just(0u8), 3 => Just(1u8), 1 => Just(2u8)]
+    prop_oneof![
+        17 => Just(0u8),
+        7 => Just(1u8),
+        2 => Just(2u8),
+        1 => Just(3u8),
+        1 => Just(4u8),
+        1 => Just(5u8),
+    ]
+}
+
+/// Scope indexes, biased toward the first session and its look-alikes.
+fn scope_index() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        6 => Just(0u8),
+        2 => Just(1u8),
+        3 => Just(2u8),
+        1 => Just(3u8),
+        1 => Just(4u8),
+        1 => Just(5u8),
+        1 => Just(6u8),
+        1 => Just(7u8),
+        1 => Just(8u8),
+    ]
+}
+
+/// Replay key indexes, biased toward the first so replays happen.
+fn key_index() -> impl Strategy<Value = u8> {
+    prop_oneof![6 => Just(0u8), 2 => Just(1u8), 2 => Just(2u8), 1 => Just(3u8), 1 => Just(4u8)]
 }
 
 fn ttl() -> impl Strategy<Value = u64> {
@@ -285,6 +413,7 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
         2 => Just(EventKind::Done),
         1 => Just(EventKind::DoneWithoutResult),
         2 => Just(EventKind::Cancel),
+        1 => Just(EventKind::Odd),
         1 => Just(EventKind::Undeclared),
     ];
     prop_oneof![
@@ -292,29 +421,29 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
         1 => prop_oneof![Just(1u64), Just(50u64)].prop_map(|ms| Op::RewindClock { ms }),
         8 => (id(), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)])
             .prop_map(|(process, variant)| Op::Register { process, variant }),
-        1 => (id(), 0u8..2).prop_map(|(process, variant)| Op::SetExternalRef { process, variant }),
-        4 => (0u8..SCOPES, id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
-        1 => (0u8..SCOPES, id()).prop_map(|(scope, process)| Op::RevokeHandle { scope, process }),
-        3 => (0u8..SCOPES, 0u8..SCOPES, proptest::collection::vec(id(), 0..3))
+        2 => (id(), 0u8..2).prop_map(|(process, variant)| Op::SetExternalRef { process, variant }),
+        4 => (scope_index(), id(), 0u8..2).prop_map(|(scope, process, label)| Op::GrantHandle { scope, process, label }),
+        1 => (scope_index(), id()).prop_map(|(scope, process)| Op::RevokeHandle { scope, process }),
+        3 => (scope_index(), scope_index(), proptest::collection::vec(id(), 0..3))
             .prop_map(|(from, to, processes)| Op::TransferHandleGrants { from, to, processes }),
-        1 => (0u8..SCOPES).prop_map(|scope| Op::ListHandleGrants { scope }),
-        1 => (0u8..SCOPES).prop_map(|scope| Op::ListLiveHandleGrants { scope }),
-        1 => (0u8..SCOPES, id()).prop_map(|(scope, process)| Op::HasHandleGrant { scope, process }),
+        1 => scope_index().prop_map(|scope| Op::ListHandleGrants { scope }),
+        1 => scope_index().prop_map(|scope| Op::ListLiveHandleGrants { scope }),
+        1 => (scope_index(), id()).prop_map(|(scope, process)| Op::HasHandleGrant { scope, process }),
         1 => id().prop_map(|process| Op::HandleGrantsForProcess { process }),
-        3 => prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)].prop_map(|session| Op::DeleteSession { session }),
-        10 => (id(), event, small(), proptest::option::weighted(0.5, small()), proptest::option::weighted(0.8, 0u8..4))
+        3 => prop_oneof![6 => Just(0u8), 4 => Just(1u8), 2 => Just(2u8), 1 => Just(3u8), 1 => Just(4u8), 1 => Just(5u8)].prop_map(|session| Op::DeleteSession { session }),
+        10 => (id(), event, small(), proptest::option::weighted(0.5, key_index()), proptest::option::weighted(0.8, scope_index()))
             .prop_map(|(process, event, value, key, target)| Op::AppendEvent { process, event, value, key, target }),
-        3 => (0u8..4, proptest::option::weighted(0.8, 0u8..4))
+        3 => (0u8..4, proptest::option::weighted(0.8, scope_index()))
             .prop_map(|(append, target)| Op::ReplayAppend { append, target }),
         2 => (id(), cursor()).prop_map(|(process, after)| Op::EventsAfter { process, after }),
         2 => (id(), cursor()).prop_map(|(process, after)| Op::WakeEventsAfter { process, after }),
-        2 => (id(), 0u8..6, cursor()).prop_map(|(process, event_type, after)| Op::WaitEventAfter { process, event_type, after }),
+        2 => (id(), 0u8..8, cursor()).prop_map(|(process, event_type, after)| Op::WaitEventAfter { process, event_type, after }),
         1 => id().prop_map(|process| Op::AwaitProcess { process }),
         3 => (id(), 0u8..3).prop_map(|(process, output)| Op::CompleteProcess { process, output }),
         1 => id().prop_map(|process| Op::GetProcess { process }),
-        3 => (id(), prop_oneof![8 => 1u64..5, 1 => Just(0u64), 1 => Just(u64::MAX)]).prop_map(|(process, sequence)| Op::AckWake { process, sequence }),
+        4 => (id(), prop_oneof![4 => Just(1u64), 2 => Just(2u64), 2 => 3u64..5, 1 => Just(0u64), 1 => Just(u64::MAX)]).prop_map(|(process, sequence)| Op::AckWake { process, sequence }),
         1 => Just(Op::ListNonTerminal),
-        6 => (id(), 0u8..3, ttl()).prop_map(|(process, owner, ttl_ms)| Op::ClaimLease { process, owner, ttl_ms }),
+        6 => (id(), 0u8..5, ttl()).prop_map(|(process, owner, ttl_ms)| Op::ClaimLease { process, owner, ttl_ms }),
         4 => (0u8..4, ttl()).prop_map(|(lease, ttl_ms)| Op::RenewLease { lease, ttl_ms }),
         3 => (0u8..4).prop_map(|lease| Op::ReleaseLease { lease }),
     ]
@@ -323,4 +452,45 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
 /// Sequences of 1..=`max_ops` operations.
 pub fn sequence_strategy(max_ops: usize) -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op_strategy(), 1..=max_ops.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn naive(scope: &ProcessScope) -> String {
+        match &scope.agent_frame_id {
+            Some(frame) => format!("session:{}/frame:{frame}", scope.session_id),
+            None => format!("session:{}", scope.session_id),
+        }
+    }
+
+    #[test]
+    fn the_look_alike_scopes_render_alike_only_without_escaping() {
+        for (alias, original) in [(4, 2), (6, 5)] {
+            assert_eq!(naive(&scope(alias)), naive(&scope(original)));
+            assert_ne!(scope(alias).id(), scope(original).id());
+        }
+        let ids: BTreeSet<_> = (0..SCOPES).map(|index| scope(index).id()).collect();
+        assert_eq!(ids.len(), usize::from(SCOPES));
+    }
+
+    #[test]
+    fn every_pool_holds_distinct_ids_and_the_long_one_outgrows_an_index_entry() {
+        let distinct: BTreeSet<&String> = processes().iter().collect();
+        assert_eq!(distinct.len(), processes().len());
+        assert!(processes().iter().any(|id| id.len() > 8_191));
+        assert!(keys().iter().any(|key| key.len() > 8_191));
+        assert_eq!(processes().iter().filter(|id| id.trim() == "p0").count(), 2);
+        for pool in [&SESSIONS[..], &OWNERS[..], &EVENT_TYPES[..]] {
+            let distinct: BTreeSet<&&str> = pool.iter().collect();
+            assert_eq!(distinct.len(), pool.len());
+        }
+        assert_ne!(ODD_EVENT_TYPE, UNDECLARED_EVENT_TYPE);
+        assert_eq!(
+            ODD_EVENT_TYPE.chars().count() + 1,
+            UNDECLARED_EVENT_TYPE.chars().count()
+        );
+    }
 }

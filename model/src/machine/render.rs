@@ -2,17 +2,34 @@
 
 use super::observation::Divergence;
 use super::ops::{
-    append_request, await_output, descriptor, external_ref, process, scope, Op, EVENT_TYPES,
-    OWNERS, SESSIONS,
+    append_request, await_output, descriptor, event_type, external_ref, owner, process, scope,
+    session, Op,
 };
 use procreg::ProcessScope;
 use serde_json::Value;
 use std::fmt::Write as _;
 
+/// The expression of an id in a rendered test: a string literal, or, for the
+/// pools' long id, the binding [`render_rust_test`] declares for it.
+fn literal(id: &str) -> String {
+    if id.len() > 64 {
+        LONG_ID_BINDING.to_owned()
+    } else {
+        format!("{id:?}")
+    }
+}
+
+/// How a rendered test names the 64 KiB id.
+const LONG_ID_BINDING: &str = "long_id.as_str()";
+
 fn scope_expr(scope: &ProcessScope) -> String {
     match &scope.agent_frame_id {
-        Some(frame) => format!("ProcessScope::frame({:?}, {:?})", scope.session_id, frame),
-        None => format!("ProcessScope::session({:?})", scope.session_id),
+        Some(frame) => format!(
+            "ProcessScope::frame({}, {})",
+            literal(&scope.session_id),
+            literal(frame)
+        ),
+        None => format!("ProcessScope::session({})", literal(&scope.session_id)),
     }
 }
 
@@ -56,24 +73,24 @@ fn call(op: &Op) -> String {
 fn record_call(op: &Op) -> String {
     match op {
         Op::Register { process: index, variant } => format!(
-            "let _ = registry.register_process(procreg_conformance::machine::registration({:?}, {variant})).await;",
-            process(*index)
+            "let _ = registry.register_process(procreg_conformance::machine::registration({}, {variant})).await;",
+            literal(process(*index))
         ),
         Op::SetExternalRef { process: index, variant } => {
             let reference = external_ref(*variant);
             format!(
-                "let _ = registry.set_external_ref({:?}, ProcessExternalRef::new({:?}, {:?})).await;",
-                process(*index),
+                "let _ = registry.set_external_ref({}, ProcessExternalRef::new({:?}, {:?})).await;",
+                literal(process(*index)),
                 reference.backend,
                 reference.id
             )
         }
         Op::CompleteProcess { process: index, output } => format!(
-            "let _ = registry.complete_process({:?}, serde_json::from_value(serde_json::json!({})).unwrap()).await;",
-            process(*index),
+            "let _ = registry.complete_process({}, serde_json::from_value(serde_json::json!({})).unwrap()).await;",
+            literal(process(*index)),
             serde_json::to_string(&await_output(*output)).unwrap_or_default()
         ),
-        Op::GetProcess { process: index } => format!("let _ = registry.get_process({:?}).await;", process(*index)),
+        Op::GetProcess { process: index } => format!("let _ = registry.get_process({}).await;", literal(process(*index))),
         Op::ListNonTerminal => "let _ = registry.list_non_terminal().await;".to_owned(),
         _ => unreachable!("call routes only record ops to record_call"),
     }
@@ -83,18 +100,18 @@ fn record_call(op: &Op) -> String {
 fn grant_call(op: &Op) -> String {
     match op {
         Op::GrantHandle { scope: holder, process: index, label } => format!(
-            "let _ = registry.grant_handle(&{}, {:?}, ProcessHandleDescriptor::labelled({:?})).await;",
+            "let _ = registry.grant_handle(&{}, {}, ProcessHandleDescriptor::labelled({:?})).await;",
             scope_expr(&scope(*holder)),
-            process(*index),
+            literal(process(*index)),
             descriptor(*label).label.unwrap_or_default()
         ),
         Op::RevokeHandle { scope: holder, process: index } => format!(
-            "let _ = registry.revoke_handle(&{}, {:?}).await;",
+            "let _ = registry.revoke_handle(&{}, {}).await;",
             scope_expr(&scope(*holder)),
-            process(*index)
+            literal(process(*index))
         ),
         Op::TransferHandleGrants { from, to, processes } => {
-            let ids: Vec<String> = processes.iter().map(|index| format!("{:?}.to_owned()", process(*index))).collect();
+            let ids: Vec<String> = processes.iter().map(|index| format!("{}.to_owned()", literal(process(*index)))).collect();
             format!(
                 "let _ = registry.transfer_handle_grants(&{}, &{}, &[{}]).await;",
                 scope_expr(&scope(*from)),
@@ -109,16 +126,16 @@ fn grant_call(op: &Op) -> String {
             format!("let _ = registry.list_live_handle_grants(&{}).await;", scope_expr(&scope(*holder)))
         }
         Op::HasHandleGrant { scope: holder, process: index } => format!(
-            "let _ = registry.has_handle_grant(&{}, {:?}).await;",
+            "let _ = registry.has_handle_grant(&{}, {}).await;",
             scope_expr(&scope(*holder)),
-            process(*index)
+            literal(process(*index))
         ),
         Op::HandleGrantsForProcess { process: index } => {
-            format!("let _ = registry.handle_grants_for_process({:?}).await;", process(*index))
+            format!("let _ = registry.handle_grants_for_process({}).await;", literal(process(*index)))
         }
         Op::DeleteSession { session } => format!(
-            "let _ = registry.delete_session_process_state({:?}).await;",
-            SESSIONS[usize::from(*session) % SESSIONS.len()]
+            "let _ = registry.delete_session_process_state({}).await;",
+            literal(self::session(*session))
         ),
         _ => unreachable!("call routes only grant ops to grant_call"),
     }
@@ -135,38 +152,38 @@ fn event_call(op: &Op) -> String {
                 json_expr(&request.payload)
             );
             if let Some(key) = &request.replay_key {
-                let _ = write!(expr, ".with_replay_key({key:?})");
+                let _ = write!(expr, ".with_replay_key({})", literal(key));
             }
             if let Some(target) = &request.wake_target_scope {
                 let _ = write!(expr, ".with_wake_target({})", scope_expr(target));
             }
             format!(
-                "let request = {expr}; appends.push(({:?}, request.clone())); let _ = registry.append_event({:?}, request).await;",
-                process(*index),
-                process(*index)
+                "let request = {expr}; appends.push(({}, request.clone())); let _ = registry.append_event({}, request).await;",
+                literal(process(*index)),
+                literal(process(*index))
             )
         }
         Op::ReplayAppend { append, target } => format!(
-            "if !appends.is_empty() {{ let (id, mut request) = appends[{append} % appends.len()].clone(); request.wake_target_scope = {}; let _ = registry.append_event(id, request).await; }}",
+            "if !appends.is_empty() {{ let (id, mut request) = appends[appends.len() - 1 - {append} % appends.len()].clone(); request.wake_target_scope = {}; let _ = registry.append_event(id, request).await; }}",
             target.map_or("None".to_owned(), |target| format!("Some({})", scope_expr(&scope(target))))
         ),
         Op::EventsAfter { process: index, after } => {
-            format!("let _ = registry.events_after({:?}, {after}).await;", process(*index))
+            format!("let _ = registry.events_after({}, {after}).await;", literal(process(*index)))
         }
         Op::WakeEventsAfter { process: index, after } => {
-            format!("let _ = registry.wake_events_after({:?}, {after}).await;", process(*index))
+            format!("let _ = registry.wake_events_after({}, {after}).await;", literal(process(*index)))
         }
         Op::WaitEventAfter { process: index, event_type, after } => format!(
-            "let _ = tokio::time::timeout(std::time::Duration::from_secs(2), registry.wait_event_after({:?}, {:?}, {after})).await;",
-            process(*index),
-            EVENT_TYPES[usize::from(*event_type) % EVENT_TYPES.len()]
+            "let _ = tokio::time::timeout(std::time::Duration::from_secs(2), registry.wait_event_after({}, {:?}, {after})).await;",
+            literal(process(*index)),
+            self::event_type(*event_type)
         ),
         Op::AwaitProcess { process: index } => format!(
-            "let _ = tokio::time::timeout(std::time::Duration::from_secs(2), registry.await_process({:?})).await;",
-            process(*index)
+            "let _ = tokio::time::timeout(std::time::Duration::from_secs(2), registry.await_process({})).await;",
+            literal(process(*index))
         ),
         Op::AckWake { process: index, sequence } => {
-            format!("let _ = registry.ack_wake({:?}, {sequence}).await;", process(*index))
+            format!("let _ = registry.ack_wake({}, {sequence}).await;", literal(process(*index)))
         }
         _ => unreachable!("call routes only event ops to event_call"),
     }
@@ -176,9 +193,9 @@ fn event_call(op: &Op) -> String {
 fn lease_call(op: &Op) -> String {
     match op {
         Op::ClaimLease { process: index, owner, ttl_ms } => format!(
-            "if let Ok(lease) = registry.claim_process_lease({:?}, {:?}, {ttl_ms}).await {{ leases.push(lease); }}",
-            process(*index),
-            OWNERS[usize::from(*owner) % OWNERS.len()]
+            "if let Ok(lease) = registry.claim_process_lease({}, {:?}, {ttl_ms}).await {{ leases.push(lease); }}",
+            literal(process(*index)),
+            self::owner(*owner)
         ),
         Op::RenewLease { lease, ttl_ms } => format!(
             "if !leases.is_empty() {{ let lease = leases[{lease} % leases.len()].clone(); let _ = registry.renew_process_lease(&lease, {ttl_ms}).await; }}"
@@ -201,9 +218,16 @@ pub fn render_rust_test(ops: &[Op], divergence: Option<&Divergence>, start_ms: u
     out.push_str(
         "    let registry = procreg_memory::MemoryRegistry::new(Arc::new(clock.clone()));\n",
     );
+    let calls: Vec<String> = ops.iter().map(call).collect();
+    if calls.iter().any(|call| call.contains(LONG_ID_BINDING)) {
+        let _ = writeln!(
+            out,
+            "    let long_id = procreg_conformance::machine::long_model_id();"
+        );
+    }
     out.push_str("    let mut leases: Vec<ProcessLease> = Vec::new();\n");
     out.push_str("    let mut appends: Vec<(&str, ProcessEventAppendRequest)> = Vec::new();\n");
-    for (index, op) in ops.iter().enumerate() {
+    for (index, call) in calls.iter().enumerate() {
         if let Some(divergence) = divergence.filter(|divergence| divergence.step == index) {
             let _ = writeln!(
                 out,
@@ -212,7 +236,7 @@ pub fn render_rust_test(ops: &[Op], divergence: Option<&Divergence>, start_ms: u
             );
             let _ = writeln!(out, "    //   the backend returned {}", divergence.observed);
         }
-        let _ = writeln!(out, "    {}", call(op));
+        let _ = writeln!(out, "    {call}");
     }
     out.push_str("    let _ = (&mut leases, &mut appends);\n}\n");
     out

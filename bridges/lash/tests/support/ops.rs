@@ -1,11 +1,11 @@
 //! Op adapters that steer the pinned model check away from divergences
 //! `docs/lash-compat.md` already records, so it can look for new ones.
 
-use procreg_conformance::machine::{Op, PROCESSES};
+use procreg_conformance::machine::{processes, Op};
 use std::collections::BTreeSet;
 
 fn process_slot(index: u8) -> usize {
-    usize::from(index) % PROCESSES.len()
+    usize::from(index) % processes().len()
 }
 
 /// Every scope index of `ops` passed through `remap`.
@@ -49,14 +49,44 @@ fn remap_scopes(ops: Vec<Op>, remap: impl Fn(u8) -> u8) -> Vec<Op> {
         .collect()
 }
 
-/// One scope per session: scopes 0 and 2 (`s0`, `s0/f0`) become `s0`, 1
-/// and 3 (`s1`, `s1/f0`) become `s1/f0`, and the look-alike session
-/// `s0/frame:f0` (4) becomes `s0`. Lash's in-memory
+/// Every wake target of `ops` passed through `remap`.
+fn remap_targets(ops: Vec<Op>, remap: impl Fn(u8) -> u8) -> Vec<Op> {
+    ops.into_iter()
+        .map(|op| match op {
+            Op::AppendEvent {
+                process,
+                event,
+                value,
+                key,
+                target,
+            } => Op::AppendEvent {
+                process,
+                event,
+                value,
+                key,
+                target: target.map(&remap),
+            },
+            Op::ReplayAppend { append, target } => Op::ReplayAppend {
+                append,
+                target: target.map(&remap),
+            },
+            other => other,
+        })
+        .collect()
+}
+
+/// One scope per session: the scopes of session `s0` (0, 2, 5) and the
+/// look-alikes (4, 6) become `s0`, those of `S0` (1, 3) become `S0/f0`,
+/// and the two single-scope sessions (7, 8) stay. Lash's in-memory
 /// `handle_grants_for_process` orders grants of one session by HashMap
 /// order (GRANT-9); with one scope per session the order is defined and the
 /// model check stays deterministic.
 pub fn one_scope_per_session(ops: Vec<Op>) -> Vec<Op> {
-    remap_scopes(ops, |scope| if scope % 2 == 0 { 0 } else { 3 })
+    remap_scopes(ops, |scope| match scope {
+        1 | 3 => 3,
+        7 | 8 => scope,
+        _ => 0,
+    })
 }
 
 /// Without claims on processes that may be terminal by then (LEASE-2,
@@ -144,10 +174,18 @@ pub fn no_u64_max_cursors(ops: Vec<Op>) -> Vec<Op> {
         .collect()
 }
 
-/// Without the look-alike scope `s0/frame:f0` (GRANT-16: lash keys grants
-/// by the unescaped rendering, so it shares grants with frame `f0` of
-/// `s0`, finding F8): every use of it becomes scope `s0`.
+/// Without the scopes that alias under lash's unescaped rendering
+/// (GRANT-16, finding F8): session `s0/frame:f0` (4) shares grants with
+/// frame `f0` of `s0` (2), and frame `f0/frame:f1` of `s0` (5) with frame
+/// `f1` of session `s0/frame:f0` (6); lash also renders the wake targets 4,
+/// 5 and 6 unescaped. As a grant holder or a wake target, 2 and 5 become
+/// frame `f0` of `S0` (3), 4 and 6 become `s0` (0); the state compared
+/// after each step still lists every scope.
 pub fn no_lookalike_scopes(ops: Vec<Op>) -> Vec<Op> {
-    let lookalike = procreg_conformance::machine::SCOPES - 1;
-    remap_scopes(ops, |scope| if scope == lookalike { 0 } else { scope })
+    let remap = |scope: u8| match scope {
+        2 | 5 => 3,
+        4 | 6 => 0,
+        other => other,
+    };
+    remap_targets(remap_scopes(ops, remap), remap)
 }
