@@ -78,6 +78,7 @@ pub fn model_section(config: &RunConfig, report: &ModelReport, cases: u32) -> Mo
         counterexample: failure.map(|failure| ModelCounterexample {
             seed: failure.seed,
             ops: failure.ops.len(),
+            case: report.cases_to_failure,
         }),
         replay,
     }

@@ -90,6 +90,11 @@ pub struct ModelCounterexample {
     pub seed: u64,
     /// Operations left after shrinking.
     pub ops: usize,
+    /// The generated case that failed first, counted from 1, before
+    /// shrinking (how hard the search had to look); absent when a saved
+    /// regression failed before any case was generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<u64>,
 }
 
 /// Phase 3's results.

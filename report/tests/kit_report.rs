@@ -97,6 +97,17 @@ fn a_failing_run_fails_in_every_format() {
         KitReport::from_json(&report.to_json()).as_ref(),
         Ok(&report)
     );
+    let counterexample = report
+        .model
+        .ran()
+        .and_then(|model| model.counterexample.as_ref())
+        .expect("a failed model check names its counterexample");
+    assert!(
+        counterexample
+            .case
+            .is_some_and(|case| (1..=32).contains(&case)),
+        "the first failing case is one of the 32 generated: {counterexample:?}"
+    );
 
     let junit = render_junit(&report);
     assert!(!junit.contains("failures=\"0\""), "{junit}");
