@@ -6,13 +6,15 @@
 use async_trait::async_trait;
 use procreg::{Clock, ProcessRegistry, RegistryResult};
 use procreg_conformance::machine::{model_check, ModelConfig, ModelOutcome};
-use procreg_conformance::{all_checks, run_suite, RegistryFactory, SuiteConfig};
+use procreg_conformance::{
+    all_checks, run_suite, Check, CheckReport, RegistryFactory, SuiteConfig, SuiteObserver,
+};
 use procreg_memory::MemoryRegistry;
 use procreg_mutants::zoo;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SUITE_RUNS: usize = 5;
+const SUITE_RUNS: usize = 15;
 const MODEL_CASES: u32 = 2_000;
 const FENCING_MUTANTS: [&str; 5] = [
     "fence_reset_on_release",
@@ -29,6 +31,25 @@ struct FnFactory(fn(Arc<dyn Clock>) -> Arc<dyn ProcessRegistry>);
 impl RegistryFactory for FnFactory {
     async fn create(&self, clock: Arc<dyn Clock>) -> RegistryResult<Arc<dyn ProcessRegistry>> {
         Ok((self.0)(clock))
+    }
+}
+
+/// Times each check of one suite run (wall clock: a bench, never a test).
+#[derive(Default)]
+struct CheckTimes {
+    started: Option<Instant>,
+    times: Vec<(Duration, String)>,
+}
+
+impl SuiteObserver for CheckTimes {
+    fn check_started(&mut self, _check: &Check) {
+        self.started = Some(Instant::now());
+    }
+
+    fn check_finished(&mut self, report: &CheckReport) {
+        if let Some(started) = self.started.take() {
+            self.times.push((started.elapsed(), report.id.clone()));
+        }
     }
 }
 
@@ -54,11 +75,27 @@ fn main() {
         suite_times.push(started.elapsed());
         assert!(report.is_success(), "the reference must pass");
     }
+    let checks = all_checks().len();
+    let suite = median(suite_times);
     println!(
-        "scenario suite: {} checks against MemoryRegistry, median {:.0} ms over {SUITE_RUNS} runs",
-        all_checks().len(),
-        median(suite_times).as_secs_f64() * 1e3
+        "scenario suite: {checks} checks against MemoryRegistry, median {:.0} ms over {SUITE_RUNS} runs = {:.2} ms per check",
+        suite.as_secs_f64() * 1e3,
+        suite.as_secs_f64() * 1e3 / checks as f64
     );
+    let mut times = CheckTimes::default();
+    runtime.block_on(run_suite(
+        &|clock| MemoryRegistry::new(clock),
+        &SuiteConfig::strict(),
+        &mut times,
+    ));
+    times.times.sort_by(|a, b| b.cmp(a));
+    let slowest: Vec<String> = times
+        .times
+        .iter()
+        .take(8)
+        .map(|(time, id)| format!("{id} {:.1} ms", time.as_secs_f64() * 1e3))
+        .collect();
+    println!("  slowest checks: {}", slowest.join(", "));
 
     let config = ModelConfig {
         cases: MODEL_CASES,

@@ -58,18 +58,23 @@ impl ProcessScope {
 /// One id inside a scope id, with the separators and the escape character
 /// percent-escaped, so the rendering can be split back unambiguously.
 fn escape_scope_part(part: &str) -> std::borrow::Cow<'_, str> {
-    if !part.contains(['%', '/', ':']) {
+    const SPECIAL: [char; 3] = ['%', '/', ':'];
+    if !part.contains(SPECIAL) {
         return std::borrow::Cow::Borrowed(part);
     }
     let mut escaped = String::with_capacity(part.len() + 8);
-    for character in part.chars() {
-        match character {
-            '%' => escaped.push_str("%25"),
-            '/' => escaped.push_str("%2F"),
-            ':' => escaped.push_str("%3A"),
-            other => escaped.push(other),
-        }
+    let mut rest = part;
+    // Copies the plain runs whole; only the special characters are escaped.
+    while let Some(at) = rest.find(SPECIAL) {
+        escaped.push_str(&rest[..at]);
+        escaped.push_str(match rest.as_bytes()[at] {
+            b'%' => "%25",
+            b'/' => "%2F",
+            _ => "%3A",
+        });
+        rest = &rest[at + 1..];
     }
+    escaped.push_str(rest);
     std::borrow::Cow::Owned(escaped)
 }
 
@@ -103,6 +108,15 @@ mod tests {
             "session:s/frame:f"
         );
         assert_eq!(ProcessScope::frame("s", "").id().as_str(), "session:s");
+    }
+
+    #[test]
+    fn separators_and_the_escape_character_are_percent_escaped_in_place() {
+        assert_eq!(
+            ProcessScope::frame("\u{e9}/x:%y", "f//").id().as_str(),
+            "session:\u{e9}%2Fx%3A%25y/frame:f%2F%2F"
+        );
+        assert_eq!(ProcessScope::session("%").id().as_str(), "session:%25");
     }
 
     #[test]
