@@ -58,12 +58,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+/// The suite's median time over [`SUITE_RUNS`] runs, then its slowest checks.
+fn time_suite(runtime: &tokio::runtime::Runtime) {
     let mut suite_times = Vec::new();
     for _ in 0..SUITE_RUNS {
         let started = Instant::now();
@@ -96,6 +92,15 @@ fn main() {
         .map(|(time, id)| format!("{id} {:.1} ms", time.as_secs_f64() * 1e3))
         .collect();
     println!("  slowest checks: {}", slowest.join(", "));
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    time_suite(&runtime);
 
     let config = ModelConfig {
         cases: MODEL_CASES,

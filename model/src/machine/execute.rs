@@ -439,8 +439,10 @@ impl<'a> Execution<'a> {
         let mut holds_grants = false;
         for process_id in processes() {
             let process_id = process_id.as_str();
+            let expected = model.get_process(process_id);
+            let held = expected.is_some();
             let record = (
-                Ok::<_, procreg::RegistryError>(model.get_process(process_id)),
+                Ok::<_, procreg::RegistryError>(expected),
                 Ok(sut.get_process(process_id).await),
             );
             if let Some(found) = differ(
@@ -450,7 +452,7 @@ impl<'a> Execution<'a> {
             ) {
                 return Some(found);
             }
-            if model.get_process(process_id).is_none() {
+            if !held {
                 // Neither side holds it; its log and grants are reads of an
                 // unknown process, which the ops themselves compare.
                 continue;

@@ -34,15 +34,16 @@ pub fn long_model_id() -> String {
 /// both, the first with a trailing space, quotes and a backslash, and a
 /// long id ([`long_model_id`]).
 pub fn processes() -> &'static [String] {
-    static POOL: LazyLock<Vec<String>> = LazyLock::new(|| {
-        let mut pool: Vec<String> = ["p0", "P0", "p_", "p0 ", "p'0\"\\"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        pool.push(long_model_id());
-        pool
-    });
+    static POOL: LazyLock<Vec<String>> =
+        LazyLock::new(|| then_the_long_id(&["p0", "P0", "p_", "p0 ", "p'0\"\\"]));
     &POOL
+}
+
+/// `short` ids, then [`long_model_id`].
+fn then_the_long_id(short: &[&str]) -> Vec<String> {
+    let mut pool: Vec<String> = short.iter().map(|id| (*id).to_owned()).collect();
+    pool.push(long_model_id());
+    pool
 }
 
 /// Sessions [`Op::DeleteSession`] draws from: the two sessions of [`scope`]
@@ -57,14 +58,8 @@ pub const OWNERS: [&str; 5] = ["w0", "W0", "w_", "w\u{e9}", "we\u{301}"];
 /// Replay keys: two that differ only in case, the empty key, the first with
 /// a trailing space, and a long key ([`long_model_id`]).
 pub fn keys() -> &'static [String] {
-    static POOL: LazyLock<Vec<String>> = LazyLock::new(|| {
-        let mut pool: Vec<String> = ["k0", "K0", "", "k0 "]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        pool.push(long_model_id());
-        pool
-    });
+    static POOL: LazyLock<Vec<String>> =
+        LazyLock::new(|| then_the_long_id(&["k0", "K0", "", "k0 "]));
     &POOL
 }
 
