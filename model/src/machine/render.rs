@@ -19,7 +19,7 @@ fn literal(id: &str) -> String {
     }
 }
 
-/// How a rendered test names the 64 KiB id.
+/// How a rendered test names the pools' long id.
 const LONG_ID_BINDING: &str = "long_id.as_str()";
 
 fn scope_expr(scope: &ProcessScope) -> String {
