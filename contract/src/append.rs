@@ -67,6 +67,18 @@ pub fn prepare_event_append(
     next_sequence: u64,
     now_ms: u64,
 ) -> RegistryResult<AppendDecision> {
+    prepare_owned_event_append(record, request.clone(), replay_match, next_sequence, now_ms)
+}
+
+/// [`prepare_event_append`] for a caller that owns the request: the event
+/// to persist takes its payload and replay key without copying them.
+pub fn prepare_owned_event_append(
+    record: &ProcessRecord,
+    request: ProcessEventAppendRequest,
+    replay_match: Option<&ProcessEvent>,
+    next_sequence: u64,
+    now_ms: u64,
+) -> RegistryResult<AppendDecision> {
     let process_id = record.id.as_str();
     let event_type = request.event_type.as_str();
     if let Some(stored) = replay_match {
@@ -99,16 +111,17 @@ pub fn prepare_event_append(
     let new_status = semantics.terminal.as_ref().map(|terminal| {
         ProcessStatus::from_terminal(terminal.state, terminal.await_output.clone())
     });
+    let wake_target_scope = request.wake_target_scope;
     let event = ProcessEvent {
         process_id: process_id.to_owned(),
         sequence: next_sequence,
-        event_type: event_type.to_owned(),
-        payload: request.payload.clone(),
-        replay_key: request.replay_key.clone(),
+        event_type: request.event_type,
+        payload: request.payload,
+        replay_key: request.replay_key,
         semantics,
         occurred_at_ms: now_ms,
     };
-    let wake_delivery = delivery_for(record, &event, request.wake_target_scope.as_ref())?;
+    let wake_delivery = delivery_for(record, &event, wake_target_scope.as_ref())?;
     Ok(AppendDecision::Persist(PersistAppend {
         event,
         wake_delivery,

@@ -3,14 +3,19 @@
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
+    hex_digest(Sha256::digest(bytes).as_slice())
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex_digest(digest: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(digest.len() * 2);
     for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
     hex
 }
@@ -20,52 +25,75 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Independent of serde_json's `preserve_order` feature, so the same value
 /// hashes the same in every build of every backend.
 pub fn canonical_json(value: &impl Serialize) -> String {
+    let bytes = canonical_bytes(value);
+    // Only serde_json's writers and ASCII punctuation reach the buffer.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`canonical_json`] as bytes, ready to hash.
+pub(crate) fn canonical_bytes(value: &impl Serialize) -> Vec<u8> {
     let value = serde_json::to_value(value).unwrap_or(Value::Null);
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(&value, &mut out);
     out
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Appends `value` as canonical JSON to `out`.
+pub(crate) fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|left, right| left.0.cmp(right.0));
-            out.push('{');
-            for (index, (key, item)) in entries.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_canonical(item, out);
+            out.push(b'{');
+            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
+            if sorted {
+                write_entries(map.iter(), out);
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|left, right| left.0.cmp(right.0));
+                write_entries(entries.into_iter(), out);
             }
-            out.push('}');
+            out.push(b'}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_json(scalar, out),
     }
+}
+
+fn write_entries<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut Vec<u8>) {
+    for (index, (key, item)) in entries.enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json(key, out);
+        out.push(b':');
+        write_canonical(item, out);
+    }
+}
+
+/// Appends serde_json's compact rendering of a scalar or a key.
+pub(crate) fn write_json(value: &(impl Serialize + ?Sized), out: &mut Vec<u8>) {
+    // Writing a string, number, bool or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// The replay-comparison hash of an event: SHA-256 of `[event_type, payload]` (REPLAY-1, REPLAY-3).
 pub fn payload_hash(event_type: &str, payload: &Value) -> String {
-    sha256_hex(canonical_json(&(event_type, payload)).as_bytes())
+    sha256_hex(&canonical_bytes(&(event_type, payload)))
 }
 
 /// `"wake:"` + SHA-256 of `[target_scope_id, dedupe_key]` (WAKE-5).
 pub fn wake_id(target_scope_id: &str, dedupe_key: &str) -> String {
     format!(
         "wake:{}",
-        sha256_hex(canonical_json(&(target_scope_id, dedupe_key)).as_bytes())
+        sha256_hex(&canonical_bytes(&(target_scope_id, dedupe_key)))
     )
 }
 
@@ -89,6 +117,57 @@ mod tests {
             canonical_json(&value),
             r#"{"a":{"c":"x","d":[true,null]},"b":1}"#
         );
+    }
+
+    /// The first, plain rendering: `to_string` of every key and scalar, keys always sorted.
+    fn reference_canonical(value: &Value) -> String {
+        match value {
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(reference_canonical).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|left, right| left.0.cmp(right.0));
+                let entries: Vec<String> = entries
+                    .into_iter()
+                    .map(|(key, item)| {
+                        let key = Value::String(key.clone()).to_string();
+                        format!("{key}:{}", reference_canonical(item))
+                    })
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+            scalar => scalar.to_string(),
+        }
+    }
+
+    #[test]
+    fn canonical_json_matches_the_plain_rendering_byte_for_byte() {
+        let odd_keys = json!({
+            "\u{7f}": 1, "\"q\"": -0.5, "é": 1e300, "e\u{301}": u64::MAX, "": i64::MIN,
+            "Z": [null, true, false, "\u{0}\n\t\\/", {"b": {"a": []}, "a": {}}],
+            "a\u{2028}b": "\u{1F600}", "10": 10, "9": 9.0, "p_%'": "it's \"x\"",
+        });
+        let values = [
+            odd_keys.clone(),
+            json!([odd_keys, [[]], {}, 0, -1, 1.5, "k"]),
+            json!("just a string \u{fffd}"),
+            json!(null),
+            json!({"event_types": [{"name": "process.completed", "semantics": {"terminal": {"state": "completed"}}}]}),
+        ];
+        for value in values {
+            assert_eq!(
+                canonical_json(&value),
+                reference_canonical(&value),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn hex_digest_is_lowercase_two_digits_per_byte() {
+        assert_eq!(hex_digest(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
     }
 
     #[test]

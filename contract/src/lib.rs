@@ -36,7 +36,7 @@ pub mod schema;
 pub mod scope;
 pub mod selector;
 
-pub use append::{prepare_event_append, AppendDecision, PersistAppend};
+pub use append::{prepare_event_append, prepare_owned_event_append, AppendDecision, PersistAppend};
 pub use await_output::ProcessAwaitOutput;
 pub use call::{expect_answer, CallAnswer, CallResult, FromAnswer, RegistryCall};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -64,7 +64,7 @@ pub use lease::{
     check_claimable, lease_token_for, LeaseHolder, LeaseSlot, ProcessLease, ProcessLeaseCompletion,
     LEASE_SCHEMA_VERSION,
 };
-pub use prepare::{prepare_registration, PreparedRegistration};
+pub use prepare::{prepare_registration, PreparedRegistration, RegistrationPreparer};
 pub use record::{ProcessExternalRef, ProcessRecord, ProcessStatus, ProcessTerminalState};
 pub use registration::{ProcessInput, ProcessProvenance, ProcessRegistration};
 pub use registry::ProcessRegistry;

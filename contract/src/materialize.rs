@@ -11,7 +11,8 @@ use crate::event_type::{
 use crate::hash::wake_id;
 use crate::record::{ProcessRecord, ProcessTerminalState};
 use crate::scope::ProcessScope;
-use crate::selector::{is_truthy, select, stringify};
+use crate::selector::{is_truthy, select, select_borrowed, stringify};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 /// The semantics an event of type `declared` with `payload` at `sequence` carries.
@@ -42,10 +43,10 @@ pub fn materialize_terminal(
 ) -> RegistryResult<ProcessTerminalSemantics> {
     let await_output = match &spec.await_output {
         Some(selector) => {
-            let selected = select(selector, payload)?;
-            match serde_json::from_value::<ProcessAwaitOutput>(selected.clone()) {
+            let selected = select_borrowed(selector, payload)?;
+            match ProcessAwaitOutput::deserialize(selected.as_ref()) {
                 Ok(output) => output,
-                Err(_) => wrap_by_state(spec.state, selected),
+                Err(_) => wrap_by_state(spec.state, selected.into_owned()),
             }
         }
         None => wrap_by_state(spec.state, payload.clone()),

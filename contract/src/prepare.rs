@@ -1,12 +1,14 @@
 //! Registration preparation: ensure core types, validate, hash (REG-1..REG-7, REG-11, REG-13).
 
 use crate::error::{RegistryError, RegistryResult};
-use crate::event_type::core_event_types;
-use crate::hash::{canonical_json, sha256_hex};
+use crate::event_type::{core_event_types, ProcessEventType};
+use crate::hash::{canonical_bytes, hex_digest, write_canonical, write_json};
 use crate::record::{ProcessRecord, ProcessStatus, ProcessTerminalState};
-use crate::registration::ProcessRegistration;
+use crate::registration::{ProcessInput, ProcessProvenance, ProcessRegistration};
 use crate::schema::check_schema;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 
 /// A registration that passed validation, with core types ensured and its hash.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +17,9 @@ pub struct PreparedRegistration {
     pub registration: ProcessRegistration,
     /// Lowercase hex SHA-256 of its canonical JSON (REG-11).
     pub registration_hash: String,
+    /// `registration.event_types`, shared by the records of every registration
+    /// a [`RegistrationPreparer`] saw declare the same list.
+    event_types: Arc<[ProcessEventType]>,
 }
 
 impl PreparedRegistration {
@@ -24,15 +29,15 @@ impl PreparedRegistration {
         let ProcessRegistration {
             id,
             input,
-            event_types,
             provenance,
+            ..
         } = self.registration;
         ProcessRecord {
             id,
             registration_hash: self.registration_hash,
-            input,
-            event_types,
-            provenance,
+            input: Arc::new(input),
+            event_types: self.event_types,
+            provenance: Arc::new(provenance),
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
             external_ref: None,
@@ -41,7 +46,8 @@ impl PreparedRegistration {
     }
 }
 
-/// Prepares `registration` for storage; every backend calls this before touching storage.
+/// Prepares `registration` for storage; every backend calls this (or a
+/// [`RegistrationPreparer`]) before touching storage.
 ///
 /// Checks, in order: blank id (REG-1), then ensures the core types by name
 /// (REG-7), then owner session (REG-2), host profile (REG-3), blank and
@@ -49,31 +55,135 @@ impl PreparedRegistration {
 /// without an await-output selector (REG-6) and malformed payload schemas
 /// (REG-13). All failures are `InvalidRegistration`.
 pub fn prepare_registration(
-    mut registration: ProcessRegistration,
+    registration: ProcessRegistration,
 ) -> RegistryResult<PreparedRegistration> {
-    if registration.id.trim().is_empty() {
-        return Err(RegistryError::invalid_registration(
-            "process id must be a non-empty string",
-        ));
+    RegistrationPreparer::default().prepare(registration)
+}
+
+/// Prepares registrations exactly as [`prepare_registration`] does, and
+/// remembers the last valid list of event types: a registration declaring
+/// the same list skips its validation, hashes only its own fields after the
+/// list's hashed prefix, and shares the list with the earlier records.
+#[derive(Debug, Default)]
+pub struct RegistrationPreparer {
+    last: Option<DeclaredTypes>,
+    /// The last provenance seen and its canonical JSON.
+    last_provenance: Option<(ProcessProvenance, Vec<u8>)>,
+}
+
+impl RegistrationPreparer {
+    /// Same verdict, same prepared registration and same hash as [`prepare_registration`].
+    pub fn prepare(
+        &mut self,
+        mut registration: ProcessRegistration,
+    ) -> RegistryResult<PreparedRegistration> {
+        if registration.id.trim().is_empty() {
+            return Err(RegistryError::invalid_registration(
+                "process id must be a non-empty string",
+            ));
+        }
+        ensure_core_types(&mut registration.event_types);
+        validate_provenance(&registration)?;
+        let known = self
+            .last
+            .as_ref()
+            .is_some_and(|last| *last.event_types == *registration.event_types);
+        if !known {
+            validate_event_types(&registration)?;
+            self.last = None;
+        }
+        let declared = self
+            .last
+            .get_or_insert_with(|| DeclaredTypes::new(&registration.event_types));
+        let provenance = &registration.provenance;
+        if self
+            .last_provenance
+            .as_ref()
+            .is_none_or(|(last, _)| last != provenance)
+        {
+            let canonical = canonical_bytes(provenance);
+            self.last_provenance = Some((provenance.clone(), canonical));
+        }
+        let canonical_provenance = self
+            .last_provenance
+            .as_ref()
+            .map_or(&[][..], |(_, canonical)| canonical.as_slice());
+        Ok(PreparedRegistration {
+            registration_hash: declared.registration_hash(&registration, canonical_provenance),
+            event_types: Arc::clone(&declared.event_types),
+            registration,
+        })
     }
-    for core in core_event_types() {
-        if !registration
-            .event_types
+}
+
+/// A validated list of event types and the hasher state after the start of
+/// every registration's canonical JSON that declares it.
+#[derive(Debug)]
+struct DeclaredTypes {
+    event_types: Arc<[ProcessEventType]>,
+    /// SHA-256 over `{"event_types":[...]`: canonical JSON sorts the
+    /// registration's keys, and `event_types` sorts first.
+    hashed_prefix: Sha256,
+}
+
+impl DeclaredTypes {
+    fn new(event_types: &[ProcessEventType]) -> Self {
+        let mut hashed_prefix = Sha256::new();
+        hashed_prefix.update(b"{\"event_types\":");
+        hashed_prefix.update(canonical_bytes(&event_types));
+        Self {
+            event_types: event_types.into(),
+            hashed_prefix,
+        }
+    }
+
+    /// The REG-11 hash of a registration declaring these types: the
+    /// remaining keys, `id`, `input` and `provenance` (given canonical), in sorted order.
+    fn registration_hash(
+        &self,
+        registration: &ProcessRegistration,
+        canonical_provenance: &[u8],
+    ) -> String {
+        let mut rest = Vec::with_capacity(256);
+        rest.extend_from_slice(b",\"id\":");
+        write_json(&registration.id, &mut rest);
+        rest.extend_from_slice(b",\"input\":");
+        write_input(&registration.input, &mut rest);
+        rest.extend_from_slice(b",\"provenance\":");
+        rest.extend_from_slice(canonical_provenance);
+        rest.push(b'}');
+        let mut hasher = self.hashed_prefix.clone();
+        hasher.update(&rest);
+        hex_digest(hasher.finalize().as_slice())
+    }
+}
+
+/// The canonical JSON of an input, written without building it as a value
+/// first: the variant's fields and its `type` tag, keys sorted.
+fn write_input(input: &ProcessInput, out: &mut Vec<u8>) {
+    match input {
+        ProcessInput::External { metadata } => {
+            out.extend_from_slice(b"{\"metadata\":");
+            write_canonical(metadata, out);
+            out.extend_from_slice(b",\"type\":\"external\"}");
+        }
+    }
+}
+
+/// Appends each core type the list does not declare by name, in core order (REG-7).
+fn ensure_core_types(event_types: &mut Vec<ProcessEventType>) {
+    static CORE: OnceLock<Vec<ProcessEventType>> = OnceLock::new();
+    for core in CORE.get_or_init(core_event_types) {
+        if !event_types
             .iter()
             .any(|declared| declared.name == core.name)
         {
-            registration.event_types.push(core);
+            event_types.push(core.clone());
         }
     }
-    validate(&registration)?;
-    let registration_hash = sha256_hex(canonical_json(&registration).as_bytes());
-    Ok(PreparedRegistration {
-        registration,
-        registration_hash,
-    })
 }
 
-fn validate(registration: &ProcessRegistration) -> RegistryResult<()> {
+fn validate_provenance(registration: &ProcessRegistration) -> RegistryResult<()> {
     let id = registration.id.as_str();
     if registration.provenance.owner_scope.session_id.is_empty() {
         return Err(RegistryError::invalid_registration(format!(
@@ -85,6 +195,11 @@ fn validate(registration: &ProcessRegistration) -> RegistryResult<()> {
             "process `{id}` host profile id must be non-empty"
         )));
     }
+    Ok(())
+}
+
+fn validate_event_types(registration: &ProcessRegistration) -> RegistryResult<()> {
+    let id = registration.id.as_str();
     let mut seen = BTreeSet::new();
     for declared in &registration.event_types {
         let name = declared.name.as_str();
@@ -119,7 +234,6 @@ fn validate(registration: &ProcessRegistration) -> RegistryResult<()> {
 mod tests {
     use super::*;
     use crate::event_type::{ProcessEventType, PROCESS_CANCEL_REQUESTED, PROCESS_COMPLETED};
-    use crate::registration::ProcessInput;
     use crate::scope::ProcessScope;
     use crate::ErrorKind;
     use serde_json::json;
@@ -242,6 +356,77 @@ mod tests {
         .expect("valid");
         assert_ne!(first.registration_hash, reordered.registration_hash);
         assert_eq!(first.registration_hash.len(), 64);
+    }
+
+    /// Registrations that differ in every hashed field, with odd ids and
+    /// provenance, some sharing a list of event types and some not.
+    fn varied_registrations() -> Vec<ProcessRegistration> {
+        let step = ProcessEventType::new("step");
+        let odd = ProcessEventType::new("ev'/:%_ \u{e9}");
+        vec![
+            registration("p"),
+            registration("p").with_extra_event_types([step.clone()]),
+            registration("q\"\\ \u{1F600}").with_extra_event_types([step.clone()]),
+            registration("p").with_extra_event_types([step.clone(), odd.clone()]),
+            registration("p")
+                .with_extra_event_types([step.clone()])
+                .with_owner_scope(ProcessScope::frame("s/0", "f:1"))
+                .with_caused_by(json!({"z": [1, {"b": null, "a": "x"}], "a": 1.5})),
+            registration("p").with_event_types(vec![odd, step]),
+            registration("r"),
+            ProcessRegistration::new(
+                "m",
+                ProcessInput::external(json!({"z": {"b": [1, "\u{e9}"], "a": null}, "a\"": 1})),
+            ),
+            ProcessRegistration::new("n", ProcessInput::external(serde_json::Value::Null)),
+        ]
+    }
+
+    #[test]
+    fn the_hash_is_sha256_of_the_prepared_registrations_canonical_json() {
+        for submitted in varied_registrations() {
+            let prepared = prepare_registration(submitted).expect("valid");
+            let canonical = crate::hash::canonical_json(&prepared.registration);
+            assert_eq!(
+                prepared.registration_hash,
+                crate::hash::sha256_hex(canonical.as_bytes()),
+                "{canonical}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_preparer_agrees_with_a_fresh_preparation_every_time() {
+        let mut preparer = RegistrationPreparer::default();
+        let mut rejected = registration("bad");
+        rejected.provenance.host_profile_id = String::new();
+        let twice = varied_registrations()
+            .into_iter()
+            .chain(varied_registrations());
+        for submitted in twice.chain([rejected]).chain(varied_registrations()) {
+            let fresh = prepare_registration(submitted.clone());
+            let reused = preparer.prepare(submitted);
+            assert_eq!(fresh, reused);
+        }
+    }
+
+    #[test]
+    fn records_of_one_list_share_it() {
+        let mut preparer = RegistrationPreparer::default();
+        let records: Vec<ProcessRecord> = ["a", "b"]
+            .into_iter()
+            .map(|id| {
+                preparer
+                    .prepare(registration(id))
+                    .expect("valid")
+                    .into_record(0)
+            })
+            .collect();
+        assert!(Arc::ptr_eq(
+            &records[0].event_types,
+            &records[1].event_types
+        ));
+        assert_eq!(records[0].event_types.len(), 4);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::event_type::ProcessEventType;
 use crate::registration::{ProcessInput, ProcessProvenance};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The three ways a process can end (TERM-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -120,12 +121,15 @@ pub struct ProcessRecord {
     /// Hash of the prepared registration (REG-11); compare only for equality.
     pub registration_hash: String,
     /// What the process was started with; stored and returned verbatim.
-    pub input: ProcessInput,
-    /// Declared event types after core types were ensured (REG-7).
+    /// Shared: a copy of a record never copies the input.
+    pub input: Arc<ProcessInput>,
+    /// Declared event types after core types were ensured (REG-7). Shared:
+    /// copies of a record, and records registered with the same types, hold one list.
     #[serde(default)]
-    pub event_types: Vec<ProcessEventType>,
-    /// Who owns the process and what caused it.
-    pub provenance: ProcessProvenance,
+    pub event_types: Arc<[ProcessEventType]>,
+    /// Who owns the process and what caused it. Shared: a copy of a record
+    /// never copies it.
+    pub provenance: Arc<ProcessProvenance>,
     /// Clock reading at first registration.
     #[serde(default)]
     pub created_at_ms: u64,

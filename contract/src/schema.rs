@@ -142,6 +142,7 @@ fn validate_at(schema: &Value, value: &Value, path: &str) -> Result<(), String> 
     let map: &Map<String, Value> = match schema {
         Value::Bool(true) => return Ok(()),
         Value::Bool(false) => return Err(format!("at {}: no value is allowed", location(path))),
+        Value::Object(map) if map.is_empty() => return Ok(()),
         Value::Object(map) => map,
         _ => return Err(format!("at {}: the schema is malformed", location(path))),
     };

@@ -3,26 +3,63 @@
 use crate::error::{RegistryError, RegistryResult};
 use crate::event_type::{ProcessTemplateSelector, ProcessValueSelector};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Evaluates `selector` against `payload` (WAKE-3).
 ///
 /// A pointer that does not resolve is `InvalidPayload` ("payload pointer ...
 /// did not match"); `present` never errors.
 pub fn select(selector: &ProcessValueSelector, payload: &Value) -> RegistryResult<Value> {
+    select_borrowed(selector, payload).map(Cow::into_owned)
+}
+
+/// [`select`], borrowing what the selector picks when it is part of the payload.
+pub fn select_borrowed<'a>(
+    selector: &'a ProcessValueSelector,
+    payload: &'a Value,
+) -> RegistryResult<Cow<'a, Value>> {
     match selector {
-        ProcessValueSelector::Payload => Ok(payload.clone()),
-        ProcessValueSelector::Pointer(pointer) => payload
-            .pointer(pointer)
-            .cloned()
+        ProcessValueSelector::Payload => Ok(Cow::Borrowed(payload)),
+        ProcessValueSelector::Pointer(pointer) => resolve_pointer(payload, pointer)
+            .map(Cow::Borrowed)
             .ok_or_else(|| RegistryError::pointer_miss(pointer)),
-        ProcessValueSelector::Const(value) => Ok(value.clone()),
-        ProcessValueSelector::Present(pointer) => {
-            Ok(Value::Bool(payload.pointer(pointer).is_some()))
-        }
+        ProcessValueSelector::Const(value) => Ok(Cow::Borrowed(value)),
+        ProcessValueSelector::Present(pointer) => Ok(Cow::Owned(Value::Bool(
+            resolve_pointer(payload, pointer).is_some(),
+        ))),
         ProcessValueSelector::Template(template) => {
-            render_template(template, payload).map(Value::String)
+            render_template(template, payload).map(|text| Cow::Owned(Value::String(text)))
         }
     }
+}
+
+/// The value at an RFC 6901 `pointer` in `payload`, exactly as
+/// `Value::pointer` resolves it, without copying any token that needs no unescaping.
+pub fn resolve_pointer<'a>(payload: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() {
+        return Some(payload);
+    }
+    let tokens = pointer.strip_prefix('/')?;
+    tokens.split('/').try_fold(payload, |target, token| {
+        let token: Cow<'_, str> = if token.contains('~') {
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        };
+        match target {
+            Value::Object(map) => map.get(token.as_ref()),
+            Value::Array(items) => array_index(&token).and_then(|index| items.get(index)),
+            _ => None,
+        }
+    })
+}
+
+/// An array index token: decimal digits, no sign, no leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// A JSON string yields its raw text; anything else its compact JSON text.
@@ -79,6 +116,50 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
     use serde_json::json;
+
+    #[test]
+    fn resolve_pointer_agrees_with_serde_json() {
+        let payload = json!({
+            "a": {"b": [10, {"c~d/e": "x"}], "": {"": 1}},
+            "~": 1, "/": 2, "0": 3, "01": 4,
+            "list": [0, 1, 2], "await_output": {"type": "success", "value": 7},
+        });
+        let pointers = [
+            "",
+            "/",
+            "//",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c~0d~1e",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/-",
+            "/a/b/2",
+            "/a//",
+            "/a/",
+            "/~0",
+            "/~1",
+            "/0",
+            "/01",
+            "/list/00",
+            "/list/2",
+            "/list/3",
+            "/list/ 1",
+            "a",
+            "/await_output",
+            "/await_output/value",
+            "/~2",
+            "/a/b/1/c~01",
+        ];
+        for pointer in pointers {
+            assert_eq!(
+                resolve_pointer(&payload, pointer),
+                payload.pointer(pointer),
+                "{pointer:?}"
+            );
+        }
+    }
 
     #[test]
     fn payload_pointer_const_and_present() {

@@ -92,7 +92,7 @@ impl ForwardRegistry for TargetFromRecord {
         if let Some(delivery) = result.wake_delivery.as_mut() {
             if let Some(record) = self.inner.get_process(process_id).await {
                 // BUG: the record's owner scope stands in for the request's target.
-                let owner = record.provenance.owner_scope;
+                let owner = record.provenance.owner_scope.clone();
                 delivery.target_scope_id = owner.id();
                 delivery.target_session_id = owner.session_id;
                 delivery.wake_id = wake_id(delivery.target_scope_id.as_str(), &delivery.dedupe_key);

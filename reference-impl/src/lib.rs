@@ -8,6 +8,7 @@
 //! [`Clock`].
 
 mod grants;
+mod id_hash;
 mod state;
 
 use async_trait::async_trait;
@@ -76,8 +77,8 @@ impl MemoryRegistry {
     ) -> RegistryResult<T> {
         loop {
             let lookup = {
-                let state = self.state();
-                let entry = state.entry(process_id)?;
+                let mut state = self.state();
+                let entry = state.entry_mut(process_id)?;
                 match look(entry) {
                     Some(found) => Lookup::Ready(found),
                     None => Lookup::Pending(entry.subscribe()),
@@ -188,7 +189,7 @@ impl ProcessRegistry for MemoryRegistry {
         request: ProcessEventAppendRequest,
     ) -> RegistryResult<ProcessEventAppendResult> {
         let now_ms = self.clock.now_ms();
-        self.state().append(process_id, &request, now_ms)
+        self.state().append(process_id, request, now_ms)
     }
 
     async fn events_after(
@@ -233,11 +234,7 @@ impl ProcessRegistry for MemoryRegistry {
     ) -> RegistryResult<ProcessRecord> {
         let request = ProcessEventAppendRequest::terminal(process_id, &await_output);
         let now_ms = self.clock.now_ms();
-        let mut state = self.state();
-        state.append(process_id, &request, now_ms)?;
-        state
-            .get(process_id)
-            .ok_or_else(|| RegistryError::unknown_process(process_id))
+        self.state().append_terminal(process_id, request, now_ms)
     }
 
     async fn get_process(&self, process_id: &str) -> Option<ProcessRecord> {

@@ -1,15 +1,17 @@
 //! The registry's state and every operation on it, synchronous and atomic under one lock.
 
 use crate::grants::GrantIndex;
+use crate::id_hash::BuildIdHasher;
 use procreg::{
-    check_claimable, lease_token_for, prepare_event_append, prepare_registration,
-    session_delete_report, AppendDecision, LeaseSlot, ProcessEvent, ProcessEventAppendRequest,
+    check_claimable, lease_token_for, prepare_owned_event_append, session_delete_report,
+    AppendDecision, LeaseSlot, PersistAppend, ProcessEvent, ProcessEventAppendRequest,
     ProcessEventAppendResult, ProcessExternalRef, ProcessHandleDescriptor, ProcessHandleGrant,
     ProcessHandleGrantEntry, ProcessLease, ProcessLeaseCompletion, ProcessRecord,
-    ProcessRegistration, ProcessScope, ProcessSessionDeleteReport, RegistryError, RegistryResult,
-    RevokedProcess,
+    ProcessRegistration, ProcessScope, ProcessSessionDeleteReport, ProcessWakeDelivery,
+    RegistrationPreparer, RegistryError, RegistryResult, RevokedProcess,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// One process: its record, log, replay index, wake index, acks and lease.
@@ -22,8 +24,9 @@ pub(crate) struct ProcessEntry {
     wake_sequences: BTreeSet<u64>,
     acked_wakes: BTreeSet<u64>,
     lease: LeaseSlot,
-    /// Bumped after every persisted append; waiters subscribe before they look.
-    changes: watch::Sender<u64>,
+    /// Bumped after every persisted append; waiters subscribe before they
+    /// look. Opened by the first waiter, so a process nobody waits on costs nothing.
+    changes: Option<watch::Sender<u64>>,
 }
 
 impl ProcessEntry {
@@ -35,7 +38,7 @@ impl ProcessEntry {
             wake_sequences: BTreeSet::new(),
             acked_wakes: BTreeSet::new(),
             lease: LeaseSlot::default(),
-            changes: watch::channel(0).0,
+            changes: None,
         }
     }
 
@@ -52,8 +55,10 @@ impl ProcessEntry {
     }
 
     /// A receiver that sees every append made after this call.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
+    pub(crate) fn subscribe(&mut self) -> watch::Receiver<u64> {
+        self.changes
+            .get_or_insert_with(|| watch::channel(0).0)
+            .subscribe()
     }
 
     /// The first event of `event_type` after the cursor (WAIT-1).
@@ -69,27 +74,53 @@ impl ProcessEntry {
     }
 }
 
+/// What an append did. It lives for one call, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Appended {
+    /// The request replayed a stored event; nothing was written (REPLAY-1).
+    Replayed(ProcessEventAppendResult),
+    /// The event is the process's last, with this wake delivery.
+    Stored {
+        wake_delivery: Option<ProcessWakeDelivery>,
+    },
+}
+
 /// Everything the registry knows.
 #[derive(Debug, Default)]
 pub(crate) struct RegistryState {
-    processes: BTreeMap<String, ProcessEntry>,
-    /// Ids of running processes, so the sweep is O(live) (SWEEP-1).
-    live: BTreeSet<String>,
+    /// Every process ever registered, in registration order (none is ever removed).
+    entries: Vec<ProcessEntry>,
+    /// Where each process id's entry is in `entries`. Only ever looked up,
+    /// never iterated, so its order cannot reach any answer or trace.
+    slots: HashMap<Arc<str>, usize, BuildIdHasher>,
+    /// The slots of running processes by id, so the sweep is O(live) and
+    /// needs no lookup per process (SWEEP-1).
+    live: BTreeMap<Arc<str>, usize>,
+    /// Validates and hashes registrations, reusing the work for a repeated list of event types.
+    preparer: RegistrationPreparer,
     grants: GrantIndex,
     /// Makes each minted lease token unique even across equal fencing tokens.
     lease_nonce: u64,
 }
 
 impl RegistryState {
+    fn find(&self, process_id: &str) -> Option<&ProcessEntry> {
+        let slot = *self.slots.get(process_id)?;
+        self.entries.get(slot)
+    }
+
+    fn find_mut(&mut self, process_id: &str) -> Option<&mut ProcessEntry> {
+        let slot = *self.slots.get(process_id)?;
+        self.entries.get_mut(slot)
+    }
+
     pub(crate) fn entry(&self, process_id: &str) -> RegistryResult<&ProcessEntry> {
-        self.processes
-            .get(process_id)
+        self.find(process_id)
             .ok_or_else(|| RegistryError::unknown_process(process_id))
     }
 
-    fn entry_mut(&mut self, process_id: &str) -> RegistryResult<&mut ProcessEntry> {
-        self.processes
-            .get_mut(process_id)
+    pub(crate) fn entry_mut(&mut self, process_id: &str) -> RegistryResult<&mut ProcessEntry> {
+        self.find_mut(process_id)
             .ok_or_else(|| RegistryError::unknown_process(process_id))
     }
 
@@ -98,22 +129,23 @@ impl RegistryState {
         registration: ProcessRegistration,
         now_ms: u64,
     ) -> RegistryResult<ProcessRecord> {
-        let prepared = prepare_registration(registration)?;
-        let process_id = prepared.registration.id.clone();
-        if let Some(existing) = self.processes.get(&process_id) {
+        let prepared = self.preparer.prepare(registration)?;
+        if let Some(existing) = self.find(&prepared.registration.id) {
             if existing.record.registration_hash == prepared.registration_hash {
                 return Ok(existing.record.clone());
             }
             return Err(RegistryError::registration_conflict(
-                &process_id,
+                &prepared.registration.id,
                 &existing.record.registration_hash,
                 &prepared.registration_hash,
             ));
         }
+        let process_id: Arc<str> = Arc::from(prepared.registration.id.as_str());
         let record = prepared.into_record(now_ms);
-        self.live.insert(process_id.clone());
-        self.processes
-            .insert(process_id, ProcessEntry::new(record.clone()));
+        let slot = self.entries.len();
+        self.entries.push(ProcessEntry::new(record.clone()));
+        self.live.insert(Arc::clone(&process_id), slot);
+        self.slots.insert(process_id, slot);
         Ok(record)
     }
 
@@ -191,14 +223,14 @@ impl RegistryState {
         self.grants
             .for_scope(&owner_scope.id())
             .filter_map(|grant| {
-                let record = &self.processes.get(&grant.process_id)?.record;
+                let record = &self.find(&grant.process_id)?.record;
                 (!live_only || !record.is_terminal()).then(|| (grant.clone(), record.clone()))
             })
             .collect()
     }
 
     pub(crate) fn has_grant(&self, owner_scope: &ProcessScope, process_id: &str) -> bool {
-        self.processes.contains_key(process_id)
+        self.slots.contains_key(process_id)
             && self.grants.get(&owner_scope.id(), process_id).is_some()
     }
 
@@ -220,8 +252,7 @@ impl RegistryState {
         }
         let revoked = touched.into_iter().map(|process_id| RevokedProcess {
             is_terminal: self
-                .processes
-                .get(&process_id)
+                .find(&process_id)
                 .map(|entry| entry.record.is_terminal()),
             still_granted: self.grants.is_granted_anywhere(&process_id),
             process_id,
@@ -229,12 +260,45 @@ impl RegistryState {
         session_delete_report(session_id, revoked_handle_count, revoked)
     }
 
+    /// Appends for `append_event`: the stored event (or the replayed one) and its wake delivery.
     pub(crate) fn append(
         &mut self,
         process_id: &str,
-        request: &ProcessEventAppendRequest,
+        request: ProcessEventAppendRequest,
         now_ms: u64,
     ) -> RegistryResult<ProcessEventAppendResult> {
+        match self.store_event(process_id, request, now_ms)? {
+            Appended::Replayed(result) => Ok(result),
+            Appended::Stored { wake_delivery } => {
+                let event = self.entry(process_id)?.events.last().cloned();
+                let event = event.ok_or_else(|| RegistryError::unknown_process(process_id))?;
+                Ok(ProcessEventAppendResult {
+                    event,
+                    wake_delivery,
+                })
+            }
+        }
+    }
+
+    /// Appends for `complete_process`: the record after the terminal event.
+    pub(crate) fn append_terminal(
+        &mut self,
+        process_id: &str,
+        request: ProcessEventAppendRequest,
+        now_ms: u64,
+    ) -> RegistryResult<ProcessRecord> {
+        self.store_event(process_id, request, now_ms)?;
+        Ok(self.entry(process_id)?.record.clone())
+    }
+
+    /// Decides an append and, unless it replays, stores the event (moved,
+    /// never copied) and updates the record, the indexes and the waiters.
+    fn store_event(
+        &mut self,
+        process_id: &str,
+        request: ProcessEventAppendRequest,
+        now_ms: u64,
+    ) -> RegistryResult<Appended> {
         let entry = self.entry_mut(process_id)?;
         let replay_match = request
             .replay_key
@@ -242,30 +306,37 @@ impl RegistryState {
             .and_then(|key| entry.replay_index.get(key))
             .and_then(|sequence| entry.event(*sequence));
         let next_sequence = entry.events.len() as u64 + 1;
-        let persist = match prepare_event_append(
+        let persist = match prepare_owned_event_append(
             &entry.record,
             request,
             replay_match,
             next_sequence,
             now_ms,
         )? {
-            AppendDecision::Replay(result) => return Ok(result),
+            AppendDecision::Replay(result) => return Ok(Appended::Replayed(result)),
             AppendDecision::Persist(persist) => persist,
         };
         persist.apply_to(&mut entry.record);
-        let event = &persist.event;
+        let PersistAppend {
+            event,
+            wake_delivery,
+            ..
+        } = persist;
         if let Some(key) = &event.replay_key {
             entry.replay_index.insert(key.clone(), event.sequence);
         }
         if event.semantics.wake.is_some() {
             entry.wake_sequences.insert(event.sequence);
         }
-        entry.events.push(event.clone());
-        entry.changes.send_replace(event.sequence);
+        let sequence = event.sequence;
+        entry.events.push(event);
+        if let Some(changes) = &entry.changes {
+            changes.send_replace(sequence);
+        }
         if entry.record.is_terminal() {
             self.live.remove(process_id);
         }
-        Ok(persist.result())
+        Ok(Appended::Stored { wake_delivery })
     }
 
     pub(crate) fn events_after(
@@ -302,16 +373,18 @@ impl RegistryState {
     }
 
     pub(crate) fn get(&self, process_id: &str) -> Option<ProcessRecord> {
-        self.processes
-            .get(process_id)
-            .map(|entry| entry.record.clone())
+        self.find(process_id).map(|entry| entry.record.clone())
     }
 
     pub(crate) fn list_non_terminal(&self) -> Vec<ProcessRecord> {
-        self.live
-            .iter()
-            .filter_map(|process_id| self.get(process_id))
-            .collect()
+        let mut records = Vec::with_capacity(self.live.len());
+        records.extend(
+            self.live
+                .values()
+                .filter_map(|slot| self.entries.get(*slot))
+                .map(|entry| entry.record.clone()),
+        );
+        records
     }
 
     pub(crate) fn claim(
@@ -321,10 +394,7 @@ impl RegistryState {
         lease_ttl_ms: u64,
         now_ms: u64,
     ) -> RegistryResult<ProcessLease> {
-        check_claimable(
-            process_id,
-            self.processes.get(process_id).map(|entry| &entry.record),
-        )?;
+        check_claimable(process_id, self.find(process_id).map(|entry| &entry.record))?;
         let nonce = self.lease_nonce;
         let entry = self.entry_mut(process_id)?;
         let lease = entry.lease.claim(
@@ -345,14 +415,13 @@ impl RegistryState {
         now_ms: u64,
     ) -> RegistryResult<ProcessLease> {
         let entry = self
-            .processes
-            .get_mut(&lease.process_id)
+            .find_mut(&lease.process_id)
             .ok_or_else(|| RegistryError::lease_lost(&lease.process_id))?;
         entry.lease.renew(lease, lease_ttl_ms, now_ms)
     }
 
     pub(crate) fn release(&mut self, completion: &ProcessLeaseCompletion) {
-        if let Some(entry) = self.processes.get_mut(&completion.process_id) {
+        if let Some(entry) = self.find_mut(&completion.process_id) {
             entry.lease.release(completion);
         }
     }

@@ -509,7 +509,7 @@ async fn err_5_deeply_nested_payloads_round_trip() {
         .register_process(registration)
         .await
         .expect("nested input");
-    assert_eq!(record.input, ProcessInput::external(deep.clone()));
+    assert_eq!(*record.input, ProcessInput::external(deep.clone()));
 
     let keyed = common::note(deep.clone()).with_replay_key("deep");
     let stored = registry

@@ -208,7 +208,10 @@ async fn reg_8_first_registration_stores_a_running_record_at_now() {
     assert_eq!(record.created_at_ms, now);
     assert_eq!(record.updated_at_ms, now);
     assert_eq!(record.external_ref, None);
-    assert_eq!(record.event_types, prepared.registration.event_types);
+    assert_eq!(
+        record.event_types[..],
+        prepared.registration.event_types[..]
+    );
     assert_eq!(record.registration_hash, prepared.registration_hash);
     assert_eq!(registry.get_process("p").await, Some(record));
 }
@@ -471,8 +474,8 @@ async fn reg_14_input_and_provenance_round_trip_exactly() {
         .expect("valid");
     let fetched = registry.get_process("p").await.expect("stored");
     for stored in [&record, &fetched] {
-        assert_eq!(stored.input, registration.input);
-        assert_eq!(stored.provenance, registration.provenance);
+        assert_eq!(*stored.input, registration.input);
+        assert_eq!(*stored.provenance, registration.provenance);
         assert_eq!(
             serde_json::to_string(&stored.input).expect("json"),
             serde_json::to_string(&registration.input).expect("json")

@@ -142,7 +142,7 @@ async fn a_version_1_registry_reads_back_whole_after_migrating() {
     assert_eq!(version.get::<_, i32>(0), SCHEMA_VERSION);
 
     let live = migrated.get_process("live").await.expect("read");
-    assert_eq!(live.input, registration("live").input);
+    assert_eq!(*live.input, registration("live").input);
     let events = migrated.events_after("live", 0).await.expect("events");
     assert_eq!(
         events

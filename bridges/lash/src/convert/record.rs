@@ -203,13 +203,13 @@ pub fn record_from_lash(record: &lash::ProcessRecord) -> RegistryResult<procreg:
     Ok(procreg::ProcessRecord {
         id: record.id.clone(),
         registration_hash: record.registration_hash.clone(),
-        input: input_from_lash(&record.input)?,
+        input: Arc::new(input_from_lash(&record.input)?),
         event_types: record
             .event_types
             .iter()
             .map(event_type_from_lash)
             .collect(),
-        provenance: provenance_from_lash(&record.provenance)?,
+        provenance: Arc::new(provenance_from_lash(&record.provenance)?),
         created_at_ms: record.created_at_ms,
         updated_at_ms: record.updated_at_ms,
         external_ref: record.external_ref.as_ref().map(external_ref_from_lash),

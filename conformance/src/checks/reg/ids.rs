@@ -53,7 +53,7 @@ pub(super) async fn look_alike_process_ids_are_distinct_processes(
                 cx.registry().get_process(id).await,
             )?;
             let expected = procreg::ProcessInput::external(json!({ "index": index }));
-            cx.ensure(RULE, record.id == *id && record.input == expected, || {
+            cx.ensure(RULE, record.id == *id && *record.input == expected, || {
                 format!(
                     "get_process({}) returned the record of {} (input {}), another id of its look-alike group",
                     shown(id),

@@ -51,10 +51,10 @@ pub(super) async fn first_registration_stores_a_running_record(
     cx.ensure_eq(
         "REG-8",
         "record.event_types (the prepared types)",
-        &prepared.registration.event_types,
-        &record.event_types,
+        &prepared.registration.event_types[..],
+        &record.event_types[..],
     )?;
-    cx.ensure_eq("REG-8", "record.input", &submitted.input, &record.input)?;
+    cx.ensure_eq("REG-8", "record.input", &submitted.input, &*record.input)?;
     cx.ensure("REG-8", !record.registration_hash.trim().is_empty(), || {
         "record.registration_hash: expected a hash, observed an empty string".to_owned()
     })?;
