@@ -12,12 +12,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Lowercase hex of a digest.
 pub(crate) fn hex_digest(digest: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    hex
+    let hex: Vec<u8> = digest
+        .iter()
+        .flat_map(|byte| {
+            [
+                DIGITS[usize::from(byte >> 4)],
+                DIGITS[usize::from(byte & 0x0f)],
+            ]
+        })
+        .collect();
+    // Every byte is an ASCII digit or letter.
+    String::from_utf8(hex).unwrap_or_default()
 }
 
 /// Compact JSON with object keys sorted at every depth.

@@ -20,24 +20,21 @@ pub struct PreparedRegistration {
     /// `registration.event_types`, shared by the records of every registration
     /// a [`RegistrationPreparer`] saw declare the same list.
     event_types: Arc<[ProcessEventType]>,
+    /// `registration.provenance`, shared like the event types.
+    provenance: Arc<ProcessProvenance>,
 }
 
 impl PreparedRegistration {
     /// The record of a first registration at `now_ms` (REG-8): running, both
     /// timestamps `now_ms`, no external ref.
     pub fn into_record(self, now_ms: u64) -> ProcessRecord {
-        let ProcessRegistration {
-            id,
-            input,
-            provenance,
-            ..
-        } = self.registration;
+        let ProcessRegistration { id, input, .. } = self.registration;
         ProcessRecord {
             id,
-            registration_hash: self.registration_hash,
+            registration_hash: self.registration_hash.into(),
             input: Arc::new(input),
             event_types: self.event_types,
-            provenance: Arc::new(provenance),
+            provenance: self.provenance,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
             external_ref: None,
@@ -67,8 +64,8 @@ pub fn prepare_registration(
 #[derive(Debug, Default)]
 pub struct RegistrationPreparer {
     last: Option<DeclaredTypes>,
-    /// The last provenance seen and its canonical JSON.
-    last_provenance: Option<(ProcessProvenance, Vec<u8>)>,
+    /// The last provenance seen, shared by its records, and its canonical JSON.
+    last_provenance: Option<(Arc<ProcessProvenance>, Vec<u8>)>,
 }
 
 impl RegistrationPreparer {
@@ -77,7 +74,7 @@ impl RegistrationPreparer {
         &mut self,
         mut registration: ProcessRegistration,
     ) -> RegistryResult<PreparedRegistration> {
-        if registration.id.trim().is_empty() {
+        if is_blank(&registration.id) {
             return Err(RegistryError::invalid_registration(
                 "process id must be a non-empty string",
             ));
@@ -99,18 +96,17 @@ impl RegistrationPreparer {
         if self
             .last_provenance
             .as_ref()
-            .is_none_or(|(last, _)| last != provenance)
+            .is_some_and(|(last, _)| **last != *provenance)
         {
-            let canonical = canonical_bytes(provenance);
-            self.last_provenance = Some((provenance.clone(), canonical));
+            self.last_provenance = None;
         }
-        let canonical_provenance = self
+        let (shared_provenance, canonical_provenance) = self
             .last_provenance
-            .as_ref()
-            .map_or(&[][..], |(_, canonical)| canonical.as_slice());
+            .get_or_insert_with(|| (Arc::new(provenance.clone()), canonical_bytes(provenance)));
         Ok(PreparedRegistration {
             registration_hash: declared.registration_hash(&registration, canonical_provenance),
             event_types: Arc::clone(&declared.event_types),
+            provenance: Arc::clone(shared_provenance),
             registration,
         })
     }
@@ -170,6 +166,11 @@ fn write_input(input: &ProcessInput, out: &mut Vec<u8>) {
     }
 }
 
+/// Empty or only whitespace (what `trim` would empty), decided at the first other char.
+fn is_blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
+}
+
 /// Appends each core type the list does not declare by name, in core order (REG-7).
 fn ensure_core_types(event_types: &mut Vec<ProcessEventType>) {
     static CORE: OnceLock<Vec<ProcessEventType>> = OnceLock::new();
@@ -190,7 +191,7 @@ fn validate_provenance(registration: &ProcessRegistration) -> RegistryResult<()>
             "process `{id}` owner scope must include a session id"
         )));
     }
-    if registration.provenance.host_profile_id.trim().is_empty() {
+    if is_blank(&registration.provenance.host_profile_id) {
         return Err(RegistryError::invalid_registration(format!(
             "process `{id}` host profile id must be non-empty"
         )));
@@ -203,7 +204,7 @@ fn validate_event_types(registration: &ProcessRegistration) -> RegistryResult<()
     let mut seen = BTreeSet::new();
     for declared in &registration.event_types {
         let name = declared.name.as_str();
-        if name.trim().is_empty() {
+        if is_blank(name) {
             return Err(RegistryError::invalid_registration(format!(
                 "process `{id}` declares an empty event type"
             )));
@@ -411,7 +412,7 @@ mod tests {
     }
 
     #[test]
-    fn records_of_one_list_share_it() {
+    fn records_of_one_list_and_provenance_share_them() {
         let mut preparer = RegistrationPreparer::default();
         let records: Vec<ProcessRecord> = ["a", "b"]
             .into_iter()

@@ -119,7 +119,8 @@ pub struct ProcessRecord {
     /// Caller-chosen id, unique in the registry.
     pub id: String,
     /// Hash of the prepared registration (REG-11); compare only for equality.
-    pub registration_hash: String,
+    /// Shared: a copy of a record never copies it.
+    pub registration_hash: Arc<str>,
     /// What the process was started with; stored and returned verbatim.
     /// Shared: a copy of a record never copies the input.
     pub input: Arc<ProcessInput>,

@@ -10,6 +10,7 @@ use procreg::{
     ProcessRegistration, ProcessScope, ProcessSessionDeleteReport, ProcessWakeDelivery,
     RegistrationPreparer, RegistryError, RegistryResult, RevokedProcess,
 };
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -130,22 +131,24 @@ impl RegistryState {
         now_ms: u64,
     ) -> RegistryResult<ProcessRecord> {
         let prepared = self.preparer.prepare(registration)?;
-        if let Some(existing) = self.find(&prepared.registration.id) {
-            if existing.record.registration_hash == prepared.registration_hash {
-                return Ok(existing.record.clone());
-            }
-            return Err(RegistryError::registration_conflict(
-                &prepared.registration.id,
-                &existing.record.registration_hash,
-                &prepared.registration_hash,
-            ));
-        }
         let process_id: Arc<str> = Arc::from(prepared.registration.id.as_str());
+        let slot = match self.slots.entry(Arc::clone(&process_id)) {
+            Entry::Occupied(occupied) => {
+                let existing = &self.entries[*occupied.get()].record;
+                if *existing.registration_hash == *prepared.registration_hash {
+                    return Ok(existing.clone());
+                }
+                return Err(RegistryError::registration_conflict(
+                    &prepared.registration.id,
+                    &existing.registration_hash,
+                    &prepared.registration_hash,
+                ));
+            }
+            Entry::Vacant(vacant) => *vacant.insert(self.entries.len()),
+        };
         let record = prepared.into_record(now_ms);
-        let slot = self.entries.len();
         self.entries.push(ProcessEntry::new(record.clone()));
-        self.live.insert(Arc::clone(&process_id), slot);
-        self.slots.insert(process_id, slot);
+        self.live.insert(process_id, slot);
         Ok(record)
     }
 

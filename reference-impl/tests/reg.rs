@@ -56,6 +56,7 @@ async fn hash_of(registration: ProcessRegistration) -> String {
         .await
         .expect("variant registration is valid")
         .registration_hash
+        .to_string()
 }
 
 #[tokio::test]
@@ -212,7 +213,7 @@ async fn reg_8_first_registration_stores_a_running_record_at_now() {
         record.event_types[..],
         prepared.registration.event_types[..]
     );
-    assert_eq!(record.registration_hash, prepared.registration_hash);
+    assert_eq!(*record.registration_hash, *prepared.registration_hash);
     assert_eq!(registry.get_process("p").await, Some(record));
 }
 
@@ -321,9 +322,9 @@ async fn reg_11_equal_prepared_registrations_hash_equal() {
         .await
         .expect("valid")
         .registration_hash;
-    assert_eq!(early, late, "the clock is not part of the hash");
+    assert_eq!(*early, *late, "the clock is not part of the hash");
     let prepared = prepare_registration(common::registration("p")).expect("valid");
-    assert_eq!(early, prepared.registration_hash);
+    assert_eq!(*early, *prepared.registration_hash);
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ pub struct PinnedRegistry {
     inner: Arc<dyn ProcessRegistry>,
     clock: Arc<dyn Clock>,
     /// The inner registry's hash of a registration -> the kit's hash of it.
-    hashes: Mutex<BTreeMap<String, String>>,
+    hashes: Mutex<BTreeMap<Arc<str>, Arc<str>>>,
 }
 
 impl PinnedRegistry {
@@ -98,8 +98,8 @@ impl PinnedRegistry {
             .hashes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(kit_hash) = hashes.get(&record.registration_hash) {
-            record.registration_hash = kit_hash.clone();
+        if let Some(kit_hash) = hashes.get(&*record.registration_hash) {
+            record.registration_hash = Arc::clone(kit_hash);
         }
         record
     }
@@ -182,7 +182,7 @@ impl CallHandler for PinnedRegistry {
                     self.hashes
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert(record.registration_hash.clone(), kit_hash);
+                        .insert(Arc::clone(&record.registration_hash), kit_hash.into());
                 }
                 Ok(CallAnswer::Record(self.record(record)))
             }

@@ -10,6 +10,7 @@ use procreg::{
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The state of a search: the model, and which model token each backend
 /// `<token-N>` name stands for (set when the claim that returned it linearizes).
@@ -39,7 +40,7 @@ pub(crate) struct StepContext {
     /// of hash `.1`: `Ok` returns the stored record, `Err` changes nothing
     /// (REG-9, REG-10). Learned from the model once, then reused, since
     /// preparing a registration (hashing it) dominates replaying one.
-    register_answers: BTreeMap<(u8, String), Result<(), ErrorKind>>,
+    register_answers: BTreeMap<(u8, Arc<str>), Result<(), ErrorKind>>,
 }
 
 impl StepContext {

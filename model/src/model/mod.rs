@@ -153,7 +153,7 @@ impl RegistryModel {
         let id = prepared.registration.id.clone();
         if let Some(existing) = self.processes.get(&id) {
             // REG-9 identical content returns the stored record; REG-10 conflicts.
-            if existing.record.registration_hash == prepared.registration_hash {
+            if *existing.record.registration_hash == *prepared.registration_hash {
                 return Ok(existing.record.clone());
             }
             return Err(RegistryError::registration_conflict(

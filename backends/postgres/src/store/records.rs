@@ -91,7 +91,7 @@ impl Store<'_> {
         existing: ProcessRecord,
         prepared_hash: &str,
     ) -> StoreResult<ProcessRecord> {
-        if existing.registration_hash == prepared_hash {
+        if *existing.registration_hash == *prepared_hash {
             return Ok(existing);
         }
         Err(RegistryError::registration_conflict(
@@ -123,7 +123,7 @@ impl Store<'_> {
                  VALUES ($1, $2, $3, $4) ON CONFLICT (id_hash) DO NOTHING",
                 &[
                     &record.id,
-                    &record.registration_hash,
+                    &&*record.registration_hash,
                     &record.status.label(),
                     &text,
                 ],

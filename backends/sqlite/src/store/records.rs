@@ -80,7 +80,7 @@ impl Store<'_> {
     ) -> RegistryResult<ProcessRecord> {
         let process_id = prepared.registration.id.clone();
         if let Some(existing) = self.record(&process_id)? {
-            if existing.registration_hash == prepared.registration_hash {
+            if *existing.registration_hash == *prepared.registration_hash {
                 return Ok(existing);
             }
             return Err(RegistryError::registration_conflict(

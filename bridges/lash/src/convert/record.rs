@@ -187,7 +187,7 @@ pub fn external_ref_from_lash(
 pub fn record_to_lash(record: &procreg::ProcessRecord) -> RegistryResult<lash::ProcessRecord> {
     Ok(lash::ProcessRecord {
         id: record.id.clone(),
-        registration_hash: record.registration_hash.clone(),
+        registration_hash: record.registration_hash.to_string(),
         input: Arc::new(input_to_lash(&record.input)),
         event_types: record.event_types.iter().map(event_type_to_lash).collect(),
         provenance: provenance_to_lash(&record.provenance)?,
@@ -202,7 +202,7 @@ pub fn record_to_lash(record: &procreg::ProcessRecord) -> RegistryResult<lash::P
 pub fn record_from_lash(record: &lash::ProcessRecord) -> RegistryResult<procreg::ProcessRecord> {
     Ok(procreg::ProcessRecord {
         id: record.id.clone(),
-        registration_hash: record.registration_hash.clone(),
+        registration_hash: record.registration_hash.as_str().into(),
         input: Arc::new(input_from_lash(&record.input)?),
         event_types: record
             .event_types
