@@ -66,14 +66,24 @@
 //!
 //! # Waits
 //!
-//! `wait_event_after` and `await_process` poll: subscribe to this handle's
-//! change notifier, look (a fresh snapshot), then sleep until a
-//! notification or the poll interval ([`PgOptions::poll_interval`], 25 ms by
-//! default) before looking again. A look sees every append committed before
-//! it began, so no concurrent append is missed (WAIT-3); appends through
-//! this handle wake the waiter at once, appends from other handles or
-//! machines are seen within one poll interval. Waits themselves are bounded
-//! by the caller (each look is bounded by the call timeout).
+//! `wait_event_after` and `await_process` are woken by notifications: every
+//! append notifies the schema's channel in its own statement (delivered at
+//! commit), and each handle keeps one connection listening on it, opened on
+//! its first wait. A wait makes sure that connection is listening, subscribes
+//! to this handle's change signal, looks (a fresh snapshot), and sleeps until
+//! a notification (any handle's append) or the poll interval
+//! ([`PgOptions::poll_interval`], a fallback for a lost listening
+//! connection) before looking again. A look sees every append committed
+//! before it began, and every later one is notified, so no append is missed
+//! (WAIT-3). Waits themselves are bounded by the caller (each look is
+//! bounded by the call timeout).
+//!
+//! # Round trips
+//!
+//! An append (and so `complete_process`) takes two round trips: `BEGIN`,
+//! the row lock and the read are pipelined into one, the write and `COMMIT`
+//! into the other. The first append on a connection also prepares its
+//! statements.
 //!
 //! # Errors
 //!
@@ -88,6 +98,7 @@
 //! runs as a spawned task.
 
 mod codec;
+mod listen;
 mod pool;
 mod schema;
 mod store;
@@ -97,13 +108,14 @@ pub use schema::migration_sql;
 pub use schema::SCHEMA_VERSION;
 
 use codec::{backend_error, Fail, StoreResult};
+use listen::Listener;
 use pool::{Pool, PooledConn};
 use procreg::{Clock, RegistryError, RegistryResult};
 use procreg_storage::changes::Changes;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use store::Store;
+use store::{AppendFailure, AppendStage, Store};
 use tokio_postgres::config::Host;
 use tokio_postgres::Config;
 
@@ -165,8 +177,9 @@ pub struct PgOptions {
     /// every retry; one look of a wait), after which it fails with a
     /// `Backend` error (default 30 s).
     pub call_timeout: Duration,
-    /// How often a blocking wait looks again, to see writes made through
-    /// other handles or machines (default 25 ms).
+    /// How often a blocking wait looks again without being notified
+    /// (default 250 ms): the fallback that still sees other handles' appends
+    /// while the listening connection is lost.
     pub poll_interval: Duration,
     /// How many times a transaction that hit a serialization failure or a
     /// deadlock is run again before the error is returned (default 8).
@@ -181,7 +194,7 @@ impl Default for PgOptions {
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
             call_timeout: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(25),
+            poll_interval: Duration::from_millis(250),
             retries_max: 8,
         }
     }
@@ -215,8 +228,11 @@ struct Inner {
     label: String,
     clock: Arc<dyn Clock>,
     options: PgOptions,
-    /// Bumped after every committed append through this handle.
-    changes: Changes,
+    /// Bumped after every committed append through this handle, and on
+    /// every notification of another handle's.
+    changes: Arc<Changes>,
+    /// The connection listening for other handles' appends.
+    listener: Listener,
 }
 
 /// A durable `ProcessRegistry` in one PostgreSQL schema, shared by every
@@ -321,7 +337,8 @@ impl PgRegistry {
                 pool,
                 label,
                 clock,
-                changes: Changes::new(options.poll_interval),
+                changes: Arc::new(Changes::new(options.poll_interval)),
+                listener: Listener::default(),
                 options,
             }),
         };
@@ -410,6 +427,7 @@ impl PgRegistry {
         Ok(Store {
             conn: pooled.conn()?,
             clock: self.inner.clock.as_ref(),
+            changes_channel: &self.inner.options.schema,
         })
     }
 
@@ -449,6 +467,55 @@ impl PgRegistry {
         }
     }
 
+    /// An append, in the two round trips of [`Store::append`], retried like
+    /// [`transaction!`]: on another connection when a reused one fails at
+    /// `BEGIN`, after a pause on a serialization failure or deadlock.
+    async fn pipelined_append(
+        &self,
+        process_id: &str,
+        request: &procreg::ProcessEventAppendRequest,
+    ) -> RegistryResult<(procreg::ProcessEventAppendResult, procreg::ProcessRecord)> {
+        let options = &self.inner.options;
+        self.bounded("appending an event", async {
+            let mut attempt: u32 = 0;
+            loop {
+                attempt += 1;
+                let mut pooled = self.inner.pool.get().await?;
+                // Set before BEGIN is sent: a call dropped mid-flight must not
+                // hand a connection in a transaction back to the pool.
+                pooled.in_transaction = true;
+                let appended = self.store(&pooled)?.append(process_id, request).await;
+                let AppendFailure { fail, stage } = match appended {
+                    Ok(appended) => {
+                        pooled.in_transaction = false;
+                        return Ok(appended);
+                    }
+                    Err(failure) => failure,
+                };
+                match stage {
+                    AppendStage::NotBegun => pooled.discard(),
+                    AppendStage::Ended => pooled.in_transaction = false,
+                    AppendStage::Unknown => {}
+                }
+                let retry = match stage {
+                    AppendStage::NotBegun => pooled.reused && attempt as usize <= options.pool_size,
+                    AppendStage::Ended => {
+                        fail.is_retryable(false) && attempt <= options.retries_max
+                    }
+                    AppendStage::Unknown => false,
+                };
+                if !retry {
+                    return Err(fail);
+                }
+                drop(pooled);
+                if stage == AppendStage::Ended {
+                    self.back_off(attempt).await;
+                }
+            }
+        })
+        .await
+    }
+
     /// A short pause before retrying a serialization failure or deadlock,
     /// growing with the attempt, so the transactions that collided spread out.
     async fn back_off(&self, attempt: u32) {
@@ -461,12 +528,34 @@ impl PgRegistry {
     }
 
     /// Looks until `look` finds something, woken by this handle's appends
-    /// and polling for other handles' (see the storage kit's [`Changes`]).
+    /// and by notifications of other handles', the poll interval only as a
+    /// fallback (see [`listen`] and the storage kit's [`Changes`]).
     async fn wait_until<T, F, Fut>(&self, look: F) -> RegistryResult<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = RegistryResult<Option<T>>>,
     {
-        self.inner.changes.wait_until(look).await
+        self.inner
+            .changes
+            .wait_until(|| async {
+                // Listening before looking: an append committed after the
+                // look begins is then notified to this handle.
+                let (config, connect_timeout) = self.inner.pool.config();
+                let channel = &self.inner.options.schema;
+                // A listener that cannot open leaves this wait to the poll.
+                let _ = (self.inner.listener)
+                    .ensure(config, connect_timeout, channel, &self.inner.changes)
+                    .await;
+                look().await
+            })
+            .await
+    }
+
+    /// Round trips this handle made to the server so far, over all its pooled
+    /// connections: requests sent while nothing else was in flight on their
+    /// connection (pipelined requests ride along). For tests and benches.
+    #[doc(hidden)]
+    pub fn round_trips(&self) -> u64 {
+        self.inner.pool.round_trips()
     }
 }

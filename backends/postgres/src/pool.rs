@@ -9,7 +9,8 @@
 
 use crate::codec::{backend_error, Db, Fail, StoreResult};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_postgres::types::ToSql;
@@ -21,11 +22,36 @@ pub(crate) struct Conn {
     /// Prepared once per connection, keyed by the SQL text (a `BTreeMap`:
     /// nothing iterates it, but no hash order can leak either).
     statements: Mutex<BTreeMap<&'static str, Statement>>,
+    /// Requests sent and not yet answered on this connection.
+    in_flight: AtomicUsize,
+    /// The pool's count of round trips (see [`Pool::round_trips`]).
+    round_trips: Arc<AtomicU64>,
+}
+
+/// Marks one request in flight; the first of a pipelined group starts a round trip.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Conn {
-    /// The prepared statement for `sql`, preparing it on first use.
-    async fn statement(&self, sql: &'static str) -> StoreResult<Statement> {
+    /// Counts a request about to be sent: a new round trip unless another
+    /// request on this connection is still waiting for its answer (then it
+    /// is pipelined behind it). Held until the answer arrives.
+    fn send(&self) -> InFlight<'_> {
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.round_trips.fetch_add(1, Ordering::SeqCst);
+        }
+        InFlight(&self.in_flight)
+    }
+
+    /// The prepared statement for `sql`, preparing it on first use (one
+    /// round trip, once per connection). Prepare every statement of a
+    /// pipeline before sending any of it, so they reach the server in order.
+    pub(crate) async fn statement(&self, sql: &'static str) -> StoreResult<Statement> {
         let cached = self
             .statements
             .lock()
@@ -35,7 +61,10 @@ impl Conn {
         if let Some(statement) = cached {
             return Ok(statement);
         }
-        let statement = self.client.prepare(sql).await.db("preparing a statement")?;
+        let statement = {
+            let _sent = self.send();
+            self.client.prepare(sql).await.db("preparing a statement")?
+        };
         self.statements
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -51,6 +80,7 @@ impl Conn {
         what: &'static str,
     ) -> StoreResult<Vec<Row>> {
         let statement = self.statement(sql).await?;
+        let _sent = self.send();
         self.client.query(&statement, params).await.db(what)
     }
 
@@ -62,7 +92,19 @@ impl Conn {
         what: &'static str,
     ) -> StoreResult<Option<Row>> {
         let statement = self.statement(sql).await?;
-        self.client.query_opt(&statement, params).await.db(what)
+        self.query_opt_prepared(&statement, params, what).await
+    }
+
+    /// [`Self::query_opt`] of a statement prepared with [`Self::statement`]:
+    /// sent on the first poll, so it can be pipelined.
+    pub(crate) async fn query_opt_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<Option<Row>> {
+        let _sent = self.send();
+        self.client.query_opt(statement, params).await.db(what)
     }
 
     /// Runs a prepared query that returns exactly one row.
@@ -73,7 +115,18 @@ impl Conn {
         what: &'static str,
     ) -> StoreResult<Row> {
         let statement = self.statement(sql).await?;
-        self.client.query_one(&statement, params).await.db(what)
+        self.query_one_prepared(&statement, params, what).await
+    }
+
+    /// [`Self::query_one`] of a statement prepared with [`Self::statement`].
+    pub(crate) async fn query_one_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<Row> {
+        let _sent = self.send();
+        self.client.query_one(statement, params).await.db(what)
     }
 
     /// Runs a prepared statement and returns how many rows it touched.
@@ -84,11 +137,23 @@ impl Conn {
         what: &'static str,
     ) -> StoreResult<u64> {
         let statement = self.statement(sql).await?;
-        self.client.execute(&statement, params).await.db(what)
+        self.execute_prepared(&statement, params, what).await
+    }
+
+    /// [`Self::execute`] of a statement prepared with [`Self::statement`].
+    pub(crate) async fn execute_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+        what: &'static str,
+    ) -> StoreResult<u64> {
+        let _sent = self.send();
+        self.client.execute(statement, params).await.db(what)
     }
 
     /// Runs unprepared SQL (transaction control, migrations).
     pub(crate) async fn batch(&self, sql: &str, what: &'static str) -> StoreResult<()> {
+        let _sent = self.send();
         self.client.batch_execute(sql).await.db(what)
     }
 }
@@ -100,6 +165,7 @@ pub(crate) struct Pool {
     permits: Semaphore,
     idle: Mutex<Vec<Conn>>,
     label: String,
+    round_trips: Arc<AtomicU64>,
 }
 
 impl Pool {
@@ -116,7 +182,20 @@ impl Pool {
             permits: Semaphore::new(size),
             idle: Mutex::new(Vec::with_capacity(size)),
             label,
+            round_trips: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// What connections are made from, and the bound on opening one.
+    pub(crate) fn config(&self) -> (&Config, Duration) {
+        (&self.config, self.connect_timeout)
+    }
+
+    /// Round trips to the server so far over all of this pool's connections:
+    /// requests sent while nothing else was in flight on their connection
+    /// (connecting not included).
+    pub(crate) fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::SeqCst)
     }
 
     /// Waits for a permit, then hands out an idle healthy connection or opens one.
@@ -180,6 +259,8 @@ impl Pool {
         Ok(Conn {
             client,
             statements: Mutex::new(BTreeMap::new()),
+            in_flight: AtomicUsize::new(0),
+            round_trips: Arc::clone(&self.round_trips),
         })
     }
 }

@@ -41,9 +41,7 @@ impl PgRegistry {
         process_id: &str,
         request: &ProcessEventAppendRequest,
     ) -> RegistryResult<(ProcessEventAppendResult, ProcessRecord)> {
-        let appended = transaction!(self, Mode::Write, "appending an event", |store| {
-            store.append(process_id, request).await
-        })?;
+        let appended = self.pipelined_append(process_id, request).await?;
         self.notify();
         Ok(appended)
     }

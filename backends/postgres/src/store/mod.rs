@@ -22,6 +22,8 @@
 //! row. The clock is read after the lock, so `now` is the time of the write.
 
 mod events;
+
+pub(crate) use events::{AppendFailure, AppendStage};
 mod grants;
 mod leases;
 mod records;
@@ -34,6 +36,8 @@ use procreg::Clock;
 pub(crate) struct Store<'a> {
     pub(crate) conn: &'a Conn,
     pub(crate) clock: &'a dyn Clock,
+    /// The `NOTIFY` channel of appends: the schema's name (see `PgRegistry`'s waits).
+    pub(crate) changes_channel: &'a str,
 }
 
 impl Store<'_> {
