@@ -67,8 +67,8 @@
 //! # Waits
 //!
 //! `wait_event_after` and `await_process` are woken by notifications: every
-//! append notifies the schema's channel in its own statement (delivered at
-//! commit), and each handle keeps one connection listening on it, opened on
+//! append notifies the schema's channel right after its commit, in the same
+//! round trip, and each handle keeps one connection listening on it, opened on
 //! its first wait. A wait makes sure that connection is listening, subscribes
 //! to this handle's change signal, looks (a fresh snapshot), and sleeps until
 //! a notification (any handle's append) or the poll interval
@@ -165,8 +165,9 @@ pub struct PgOptions {
     /// created on first connect: lowercase ASCII letters, digits and `_`,
     /// not starting with a digit, at most 63 bytes (default `procreg`).
     pub schema: String,
-    /// Connections this handle opens at most, lazily (default 4). Calls
-    /// beyond that wait for a free connection, within the call timeout.
+    /// Connections this handle opens at most for its calls, lazily (default
+    /// 4). Calls beyond that wait for a free connection, within the call
+    /// timeout. A handle that waits also holds one listening connection.
     pub pool_size: usize,
     /// Bound on opening one connection (default 5 s).
     pub connect_timeout: Duration,

@@ -1,6 +1,6 @@
 //! Waits woken by other handles: one connection per handle `LISTEN`s on the
-//! schema's channel, and every committed append notifies it (`pg_notify` in
-//! the append's own statement, delivered at commit, never on rollback).
+//! schema's channel, and every committed append notifies it (`pg_notify`
+//! pipelined right after the append's `COMMIT`).
 //!
 //! The connection opens on the handle's first wait, so a handle that never
 //! waits holds none. A wait makes sure it is listening *before* it looks,
@@ -26,6 +26,23 @@ pub(crate) struct Listener {
     listening: Arc<AtomicBool>,
 }
 
+/// Owned by the task driving the listening connection: when the task ends,
+/// however it ends (the socket closed, the runtime shut down), the handle
+/// stops counting on notifications and its waiters look once more.
+struct Ended {
+    ended: Arc<AtomicBool>,
+    listening: Arc<AtomicBool>,
+    changes: Arc<Changes>,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.ended.store(true, Ordering::SeqCst);
+        self.listening.store(false, Ordering::SeqCst);
+        self.changes.notify();
+    }
+}
+
 impl Listener {
     /// Whether notifications reach this handle now.
     pub(crate) fn is_listening(&self) -> bool {
@@ -33,8 +50,10 @@ impl Listener {
     }
 
     /// Listens on `channel` unless already listening, waking `changes` on
-    /// every notification. Returns once `LISTEN` is acknowledged, or fails
-    /// (the caller's waits then poll).
+    /// every notification. Returns once `LISTEN` is acknowledged; returns
+    /// without listening when the server does not answer within
+    /// `connect_timeout`, and fails when it refuses (the caller's waits
+    /// then poll, and the next wait tries again).
     pub(crate) async fn ensure(
         &self,
         config: &Config,
@@ -50,24 +69,40 @@ impl Listener {
             return Ok(()); // Another wait opened it meanwhile.
         }
         *client = None;
-        let connecting = tokio::time::timeout(connect_timeout, config.connect(NoTls));
-        let Ok(connected) = connecting.await else {
-            return Ok(()); // Slow server: this wait polls; the next one tries again.
+        let opening = tokio::time::timeout(connect_timeout, self.open(config, channel, changes));
+        if let Ok(opened) = opening.await {
+            *client = Some(opened?);
+        }
+        Ok(())
+    }
+
+    /// Connects, starts the task driving the connection, and listens.
+    async fn open(
+        &self,
+        config: &Config,
+        channel: &str,
+        changes: &Arc<Changes>,
+    ) -> StoreResult<Client> {
+        let mut config = config.clone();
+        // An idle socket silently dropped by the network is noticed within a minute.
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(30));
+        let (opened, mut connection) = config.connect(NoTls).await.db("connecting the listener")?;
+        let ended = Arc::new(AtomicBool::new(false));
+        let guard = Ended {
+            ended: Arc::clone(&ended),
+            listening: Arc::clone(&self.listening),
+            changes: Arc::clone(changes),
         };
-        let (opened, mut connection) = connected.db("connecting the listener")?;
-        let listening = Arc::clone(&self.listening);
-        let changes = Arc::clone(changes);
         tokio::spawn(async move {
+            let guard = guard;
             while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
                 match message {
-                    Ok(AsyncMessage::Notification(_)) => changes.notify(),
+                    Ok(AsyncMessage::Notification(_)) => guard.changes.notify(),
                     Ok(_) => {}
                     Err(_) => break,
                 }
             }
-            listening.store(false, Ordering::SeqCst);
-            // Wake the waiters, so each looks once more and reopens the listener.
-            changes.notify();
         });
         // Schema names are lowercase letters, digits and `_`: a plain identifier.
         opened
@@ -75,10 +110,11 @@ impl Listener {
             .await
             .db("listening for appends")?;
         self.listening.store(true, Ordering::SeqCst);
-        if opened.is_closed() {
-            self.listening.store(false, Ordering::SeqCst); // Lost already: the driver task has ended.
+        if ended.load(Ordering::SeqCst) {
+            // The connection ended before the flag was set: the guard has
+            // already cleared it, so clear it again.
+            self.listening.store(false, Ordering::SeqCst);
         }
-        *client = Some(opened);
-        Ok(())
+        Ok(opened)
     }
 }

@@ -24,14 +24,19 @@ const READ_SQL: &str = "SELECT (SELECT COALESCE(MAX(sequence), 0) FROM events
                          WHERE process_hash = key_of($1) AND replay_key_hash = key_of($2)
                            AND replay_key = $2)";
 
-/// Stores the event, updates the record, and notifies the schema's channel
-/// (delivered to listeners at commit, to none on rollback).
+/// Stores the event and updates the record.
 const WRITE_SQL: &str = "WITH appended AS (
                      INSERT INTO events (process_id, sequence, event_type, replay_key, has_wake, event_json)
                      VALUES ($1, $2, $3, $4, $5, $6)
-                 ), notified AS (SELECT pg_notify($9, ''))
-                 UPDATE processes SET status = $7, record_json = $8 FROM notified
-                 WHERE id_hash = key_of($1) AND id = $1";
+                 )
+                 UPDATE processes SET status = $7, record_json = $8 WHERE id_hash = key_of($1) AND id = $1";
+
+/// Tells the handles listening on the schema's channel that something was
+/// appended. Sent after `COMMIT`, as a transaction of its own: a `NOTIFY`
+/// inside the append's transaction would hold PostgreSQL's database-wide
+/// notify lock through the commit's WAL flush, serialising every append's
+/// commit, where they otherwise share flushes.
+const NOTIFY_SQL: &str = "SELECT pg_notify($1, '')";
 
 /// Where a failed append left its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +67,9 @@ impl AppendFailure {
 impl Store<'_> {
     /// EVENT, REPLAY, WAKE, TERM: `prepare_event_append` decides, this
     /// stores, in a transaction of its own and in two round trips: `BEGIN`,
-    /// the row lock and the read are pipelined, then the write and `COMMIT`
-    /// (or `COMMIT` alone for a replay, `ROLLBACK` alone for a refusal).
+    /// the row lock and the read are pipelined, then the write, `COMMIT` and
+    /// the notification (or `COMMIT` alone for a replay, `ROLLBACK` alone
+    /// for a refusal).
     /// Returns the result and the record as it is after the call.
     ///
     /// The sequence is `max + 1` read under the process row lock, inside
@@ -83,9 +89,12 @@ impl Store<'_> {
         let lock = conn.statement(LOCK_SQL).await.map_err(&not_begun)?;
         let read = conn.statement(READ_SQL).await.map_err(&not_begun)?;
         let write = conn.statement(WRITE_SQL).await.map_err(&not_begun)?;
+        let notify = conn.statement(NOTIFY_SQL).await.map_err(&not_begun)?;
         let lock_params: [&(dyn ToSql + Sync); 1] = [&process_id];
         let read_params: [&(dyn ToSql + Sync); 2] = [&process_id, &request.replay_key];
+        // `biased`: polled in this order, so sent in this order.
         let (begun, locked, last) = tokio::join!(
+            biased;
             conn.batch(
                 "BEGIN ISOLATION LEVEL READ COMMITTED",
                 "starting a transaction"
@@ -125,12 +134,26 @@ impl Store<'_> {
             AppendDecision::Persist(persist) => persist,
         };
         let written = self.write(&write, process_id, &persist, &record);
-        let (written, committed) = tokio::join!(written, conn.batch("COMMIT", "committing"));
-        // A failed write aborts the transaction, and the pipelined COMMIT then
-        // ends it as a rollback: the connection is clean either way.
-        written.map_err(AppendFailure::at(AppendStage::Ended))?;
-        committed.map_err(AppendFailure::at(AppendStage::Unknown))?;
-        Ok((persist.result(), record))
+        let channel: [&(dyn ToSql + Sync); 1] = [&self.changes_channel];
+        let (written, committed, _notified) = tokio::join!(
+            biased;
+            written,
+            conn.batch("COMMIT", "committing"),
+            // Autocommitted after the COMMIT; if it fails, waiters see the
+            // append at their next poll, and the connection is outside any
+            // transaction either way.
+            conn.query_one_prepared(&notify, &channel, "notifying the waiters"),
+        );
+        match (written, committed) {
+            (Ok(_), Ok(())) => Ok((persist.result(), record)),
+            // A failed write aborts the transaction, and the pipelined COMMIT
+            // then ends it as a rollback: the connection is clean.
+            (Err(fail), Ok(())) => Err(AppendFailure::at(AppendStage::Ended)(fail)),
+            // Whether the COMMIT took effect is unknown.
+            (Err(fail), Err(_)) | (Ok(_), Err(fail)) => {
+                Err(AppendFailure::at(AppendStage::Unknown)(fail))
+            }
+        }
     }
 
     /// The contract's decision on `record`, given the row of [`READ_SQL`].
@@ -182,7 +205,6 @@ impl Store<'_> {
                     &event_text,
                     &record.status.label(),
                     &record_text,
-                    &self.changes_channel,
                 ],
                 "inserting an event",
             )

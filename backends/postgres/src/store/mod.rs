@@ -2,7 +2,9 @@
 //!
 //! The caller (`PgRegistry`'s `transaction!`) opens the transaction, calls one
 //! of these, and commits only when it returns `Ok`; an `Err` rolls back, so a
-//! failed call leaves no trace (ERR-3). Every decision is the contract's:
+//! failed call leaves no trace (ERR-3). The one exception is `append`, which
+//! opens and ends its own transaction to pipeline it (two round trips), with
+//! the same rule: it commits only what it decided to write. Every decision is the contract's:
 //! `prepare_registration`, `prepare_event_append` + `PersistAppend::apply_to`,
 //! `check_claimable` + `LeaseSlot`, `session_delete_report`. This module only
 //! reads and writes rows.
