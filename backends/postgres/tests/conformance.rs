@@ -26,14 +26,6 @@ use support::{pg_factory, PgFactory, PgSchemas};
 /// Checks run at once, each on its own schema.
 const CHECKS_IN_FLIGHT: usize = 4;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// Every selected check, `CHECKS_IN_FLIGHT` at a time, reported in catalogue order.
 async fn run_suite_concurrently(factory: &PgFactory, config: &SuiteConfig) -> SuiteReport {
     let checks: Vec<_> = all_checks()
@@ -63,7 +55,7 @@ fn strict_suite_with_reopen_passes() {
     }
     let factory = pg_factory(&url);
     let started = Instant::now();
-    let report = runtime().block_on(run_suite_concurrently(&factory, &config));
+    let report = support::runtime().block_on(run_suite_concurrently(&factory, &config));
     let elapsed = started.elapsed();
     let counts = report.counts();
     eprintln!(
@@ -163,7 +155,7 @@ fn histories_through_two_pools_racing_are_linearizable() {
     let Some(url) = support::pg_url("histories_through_two_pools_racing_are_linearizable") else {
         return;
     };
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let mixed = histories(&url, 2, OpMix::default(), 3).await;
         let leases = histories(&url, 3, OpMix::lease_heavy(), 1).await;
         eprintln!(

@@ -17,14 +17,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{pg_factory, PgSchemas};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(1_000))
 }
@@ -56,7 +48,7 @@ fn assert_backend(error: &RegistryError, mentions: &[&str]) {
 
 #[test]
 fn a_refused_connection_is_a_backend_error_at_once() {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         // Port 1 on loopback: nothing listens, the kernel refuses.
         let started = Instant::now();
         let error = PgRegistry::connect_with(
@@ -77,7 +69,7 @@ fn a_refused_connection_is_a_backend_error_at_once() {
 
 #[test]
 fn a_silent_server_is_a_backend_error_within_the_connect_timeout() {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         // Accepts TCP connections (the kernel's backlog) and never answers.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = silent.local_addr().expect("address").port();
@@ -101,7 +93,7 @@ fn a_silent_server_is_a_backend_error_within_the_connect_timeout() {
 
 #[test]
 fn a_garbage_connection_string_is_a_backend_error_without_echoing_it() {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let error = PgRegistry::connect("host=127.0.0.1 password=hunter2 port=notaport", clock())
             .await
             .expect_err("does not parse");
@@ -112,7 +104,7 @@ fn a_garbage_connection_string_is_a_backend_error_without_echoing_it() {
 
 #[test]
 fn an_invalid_schema_name_is_refused_before_connecting() {
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         for bad in ["", "Procreg", "a;drop", "9lives", "x y"] {
             let error = PgRegistry::connect_with(
                 "host=127.0.0.1 port=1",
@@ -131,7 +123,7 @@ fn a_missing_database_is_a_backend_error() {
     let Some(url) = support::pg_url("a_missing_database_is_a_backend_error") else {
         return;
     };
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let error = PgRegistry::connect(&format!("{url} dbname=procreg_no_such_database"), clock())
             .await
             .expect_err("no such database");
@@ -145,7 +137,7 @@ fn a_newer_schema_is_refused_before_anything_is_written() {
         return;
     };
     let factory = pg_factory(&url);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let handles = factory
             .opener()
             .handles(1, 1, clock())
@@ -189,7 +181,7 @@ fn a_lock_held_elsewhere_fails_the_call_within_the_statement_timeout_and_leaves_
         return;
     };
     let factory = DurableFactory::new(PgSchemas::with_options(&url, short_bounds("unused")));
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let handles = factory
             .opener()
             .handles(1, 2, clock())

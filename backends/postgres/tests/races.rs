@@ -24,14 +24,6 @@ fn registration(id: &str) -> ProcessRegistration {
         .with_extra_event_types([ProcessEventType::new("tick")])
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// Runs `test` with `MACHINES` single-connection handles on a fresh schema
 /// and a shared manual clock, unless no server is configured.
 fn with_machines<F, Fut>(name: &str, test: F)
@@ -43,7 +35,7 @@ where
         return;
     };
     let factory = pg_factory(&url);
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let clock = ManualClock::new(1_000);
         let handles = factory
             .opener()

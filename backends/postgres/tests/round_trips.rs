@@ -23,14 +23,6 @@ fn registration(id: &str) -> ProcessRegistration {
         .with_extra_event_types([ProcessEventType::new("tick")])
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// `count` handles with one connection each on a fresh schema, polling once an hour.
 async fn handles(url: &str, count: usize) -> (PgFactory, Vec<Arc<PgRegistry>>) {
     let options = PgOptions {
@@ -61,7 +53,7 @@ fn an_append_takes_two_round_trips_whatever_its_outcome() {
     let Some(url) = support::pg_url("an_append_takes_two_round_trips_whatever_its_outcome") else {
         return;
     };
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let (_factory, handles) = handles(&url, 1).await;
         let registry = &handles[0];
         registry
@@ -117,7 +109,7 @@ fn another_handles_append_wakes_a_wait_without_polling() {
     let Some(url) = support::pg_url("another_handles_append_wakes_a_wait_without_polling") else {
         return;
     };
-    runtime().block_on(async {
+    support::runtime().block_on(async {
         let (_factory, handles) = handles(&url, 2).await;
         let (writer, waiter) = (Arc::clone(&handles[0]), Arc::clone(&handles[1]));
         writer
