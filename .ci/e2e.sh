@@ -92,8 +92,9 @@ grep -q 'name="kill9_seed_0"' "$work/kill9.xml" && grep -q '<failure' "$work/kil
   || fail "the JUnit report lacks the failing kill -9 case"
 
 # 6. the cargo-test replay a failing check prints (`cargo test <id> -- --exact`)
-#    runs exactly that one test.
-cargo test -q -p procreg-tests --test conformance_memory lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
+#    runs exactly that one test. `--workspace` resolves features as the README's
+#    test command does, so this builds nothing that command does not reuse.
+cargo test -q --workspace --test conformance_memory lease_stale_release_is_a_no_op -- --exact >"$work/out.txt" 2>&1 \
   || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay does not run"; }
 grep -q "running 1 test" "$work/out.txt" && grep -q "test result: ok. 1 passed" "$work/out.txt" \
   || { cat "$work/out.txt" >&2; fail "the printed cargo-test replay did not run exactly one test"; }

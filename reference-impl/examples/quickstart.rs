@@ -1,6 +1,7 @@
 //! Quickstart: one process through its whole life on the reference registry.
 //!
 //! Run: `cargo run --example quickstart -p procreg-memory`
+//! (`cargo test` runs it too: `tests/quickstart.rs`).
 //!
 //! A worker registers a process, appends two steps, claims and renews a
 //! fenced lease, shows that a competing worker is fenced off, completes the
@@ -15,7 +16,8 @@ use procreg_memory::MemoryRegistry;
 use serde_json::json;
 use std::sync::Arc;
 
-async fn run() -> RegistryResult<()> {
+/// The whole walk-through; an error is the first call that failed.
+pub(crate) async fn run() -> RegistryResult<()> {
     let clock = ManualClock::new(1_700_000_000_000);
     let registry: Arc<dyn ProcessRegistry> = Arc::new(MemoryRegistry::new(Arc::new(clock.clone())));
 

@@ -8,12 +8,15 @@ use super::ops::{
     registration, replayed_index, scope, session, Op, SCOPES,
 };
 use crate::model::RegistryModel;
+use futures_util::future::join_all;
 use procreg::{
     ManualClock, ProcessEventAppendRequest, ProcessLease, ProcessLeaseCompletion, ProcessRegistry,
     RegistryResult,
 };
 use serde_json::Value;
+use std::future::Future;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// One run of a sequence on both sides.
 pub(crate) struct Execution<'a> {
@@ -426,83 +429,97 @@ impl<'a> Execution<'a> {
     /// (what, model, backend); `None` when the whole state agrees. Compares
     /// typed values and renders JSON only for a difference, so it stays cheap
     /// enough to run after every step. Reads implied by others are skipped:
-    /// the log and grants of a process neither side holds, and the scope
-    /// listings while no process holds a grant.
+    /// the log and grants of a process the model does not hold (a backend
+    /// that holds it differs in `get_process` first), and the scope listings
+    /// while no process holds a grant.
+    ///
+    /// Which parts are read follows from the model alone, so the reads of
+    /// the backend go out together, [`STATE_READS_IN_FLIGHT`] at a time (a
+    /// pooled backend answers them side by side); the parts are compared in
+    /// one fixed order, so the difference reported is the one reading them
+    /// one by one would find first.
     pub(crate) async fn state_difference(&self) -> Option<(String, Value, Value)> {
         let sut = self.sut;
         let model = &self.model;
         let typed = self.typed_errors;
-        let sweep = (Ok(model.list_non_terminal()), sut.list_non_terminal().await);
-        if let Some(found) = differ(typed, "list_non_terminal()", sweep) {
+        let held: Vec<&str> = processes()
+            .iter()
+            .map(String::as_str)
+            .filter(|process_id| model.get_process(process_id).is_some())
+            .collect();
+        let holds_grants = held.iter().any(|process_id| {
+            model
+                .handle_grants_for_process(process_id)
+                .is_ok_and(|grants| !grants.is_empty())
+        });
+        let scopes = if holds_grants { SCOPES } else { 0 };
+        let limit = Semaphore::new(STATE_READS_IN_FLIGHT);
+        let limit = &limit;
+        let (sweep, records, logs, listings) = tokio::join!(
+            bounded(limit, sut.list_non_terminal()),
+            join_all(
+                processes()
+                    .iter()
+                    .map(|process_id| bounded(limit, sut.get_process(process_id)))
+            ),
+            join_all(held.iter().map(|process_id| async move {
+                tokio::join!(
+                    bounded(limit, sut.events_after(process_id, 0)),
+                    bounded(limit, sut.wake_events_after(process_id, 0)),
+                    bounded(limit, sut.handle_grants_for_process(process_id)),
+                )
+            })),
+            join_all((0..scopes).map(|holder| async move {
+                bounded(limit, sut.list_handle_grants(&scope(holder))).await
+            })),
+        );
+        if let Some(found) = differ(
+            typed,
+            "list_non_terminal()",
+            (Ok(model.list_non_terminal()), sweep),
+        ) {
             return Some(found);
         }
-        let mut holds_grants = false;
-        for process_id in processes() {
+        let mut logs = logs.into_iter();
+        for (process_id, record) in processes().iter().zip(records) {
             let process_id = process_id.as_str();
             let expected = model.get_process(process_id);
             let held = expected.is_some();
-            let record = (
-                Ok::<_, procreg::RegistryError>(expected),
-                Ok(sut.get_process(process_id).await),
-            );
-            if let Some(found) = differ(
-                typed,
-                &format!("get_process({})", id_label(process_id)),
-                record,
-            ) {
+            let label = id_label(process_id);
+            let record = (Ok::<_, procreg::RegistryError>(expected), Ok(record));
+            if let Some(found) = differ(typed, &format!("get_process({label})"), record) {
                 return Some(found);
             }
             if !held {
-                // Neither side holds it; its log and grants are reads of an
-                // unknown process, which the ops themselves compare.
                 continue;
             }
-            let log = (
-                model.events_after(process_id, 0),
-                sut.events_after(process_id, 0).await,
-            );
-            if let Some(found) = differ(
-                typed,
-                &format!("events_after({}, 0)", id_label(process_id)),
-                log,
-            ) {
-                return Some(found);
-            }
-            let wakes = (
-                model.wake_events_after(process_id, 0),
-                sut.wake_events_after(process_id, 0).await,
-            );
-            if let Some(found) = differ(
-                typed,
-                &format!("wake_events_after({}, 0)", id_label(process_id)),
-                wakes,
-            ) {
-                return Some(found);
-            }
-            let grants = (
-                model.handle_grants_for_process(process_id),
-                sut.handle_grants_for_process(process_id).await,
-            );
-            holds_grants |= grants.0.as_ref().is_ok_and(|held| !held.is_empty());
-            if let Some(found) = differ(
-                typed,
-                &format!("handle_grants_for_process({})", id_label(process_id)),
-                grants,
-            ) {
+            let Some((events, wakes, grants)) = logs.next() else {
+                break; // `held` listed exactly these processes, in this order.
+            };
+            let parts = [
+                differ(
+                    typed,
+                    &format!("events_after({label}, 0)"),
+                    (model.events_after(process_id, 0), events),
+                ),
+                differ(
+                    typed,
+                    &format!("wake_events_after({label}, 0)"),
+                    (model.wake_events_after(process_id, 0), wakes),
+                ),
+                differ(
+                    typed,
+                    &format!("handle_grants_for_process({label})"),
+                    (model.handle_grants_for_process(process_id), grants),
+                ),
+            ];
+            if let Some(found) = parts.into_iter().flatten().next() {
                 return Some(found);
             }
         }
-        if !holds_grants {
-            // Every grant belongs to a registered process, and each one's
-            // grants agreed: no scope lists anything on either side.
-            return None;
-        }
-        for holder in 0..SCOPES {
+        for (holder, listed) in (0..scopes).zip(listings) {
             let scope = scope(holder);
-            let listed = (
-                Ok(model.list_handle_grants(&scope)),
-                sut.list_handle_grants(&scope).await,
-            );
+            let listed = (Ok(model.list_handle_grants(&scope)), listed);
             if let Some(found) = differ(
                 typed,
                 &format!("list_handle_grants({})", scope.id()),
@@ -513,6 +530,17 @@ impl<'a> Execution<'a> {
         }
         None
     }
+}
+
+/// Reads of the state in flight at once: as many as a pooled backend
+/// usually has connections (`PgRegistry`'s default pool), so a remote
+/// client does not open and drop connections after every step.
+const STATE_READS_IN_FLIGHT: usize = 4;
+
+/// `read`, once one of `limit`'s permits is free.
+async fn bounded<T>(limit: &Semaphore, read: impl Future<Output = T>) -> T {
+    let _permit = limit.acquire().await.ok(); // never closed
+    read.await
 }
 
 fn pick(
