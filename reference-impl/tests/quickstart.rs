@@ -1,5 +1,6 @@
 //! The README's quickstart example, run as a test: `cargo test` covers the
-//! example a newcomer runs first, with no separate build of it.
+//! example a newcomer runs first, and CI needs no `cargo run` of it (which
+//! resolves features for one package and rebuilt much of the tree).
 
 #[allow(dead_code)] // the example's `main`; the test calls its `run` instead
 #[path = "../examples/quickstart.rs"]

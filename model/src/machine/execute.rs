@@ -433,69 +433,88 @@ impl<'a> Execution<'a> {
     /// that holds it differs in `get_process` first), and the scope listings
     /// while no process holds a grant.
     ///
-    /// Which parts are read follows from the model alone, so the reads of
-    /// the backend go out together, [`STATE_READS_IN_FLIGHT`] at a time (a
-    /// pooled backend answers them side by side); the parts are compared in
-    /// one fixed order, so the difference reported is the one reading them
-    /// one by one would find first.
+    /// The reads go out in three rounds, [`STATE_READS_IN_FLIGHT`] at a time
+    /// (a pooled backend answers them side by side): the sweep and every
+    /// record; the log, wakes and grants of each process the model holds, up
+    /// to the first record that differs; the scope listings, once all else
+    /// agreed. The parts are compared in one fixed order, so the difference
+    /// reported is the one reading them one by one would find first, and no
+    /// part is read that reading one by one would not reach, except the logs
+    /// of processes after a first log that differs.
     pub(crate) async fn state_difference(&self) -> Option<(String, Value, Value)> {
-        let sut = self.sut;
-        let model = &self.model;
-        let typed = self.typed_errors;
+        let (sut, model, typed) = (self.sut, &self.model, self.typed_errors);
+        let limit = Semaphore::new(STATE_READS_IN_FLIGHT);
+        let (sweep, records) = tokio::join!(
+            bounded(&limit, sut.list_non_terminal()),
+            join_all(
+                processes()
+                    .iter()
+                    .map(|process_id| bounded(&limit, sut.get_process(process_id)))
+            ),
+        );
+        let sweep = (Ok(model.list_non_terminal()), sweep);
+        if let Some(found) = differ(typed, "list_non_terminal()", sweep) {
+            return Some(found);
+        }
+        let mut record_difference = None;
+        for (process_id, record) in processes().iter().zip(records) {
+            let record = (
+                Ok::<_, procreg::RegistryError>(model.get_process(process_id)),
+                Ok(record),
+            );
+            let what = format!("get_process({})", id_label(process_id));
+            if let Some(found) = differ(typed, &what, record) {
+                record_difference = Some((process_id.as_str(), found));
+                break;
+            }
+        }
+        // The processes whose logs come before that record in the fixed order.
         let held: Vec<&str> = processes()
             .iter()
             .map(String::as_str)
+            .take_while(|process_id| {
+                record_difference
+                    .as_ref()
+                    .is_none_or(|(differing, _)| process_id != differing)
+            })
             .filter(|process_id| model.get_process(process_id).is_some())
             .collect();
+        if let Some(found) = self.log_difference(&limit, &held).await {
+            return Some(found);
+        }
+        if let Some((_, found)) = record_difference {
+            return Some(found);
+        }
         let holds_grants = held.iter().any(|process_id| {
             model
                 .handle_grants_for_process(process_id)
                 .is_ok_and(|grants| !grants.is_empty())
         });
-        let scopes = if holds_grants { SCOPES } else { 0 };
-        let limit = Semaphore::new(STATE_READS_IN_FLIGHT);
-        let limit = &limit;
-        let (sweep, records, logs, listings) = tokio::join!(
-            bounded(limit, sut.list_non_terminal()),
-            join_all(
-                processes()
-                    .iter()
-                    .map(|process_id| bounded(limit, sut.get_process(process_id)))
-            ),
-            join_all(held.iter().map(|process_id| async move {
-                tokio::join!(
-                    bounded(limit, sut.events_after(process_id, 0)),
-                    bounded(limit, sut.wake_events_after(process_id, 0)),
-                    bounded(limit, sut.handle_grants_for_process(process_id)),
-                )
-            })),
-            join_all((0..scopes).map(|holder| async move {
-                bounded(limit, sut.list_handle_grants(&scope(holder))).await
-            })),
-        );
-        if let Some(found) = differ(
-            typed,
-            "list_non_terminal()",
-            (Ok(model.list_non_terminal()), sweep),
-        ) {
-            return Some(found);
+        if !holds_grants {
+            // Every grant belongs to a registered process, and each one's
+            // grants agreed: no scope lists anything on either side.
+            return None;
         }
-        let mut logs = logs.into_iter();
-        for (process_id, record) in processes().iter().zip(records) {
-            let process_id = process_id.as_str();
-            let expected = model.get_process(process_id);
-            let held = expected.is_some();
+        self.listing_difference(&limit).await
+    }
+
+    /// The first difference in the log, wakes or grants of `held`, in order.
+    async fn log_difference(
+        &self,
+        limit: &Semaphore,
+        held: &[&str],
+    ) -> Option<(String, Value, Value)> {
+        let (sut, model, typed) = (self.sut, &self.model, self.typed_errors);
+        let logs = join_all(held.iter().map(|process_id| async move {
+            tokio::join!(
+                bounded(limit, sut.events_after(process_id, 0)),
+                bounded(limit, sut.wake_events_after(process_id, 0)),
+                bounded(limit, sut.handle_grants_for_process(process_id)),
+            )
+        }))
+        .await;
+        for (process_id, (events, wakes, grants)) in held.iter().zip(logs) {
             let label = id_label(process_id);
-            let record = (Ok::<_, procreg::RegistryError>(expected), Ok(record));
-            if let Some(found) = differ(typed, &format!("get_process({label})"), record) {
-                return Some(found);
-            }
-            if !held {
-                continue;
-            }
-            let Some((events, wakes, grants)) = logs.next() else {
-                break; // `held` listed exactly these processes, in this order.
-            };
             let parts = [
                 differ(
                     typed,
@@ -517,14 +536,21 @@ impl<'a> Execution<'a> {
                 return Some(found);
             }
         }
-        for (holder, listed) in (0..scopes).zip(listings) {
+        None
+    }
+
+    /// The first scope whose grant listing differs.
+    async fn listing_difference(&self, limit: &Semaphore) -> Option<(String, Value, Value)> {
+        let (sut, model, typed) = (self.sut, &self.model, self.typed_errors);
+        let listings = join_all((0..SCOPES).map(|holder| async move {
+            bounded(limit, sut.list_handle_grants(&scope(holder))).await
+        }))
+        .await;
+        for (holder, listed) in (0..SCOPES).zip(listings) {
             let scope = scope(holder);
             let listed = (Ok(model.list_handle_grants(&scope)), listed);
-            if let Some(found) = differ(
-                typed,
-                &format!("list_handle_grants({})", scope.id()),
-                listed,
-            ) {
+            let what = format!("list_handle_grants({})", scope.id());
+            if let Some(found) = differ(typed, &what, listed) {
                 return Some(found);
             }
         }
@@ -532,9 +558,10 @@ impl<'a> Execution<'a> {
     }
 }
 
-/// Reads of the state in flight at once: as many as a pooled backend
-/// usually has connections (`PgRegistry`'s default pool), so a remote
-/// client does not open and drop connections after every step.
+/// Reads of the state in flight at once: as many as `PgRegistry`'s default
+/// pool has connections, and fewer than a remote client keeps idle
+/// (`RemoteOptions::max_idle_connections`), so it does not open and drop
+/// connections after every step.
 const STATE_READS_IN_FLIGHT: usize = 4;
 
 /// `read`, once one of `limit`'s permits is free.

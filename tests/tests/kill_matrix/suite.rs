@@ -159,7 +159,8 @@ fn render_summary(out: &mut String, rows: &[Row], ignored: &[String]) {
         "The model check (`model_check`, strict, otherwise `ModelConfig::default()`: {} cases, seed 0) kills \
          {model_killed} of {} mutants; the columns give the generated cases up to the first \
          failure and the length of the shrunk sequence. `racy_claims` and `wait_lost_wakeup` \
-         need two calls in flight at once, which a sequential model check never makes; \
+         need two claims, or a wait and an append, in flight at once, which the model check \
+         never makes (its ops run one at a time; only its reads of the state overlap); \
          `lost_write_on_reopen` and `fence_reset_on_reopen` lose data only when the store is \
          reopened, which is no operation of the model (the reopen checks and the simulation's \
          registry crashes catch them); `handles_see_a_snapshot` misbehaves only between two \
