@@ -68,10 +68,11 @@
 //!
 //! `wait_event_after` and `await_process` are woken by notifications: every
 //! append notifies the schema's channel right after its commit, in the same
-//! round trip, and each handle keeps one connection listening on it, opened on
-//! its first wait. A wait makes sure that connection is listening, subscribes
-//! to this handle's change signal, looks (a fresh snapshot), and sleeps until
-//! a notification (any handle's append) or the poll interval
+//! round trip, naming the process appended to, and each handle keeps one
+//! connection listening on it, opened on its first wait. A wait makes sure
+//! that connection is listening, subscribes to this handle's change signal
+//! for its process, looks (a fresh snapshot), and sleeps until a notification
+//! (any handle's append to that process) or the poll interval
 //! ([`PgOptions::poll_interval`], a fallback for a lost listening
 //! connection) before looking again. A look sees every append committed
 //! before it began, and every later one is notified, so no append is missed
@@ -229,8 +230,8 @@ struct Inner {
     label: String,
     clock: Arc<dyn Clock>,
     options: PgOptions,
-    /// Bumped after every committed append through this handle, and on
-    /// every notification of another handle's.
+    /// Moved for a process after every committed append to it through this
+    /// handle, and on every notification of another handle's append to it.
     changes: Arc<Changes>,
     /// The connection listening for other handles' appends.
     listener: Listener,
@@ -523,22 +524,24 @@ impl PgRegistry {
         tokio::time::sleep(Duration::from_millis(u64::from(attempt.min(10)) * 2)).await;
     }
 
-    /// Wakes this handle's waiters after a committed append.
-    fn notify(&self) {
-        self.inner.changes.notify();
+    /// Wakes this handle's waiters on `process_id` after a committed append to it.
+    fn notify(&self, process_id: &str) {
+        self.inner.changes.notify_key(&listen::wake_key(process_id));
     }
 
-    /// Looks until `look` finds something, woken by this handle's appends
-    /// and by notifications of other handles', the poll interval only as a
-    /// fallback (see [`listen`] and the storage kit's [`Changes`]).
-    async fn wait_until<T, F, Fut>(&self, look: F) -> RegistryResult<T>
+    /// Looks until `look` finds something about `process_id`, woken by this
+    /// handle's appends to it and by notifications of other handles', the
+    /// poll interval only as a fallback (see [`listen`] and the storage
+    /// kit's [`Changes`]).
+    async fn wait_until<T, F, Fut>(&self, process_id: &str, look: F) -> RegistryResult<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = RegistryResult<Option<T>>>,
     {
+        let key = listen::wake_key(process_id);
         self.inner
             .changes
-            .wait_until(|| async {
+            .wait_until_key(&key, || async {
                 // Listening before looking: an append committed after the
                 // look begins is then notified to this handle.
                 let (config, connect_timeout) = self.inner.pool.config();

@@ -1,6 +1,7 @@
 //! Waits woken by other handles: one connection per handle `LISTEN`s on the
 //! schema's channel, and every committed append notifies it (`pg_notify`
-//! pipelined right after the append's `COMMIT`).
+//! pipelined right after the append's `COMMIT`), naming the process by its
+//! [`wake_key`]: only the waits on that process look again.
 //!
 //! The connection opens on the handle's first wait, so a handle that never
 //! waits holds none. A wait makes sure it is listening *before* it looks,
@@ -16,6 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+
+/// The name a notification gives a process: the hex SHA-256 of its id,
+/// since an id may be longer than a notification's 8,000-byte payload.
+pub(crate) fn wake_key(process_id: &str) -> String {
+    procreg::hash::sha256_hex(process_id.as_bytes())
+}
 
 /// One handle's listening connection, opened on demand.
 #[derive(Default)]
@@ -98,7 +105,14 @@ impl Listener {
             let guard = guard;
             while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
                 match message {
-                    Ok(AsyncMessage::Notification(_)) => guard.changes.notify(),
+                    // An empty payload (a writer from before keyed
+                    // notifications) may concern any process.
+                    Ok(AsyncMessage::Notification(note)) if note.payload().is_empty() => {
+                        guard.changes.notify();
+                    }
+                    Ok(AsyncMessage::Notification(note)) => {
+                        guard.changes.notify_key(note.payload());
+                    }
                     Ok(_) => {}
                     Err(_) => break,
                 }

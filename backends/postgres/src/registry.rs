@@ -42,7 +42,7 @@ impl PgRegistry {
         request: &ProcessEventAppendRequest,
     ) -> RegistryResult<(ProcessEventAppendResult, ProcessRecord)> {
         let appended = self.pipelined_append(process_id, request).await?;
-        self.notify();
+        self.notify(process_id);
         Ok(appended)
     }
 }
@@ -190,12 +190,14 @@ impl ProcessRegistry for PgRegistry {
         event_type: &str,
         after_sequence: u64,
     ) -> RegistryResult<ProcessEvent> {
-        self.wait_until(move || self.look_for_event(process_id, event_type, after_sequence))
-            .await
+        self.wait_until(process_id, move || {
+            self.look_for_event(process_id, event_type, after_sequence)
+        })
+        .await
     }
 
     async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
-        self.wait_until(move || self.look_for_output(process_id))
+        self.wait_until(process_id, move || self.look_for_output(process_id))
             .await
     }
 

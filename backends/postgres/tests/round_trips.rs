@@ -1,7 +1,8 @@
 //! What an append costs on the wire, and what wakes a wait: appends take two
 //! round trips whatever their outcome, and a wait on one handle is woken by
-//! another handle's append through `LISTEN`/`NOTIFY`, with polling
-//! effectively off (a one-hour poll interval).
+//! another handle's append to its process through `LISTEN`/`NOTIFY` (and
+//! not by appends to other processes), with polling effectively off (a
+//! one-hour poll interval).
 
 mod support;
 
@@ -150,5 +151,50 @@ fn another_handles_append_wakes_a_wait_without_polling() {
             .expect("joins")
             .expect("the output");
         assert_eq!(awaited, output);
+    });
+}
+
+#[test]
+fn appends_to_other_processes_do_not_wake_a_wait() {
+    let Some(url) = support::pg_url("appends_to_other_processes_do_not_wake_a_wait") else {
+        return;
+    };
+    support::runtime().block_on(async {
+        let (_factory, handles) = handles(&url, 2).await;
+        let (writer, waiter) = (Arc::clone(&handles[0]), Arc::clone(&handles[1]));
+        for id in ["quiet", "busy"] {
+            writer
+                .register_process(registration(id))
+                .await
+                .expect("register");
+        }
+        let before = waiter.round_trips();
+        let waiting = {
+            let waiter = Arc::clone(&waiter);
+            tokio::spawn(async move { waiter.wait_event_after("quiet", "tick", 0).await })
+        };
+        while waiter.round_trips() == before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let after_first_look = waiter.round_trips();
+        for round in 0..20 {
+            let request = ProcessEventAppendRequest::new("tick", json!({"round": round}));
+            writer.append_event("busy", request).await.expect("append");
+        }
+        // Time for the twenty notifications to reach the waiting handle.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            waiter.round_trips(),
+            after_first_look,
+            "appends to another process made the wait look again"
+        );
+        let request = ProcessEventAppendRequest::new("tick", json!({"round": "quiet"}));
+        writer.append_event("quiet", request).await.expect("append");
+        let event = tokio::time::timeout(Duration::from_secs(30), waiting)
+            .await
+            .expect("woken by the notification for its process")
+            .expect("joins")
+            .expect("the event");
+        assert_eq!(event.sequence, 1);
     });
 }

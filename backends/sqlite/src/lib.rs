@@ -147,7 +147,7 @@ struct Inner {
     label: String,
     clock: Arc<dyn Clock>,
     options: SqliteOptions,
-    /// Bumped after every committed append through this handle.
+    /// Moved for a process after every committed append to it through this handle.
     changes: Changes,
 }
 
@@ -356,14 +356,15 @@ impl SqliteRegistry {
             .await
     }
 
-    /// Wakes this handle's waiters after a committed append.
-    fn notify(&self) {
-        self.inner.changes.notify();
+    /// Wakes this handle's waiters on `process_id` after a committed append to it.
+    fn notify(&self, process_id: &str) {
+        self.inner.changes.notify_key(process_id);
     }
 
-    /// Looks until `look` finds something, woken by this handle's appends
-    /// and polling for other handles' (see the storage kit's [`Changes`]).
-    async fn wait_until<T, F>(&self, look: F) -> RegistryResult<T>
+    /// Looks until `look` finds something about `process_id`, woken by this
+    /// handle's appends to it and polling for other handles' (see the
+    /// storage kit's [`Changes`]).
+    async fn wait_until<T, F>(&self, process_id: &str, look: F) -> RegistryResult<T>
     where
         T: Send + 'static,
         F: Fn(&Store<'_>) -> RegistryResult<Option<T>> + Send + Sync + 'static,
@@ -371,7 +372,7 @@ impl SqliteRegistry {
         let look = Arc::new(look);
         self.inner
             .changes
-            .wait_until(|| {
+            .wait_until_key(process_id, || {
                 let looking = Arc::clone(&look);
                 self.read(move |store| looking(store))
             })

@@ -119,13 +119,13 @@ impl ProcessRegistry for SqliteRegistry {
         process_id: &str,
         request: ProcessEventAppendRequest,
     ) -> RegistryResult<ProcessEventAppendResult> {
-        let process_id = process_id.to_owned();
+        let appended_to = process_id.to_owned();
         let (result, _) = self
             .write_as(WriteKind::Append, move |store, now_ms| {
-                store.append(&process_id, &request, now_ms)
+                store.append(&appended_to, &request, now_ms)
             })
             .await?;
-        self.notify();
+        self.notify(process_id);
         Ok(result)
     }
 
@@ -155,16 +155,16 @@ impl ProcessRegistry for SqliteRegistry {
         event_type: &str,
         after_sequence: u64,
     ) -> RegistryResult<ProcessEvent> {
-        let (process_id, event_type) = (process_id.to_owned(), event_type.to_owned());
-        self.wait_until(move |store| {
-            store.first_event_after(&process_id, &event_type, after_sequence)
+        let (looked_up, event_type) = (process_id.to_owned(), event_type.to_owned());
+        self.wait_until(process_id, move |store| {
+            store.first_event_after(&looked_up, &event_type, after_sequence)
         })
         .await
     }
 
     async fn await_process(&self, process_id: &str) -> RegistryResult<ProcessAwaitOutput> {
-        let process_id = process_id.to_owned();
-        self.wait_until(move |store| store.await_output(&process_id))
+        let looked_up = process_id.to_owned();
+        self.wait_until(process_id, move |store| store.await_output(&looked_up))
             .await
     }
 
@@ -174,13 +174,13 @@ impl ProcessRegistry for SqliteRegistry {
         await_output: ProcessAwaitOutput,
     ) -> RegistryResult<ProcessRecord> {
         let request = ProcessEventAppendRequest::terminal(process_id, &await_output);
-        let process_id = process_id.to_owned();
+        let appended_to = process_id.to_owned();
         let (_, record) = self
             .write_as(WriteKind::Append, move |store, now_ms| {
-                store.append(&process_id, &request, now_ms)
+                store.append(&appended_to, &request, now_ms)
             })
             .await?;
-        self.notify();
+        self.notify(process_id);
         Ok(record)
     }
 

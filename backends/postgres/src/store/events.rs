@@ -6,6 +6,7 @@ use crate::codec::Fail;
 use crate::codec::{
     cursor_to_sql, decode, encode, sequence_from_sql, sequence_to_sql, u64_to_sql, Db, StoreResult,
 };
+use crate::listen::wake_key;
 use procreg::{
     prepare_event_append, AppendDecision, PersistAppend, ProcessAwaitOutput, ProcessEvent,
     ProcessEventAppendRequest, ProcessEventAppendResult, ProcessRecord, RegistryError,
@@ -31,12 +32,13 @@ const WRITE_SQL: &str = "WITH appended AS (
                  )
                  UPDATE processes SET status = $7, record_json = $8 WHERE id_hash = key_of($1) AND id = $1";
 
-/// Tells the handles listening on the schema's channel that something was
-/// appended. Sent after `COMMIT`, as a transaction of its own: a `NOTIFY`
-/// inside the append's transaction would hold PostgreSQL's database-wide
-/// notify lock through the commit's WAL flush, serialising every append's
-/// commit, where they otherwise share flushes.
-const NOTIFY_SQL: &str = "SELECT pg_notify($1, '')";
+/// Tells the handles listening on the schema's channel which process was
+/// appended to (its [`wake_key`], so only that process's waits look again).
+/// Sent after `COMMIT`, as a transaction of its own: a `NOTIFY` inside the
+/// append's transaction would hold PostgreSQL's database-wide notify lock
+/// through the commit's WAL flush, serialising every append's commit, where
+/// they otherwise share flushes.
+const NOTIFY_SQL: &str = "SELECT pg_notify($1, $2)";
 
 /// Where a failed append left its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +136,8 @@ impl Store<'_> {
             AppendDecision::Persist(persist) => persist,
         };
         let written = self.write(&write, process_id, &persist, &record);
-        let channel: [&(dyn ToSql + Sync); 1] = [&self.changes_channel];
+        let key = wake_key(process_id);
+        let notified: [&(dyn ToSql + Sync); 2] = [&self.changes_channel, &key];
         let (written, committed, _notified) = tokio::join!(
             biased;
             written,
@@ -142,7 +145,7 @@ impl Store<'_> {
             // Autocommitted after the COMMIT; if it fails, waiters see the
             // append at their next poll, and the connection is outside any
             // transaction either way.
-            conn.query_one_prepared(&notify, &channel, "notifying the waiters"),
+            conn.query_one_prepared(&notify, &notified, "notifying the waiters"),
         );
         match (written, committed) {
             (Ok(_), Ok(())) => Ok((persist.result(), record)),
