@@ -105,9 +105,12 @@ impl Changes {
     }
 
     /// [`Changes::wait_until`] on one key: woken by [`Changes::notify_key`]
-    /// for this key and by [`Changes::notify`], never by another key's
-    /// notification, so an append to one process does not make the waiters
-    /// of every other process look again.
+    /// for this key (writers must notify with the key waiters use) and by
+    /// [`Changes::notify`], never by another key's notification, so an
+    /// append to one process does not make the waiters of every other
+    /// process look again. As with `wait_until`, it looks again at least
+    /// every poll interval, and dropping the future ends the wait with no
+    /// side effect (WAIT-7).
     pub async fn wait_until_key<T, F, Fut>(&self, key: &str, mut look: F) -> RegistryResult<T>
     where
         F: FnMut() -> Fut,
@@ -144,42 +147,40 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
 
-    #[tokio::test]
-    async fn a_notification_wakes_the_waiter_before_the_poll() {
-        let changes = Arc::new(Changes::new(Duration::from_secs(3600)));
-        let looks = Arc::new(AtomicU32::new(0));
-        let waiter = {
-            let (changes, looks) = (Arc::clone(&changes), Arc::clone(&looks));
-            tokio::spawn(async move {
-                changes
-                    .wait_until(|| {
-                        let seen = looks.fetch_add(1, Ordering::SeqCst);
-                        async move { Ok((seen >= 1).then_some(seen)) }
-                    })
-                    .await
-            })
-        };
-        tokio::task::yield_now().await;
-        changes.notify();
-        let found = waiter.await.expect("joins").expect("found");
-        assert_eq!(found, 1, "one look, one notification, one more look");
+    /// The look of the test waiters: it counts, and finds something on the second.
+    fn second_look(looks: &AtomicU32) -> impl Future<Output = RegistryResult<Option<u32>>> {
+        let seen = looks.fetch_add(1, Ordering::SeqCst);
+        async move { Ok((seen >= 1).then_some(seen)) }
     }
 
-    /// A keyed waiter counting its looks; it finds something on its `found_at`-th look.
+    /// An unkeyed waiter counting its looks in `looks`.
+    fn waiter(
+        changes: &Arc<Changes>,
+        looks: &Arc<AtomicU32>,
+    ) -> tokio::task::JoinHandle<RegistryResult<u32>> {
+        let (changes, looks) = (Arc::clone(changes), Arc::clone(looks));
+        tokio::spawn(async move { changes.wait_until(|| second_look(&looks)).await })
+    }
+
+    /// A waiter on `key` counting its looks in `looks`.
     fn keyed_waiter(
         changes: &Arc<Changes>,
         key: &'static str,
         looks: &Arc<AtomicU32>,
     ) -> tokio::task::JoinHandle<RegistryResult<u32>> {
         let (changes, looks) = (Arc::clone(changes), Arc::clone(looks));
-        tokio::spawn(async move {
-            changes
-                .wait_until_key(key, || {
-                    let seen = looks.fetch_add(1, Ordering::SeqCst);
-                    async move { Ok((seen >= 1).then_some(seen)) }
-                })
-                .await
-        })
+        tokio::spawn(async move { changes.wait_until_key(key, || second_look(&looks)).await })
+    }
+
+    #[tokio::test]
+    async fn a_notification_wakes_the_waiter_before_the_poll() {
+        let changes = Arc::new(Changes::new(Duration::from_secs(3600)));
+        let looks = Arc::new(AtomicU32::new(0));
+        let waiter = waiter(&changes, &looks);
+        tokio::task::yield_now().await;
+        changes.notify();
+        let found = waiter.await.expect("joins").expect("found");
+        assert_eq!(found, 1, "one look, one notification, one more look");
     }
 
     #[tokio::test]
@@ -203,6 +204,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_wait_that_ends_leaves_the_other_wait_on_its_key_wakeable() {
+        let changes = Arc::new(Changes::new(Duration::from_secs(3600)));
+        let (first_looks, second_looks) =
+            (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let first = keyed_waiter(&changes, "a", &first_looks);
+        let second = keyed_waiter(&changes, "a", &second_looks);
+        tokio::task::yield_now().await;
+        first.abort();
+        assert!(first.await.is_err(), "the first wait was dropped");
+        changes.notify_key("a");
+        assert_eq!(second.await.expect("joins").expect("found"), 1);
+        assert!(changes.keyed().is_empty());
+    }
+
+    #[tokio::test]
     async fn notify_wakes_keyed_waits_and_notify_key_wakes_unkeyed_ones() {
         let changes = Arc::new(Changes::new(Duration::from_secs(3600)));
         let looks = Arc::new(AtomicU32::new(0));
@@ -212,17 +228,7 @@ mod tests {
         assert_eq!(keyed.await.expect("joins").expect("found"), 1);
 
         let looks = Arc::new(AtomicU32::new(0));
-        let unkeyed = {
-            let (changes, looks) = (Arc::clone(&changes), Arc::clone(&looks));
-            tokio::spawn(async move {
-                changes
-                    .wait_until(|| {
-                        let seen = looks.fetch_add(1, Ordering::SeqCst);
-                        async move { Ok((seen >= 1).then_some(seen)) }
-                    })
-                    .await
-            })
-        };
+        let unkeyed = waiter(&changes, &looks);
         tokio::task::yield_now().await;
         changes.notify_key("z");
         assert_eq!(unkeyed.await.expect("joins").expect("found"), 1);
