@@ -6,6 +6,7 @@ mod execute;
 mod observation;
 mod ops;
 mod render;
+mod state;
 
 pub use adapt::{no_claims_on_terminal, should_divergence, ShouldDivergence};
 use observation::shown_value;
