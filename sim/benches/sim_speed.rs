@@ -10,6 +10,11 @@ use procreg_memory::MemoryRegistry;
 use procreg_sim::{run_seed, sweep, SimConfig};
 use std::time::Instant;
 
+/// The allocator of the `procreg` binary, so the bench measures what
+/// `procreg sim` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SPEED_SEEDS: u64 = 300;
 const STARTS: [u64; 7] = [0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000];
 const CAP: u64 = 300;
