@@ -3,6 +3,7 @@
 //! waits, bounded, for its reply.
 
 use crate::frame::{decode, read_frame_bytes_limited, write_frame, FrameError};
+use crate::known_parts::KnownParts;
 use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
 use crate::reply_budget::MAX_REPLY_BYTES;
 use async_trait::async_trait;
@@ -64,6 +65,12 @@ pub struct Session {
     pub clock: Option<Arc<dyn Clock>>,
     /// The server's shared token, sent in every hello (`PROCREG_TOKEN`).
     pub token: Option<String>,
+    /// Ask, in every hello, for records without the parts (input, event
+    /// types, provenance) the connection already carried; the client
+    /// restores them, so answers are the same, in fewer bytes. For clients
+    /// that sweep often, such as the simulation's workers. A server that
+    /// does not agree sends whole records.
+    pub known_parts: bool,
 }
 
 /// A `ProcessRegistry` served by another process or host, reached through
@@ -77,8 +84,15 @@ pub struct RemoteRegistry<C: Connector> {
     session: Session,
     tier: DurabilityTier,
     client_clock: bool,
-    idle: Mutex<Vec<(C::Stream, tokio::time::Instant)>>,
+    idle: Mutex<Vec<(Connection<C::Stream>, tokio::time::Instant)>>,
     next_id: AtomicU64,
+}
+
+/// One open connection: its stream, and the record parts it carried when
+/// its hello agreed to `known_parts`.
+struct Connection<S> {
+    stream: S,
+    known: Option<KnownParts>,
 }
 
 /// A pooled connection idle longer than this is closed rather than reused:
@@ -110,7 +124,9 @@ impl<C: Connector> RemoteRegistry<C> {
             next_id: AtomicU64::new(1),
         };
         let limit = registry.options.call_timeout;
-        let (stream, hello) = match tokio::time::timeout(limit, registry.open_new("hello")).await {
+        let (connection, hello) = match tokio::time::timeout(limit, registry.open_new("hello"))
+            .await
+        {
             Ok(opened) => opened?,
             Err(_) => {
                 return Err(registry
@@ -119,7 +135,7 @@ impl<C: Connector> RemoteRegistry<C> {
         };
         registry.tier = hello.durability_tier;
         registry.client_clock = hello.client_clock;
-        registry.put_idle(stream);
+        registry.put_idle(connection);
         Ok(registry)
     }
 
@@ -133,26 +149,26 @@ impl<C: Connector> RemoteRegistry<C> {
         self.connector.describe()
     }
 
-    fn take_idle(&self) -> Option<C::Stream> {
+    fn take_idle(&self) -> Option<Connection<C::Stream>> {
         let mut idle = self
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while let Some((stream, since)) = idle.pop() {
+        while let Some((connection, since)) = idle.pop() {
             if since.elapsed() < MAX_IDLE_REUSE {
-                return Some(stream);
+                return Some(connection);
             }
         }
         None
     }
 
-    fn put_idle(&self, stream: C::Stream) {
+    fn put_idle(&self, connection: Connection<C::Stream>) {
         let mut idle = self
             .idle
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if idle.len() < self.options.max_idle_connections {
-            idle.push((stream, tokio::time::Instant::now()));
+            idle.push((connection, tokio::time::Instant::now()));
         }
     }
 
@@ -164,7 +180,7 @@ impl<C: Connector> RemoteRegistry<C> {
     }
 
     /// A new connection, bound to the session's namespace by a hello.
-    async fn open_new(&self, method: &str) -> RegistryResult<(C::Stream, Hello)> {
+    async fn open_new(&self, method: &str) -> RegistryResult<(Connection<C::Stream>, Hello)> {
         let mut stream = match tokio::time::timeout(
             self.options.connect_timeout,
             self.connector.connect(),
@@ -192,6 +208,7 @@ impl<C: Connector> RemoteRegistry<C> {
                 protocol: PROTOCOL_VERSION,
                 namespace: self.session.namespace.clone(),
                 token: self.session.token.clone(),
+                known_parts: self.session.known_parts,
             },
         };
         let reply = self
@@ -217,10 +234,11 @@ impl<C: Connector> RemoteRegistry<C> {
             })?,
             Outcome::Err(error) => return Err(error),
         };
-        Ok((stream, hello))
+        let known = (self.session.known_parts && hello.known_parts).then(KnownParts::default);
+        Ok((Connection { stream, known }, hello))
     }
 
-    async fn open(&self, method: &str) -> RegistryResult<C::Stream> {
+    async fn open(&self, method: &str) -> RegistryResult<Connection<C::Stream>> {
         match self.take_idle() {
             Some(stream) => Ok(stream),
             None => Ok(self.open_new(method).await?.0),
@@ -246,11 +264,10 @@ impl<C: Connector> RemoteRegistry<C> {
                 namespace: namespace.to_owned(),
             },
         };
-        let raw = self
-            .send(method, &request, self.options.call_timeout)
-            .await?;
-        serde_json::from_str::<bool>(raw.get())
-            .map_err(|error| self.transport_error(method, format!("undecodable result: {error}")))
+        self.send(method, &request, self.options.call_timeout, |raw, _| {
+            serde_json::from_str::<bool>(raw).map_err(|error| error.to_string())
+        })
+        .await
     }
 
     /// Sends `call` and decodes its result as the answer the method returns.
@@ -270,28 +287,31 @@ impl<C: Connector> RemoteRegistry<C> {
             now_ms,
             call: Call::Registry(call),
         };
-        let raw = self.send(method, &request, limit).await?;
-        match &request.call {
-            Call::Registry(call) => call.decode_answer(raw.get()).map_err(|error| {
-                self.transport_error(method, format!("undecodable result: {error}"))
-            }),
-            _ => Err(self.transport_error(method, "not a registry call")),
-        }
+        let Call::Registry(call) = &request.call else {
+            return Err(self.transport_error(method, "not a registry call"));
+        };
+        self.send(method, &request, limit, |raw, known| match known {
+            Some(known) if KnownParts::applies_to(call) => known.decode(call, raw),
+            _ => call.decode_answer(raw).map_err(|error| error.to_string()),
+        })
+        .await
     }
 
-    /// Sends `request` on a pooled or new connection and returns its raw
-    /// result; a reply to another id, a transport failure or no reply
-    /// within `limit` is a `Backend` error naming `method`.
-    async fn send(
+    /// Sends `request` on a pooled or new connection and reads its result
+    /// with `read`; a reply to another id, a transport failure, a result
+    /// `read` refuses, or no reply within `limit` is a `Backend` error
+    /// naming `method`. A connection whose reply could not be read is closed.
+    async fn send<T>(
         &self,
         method: &str,
         request: &RequestFrame,
         limit: Duration,
-    ) -> RegistryResult<Box<serde_json::value::RawValue>> {
+        read: impl FnOnce(&str, Option<&mut KnownParts>) -> Result<T, String>,
+    ) -> RegistryResult<T> {
         let attempt = async {
-            let mut stream = self.open(method).await?;
+            let mut connection = self.open(method).await?;
             let reply = self
-                .exchange(&mut stream, request)
+                .exchange(&mut connection.stream, request)
                 .await
                 .map_err(|error| self.transport_error(method, error))?;
             if reply.id != request.id {
@@ -303,11 +323,19 @@ impl<C: Connector> RemoteRegistry<C> {
                     ),
                 ));
             }
-            self.put_idle(stream);
-            match reply.outcome {
-                Outcome::Ok(raw) => Ok(raw),
-                Outcome::Err(error) => Err(error),
-            }
+            let result = match reply.outcome {
+                Outcome::Ok(raw) => {
+                    read(raw.get(), connection.known.as_mut()).map_err(|error| {
+                        self.transport_error(method, format!("undecodable result: {error}"))
+                    })?
+                }
+                Outcome::Err(error) => {
+                    self.put_idle(connection);
+                    return Err(error);
+                }
+            };
+            self.put_idle(connection);
+            Ok(result)
         };
         match tokio::time::timeout(limit, attempt).await {
             Ok(result) => result,

@@ -15,12 +15,14 @@ fn to_value<T: Serialize>(result: RegistryResult<T>) -> RawResult {
 }
 
 /// The answer to `hello` for a connection bound to `namespace`; refuses
-/// another protocol revision with `Unsupported`.
+/// another protocol revision with `Unsupported`. `known_parts`: whether
+/// this connection's answers leave out parts it already carried.
 pub fn hello(
     protocol: u32,
     namespace: &str,
     durability_tier: DurabilityTier,
     client_clock: bool,
+    known_parts: bool,
 ) -> RawResult {
     if protocol != PROTOCOL_VERSION {
         return Err(RegistryError::unsupported(format!(
@@ -32,18 +34,21 @@ pub fn hello(
         namespace: namespace.to_owned(),
         durability_tier,
         client_clock,
+        known_parts,
     }))
 }
 
 /// Calls the trait method `call` names with its arguments; the result is
 /// the method's return value in its serde shape, or its error unchanged.
-/// `hello` is answered for the default namespace with a server-side clock.
+/// `hello` is answered for the default namespace with a server-side clock,
+/// and whole records (this function keeps no state between calls).
 pub async fn dispatch(registry: &dyn ProcessRegistry, call: Call) -> RawResult {
     match call {
         Call::Hello { protocol, .. } => hello(
             protocol,
             DEFAULT_NAMESPACE,
             registry.durability_tier(),
+            false,
             false,
         ),
         Call::CloseNamespace { .. } => Err(RegistryError::unsupported(

@@ -11,6 +11,7 @@
 mod client;
 mod dispatch;
 pub mod frame;
+mod known_parts;
 mod namespaces;
 mod pipe;
 pub mod protocol;
@@ -22,6 +23,7 @@ mod tcp;
 
 pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
 pub use dispatch::{dispatch, RawResult};
+pub use known_parts::MAX_KNOWN_REGISTRATIONS;
 pub use namespaces::RemoteNamespaces;
 pub use pipe::PipeConnector;
 pub use protocol::{

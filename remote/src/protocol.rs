@@ -116,6 +116,10 @@ pub struct Hello {
     pub durability_tier: DurabilityTier,
     /// True when the registry reads the `now_ms` of each request (a client-driven clock).
     pub client_clock: bool,
+    /// True when the hello asked for `known_parts` and the server sends
+    /// records without the parts this connection already carried.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub known_parts: bool,
 }
 
 /// The namespace a connection addresses until its hello names another.
@@ -136,6 +140,9 @@ pub enum Call {
         namespace: Option<String>,
         /// The shared token of a server started with one.
         token: Option<String>,
+        /// Asks the server to send records without the parts this
+        /// connection already carried (`known_parts`, docs/protocol.md).
+        known_parts: bool,
     },
     /// Frees a namespace the client is done with (its registry and
     /// storage); answered with `true` when it existed. Connections bound to
@@ -158,6 +165,8 @@ enum ControlCall {
         namespace: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        known_parts: bool,
     },
     CloseNamespace {
         namespace: String,
@@ -174,10 +183,12 @@ impl Serialize for Call {
                 protocol,
                 namespace,
                 token,
+                known_parts,
             } => ControlCall::Hello {
                 protocol: *protocol,
                 namespace: namespace.clone(),
                 token: token.clone(),
+                known_parts: *known_parts,
             }
             .serialize(serializer),
             Call::CloseNamespace { namespace } => ControlCall::CloseNamespace {
@@ -210,10 +221,12 @@ impl<'de> Deserialize<'de> for Call {
                     protocol,
                     namespace,
                     token,
+                    known_parts,
                 } => Call::Hello {
                     protocol,
                     namespace,
                     token,
+                    known_parts,
                 },
                 ControlCall::CloseNamespace { namespace } => Call::CloseNamespace { namespace },
             },
@@ -315,6 +328,13 @@ mod tests {
                 protocol: 1,
                 namespace: Some("ns".into()),
                 token: Some("s3cret".into()),
+                known_parts: false,
+            },
+            Call::Hello {
+                protocol: 1,
+                namespace: None,
+                token: None,
+                known_parts: true,
             },
             Call::CloseNamespace {
                 namespace: "ns".into(),
@@ -328,9 +348,14 @@ mod tests {
             protocol: 1,
             namespace: None,
             token: None,
+            known_parts: false,
         })
         .expect("serialises");
-        assert_eq!(hello, json!({"method": "hello", "protocol": 1}));
+        assert_eq!(
+            hello,
+            json!({"method": "hello", "protocol": 1}),
+            "a hello that asks for nothing optional is what earlier clients send"
+        );
     }
 
     #[test]

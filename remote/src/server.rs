@@ -5,6 +5,7 @@ use crate::dispatch::{dispatch, hello};
 use crate::frame::{
     decode, read_frame_bytes_limited, write_frame, write_frame_limited, FrameError, MAX_FRAME_BYTES,
 };
+use crate::known_parts::KnownParts;
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
 use crate::reply_budget::{refuse_unreadable, MAX_REPLY_BYTES};
@@ -128,19 +129,29 @@ fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
     }
 }
 
+/// What a connection holds between requests: the registry its hello bound
+/// it to, and the record parts it carried when the hello asked for `known_parts`.
+#[derive(Default)]
+struct Connection {
+    bound: Option<(String, Served)>,
+    known: Option<KnownParts>,
+}
+
 /// Runs one request on the connection's registry: `hello` (re)binds the
-/// connection to a namespace; other calls go to the bound registry (the
-/// default namespace's until a hello), after setting its clock to the
-/// request's `now_ms` when the client drives time.
+/// connection to a namespace and starts its known parts afresh; other calls
+/// go to the bound registry (the default namespace's until a hello), after
+/// setting its clock to the request's `now_ms` when the client drives time.
 async fn answer(
     registries: &dyn Registries,
-    bound: &mut Option<(String, Served)>,
+    connection: &mut Connection,
     request: RequestFrame,
     log_budget: bool,
 ) -> RawResult {
+    let Connection { bound, known } = connection;
     if let Call::Hello {
         protocol,
         namespace,
+        known_parts,
         ..
     } = &request.call
     {
@@ -151,8 +162,15 @@ async fn answer(
         let tier = served
             .durability
             .unwrap_or_else(|| served.registry.durability_tier());
-        let answer = hello(*protocol, &namespace, tier, served.clock.is_some())?;
+        let answer = hello(
+            *protocol,
+            &namespace,
+            tier,
+            served.clock.is_some(),
+            *known_parts,
+        )?;
         *bound = Some((namespace, served));
+        *known = known_parts.then(KnownParts::default);
         return Ok(answer);
     }
     if let Call::CloseNamespace { namespace } = &request.call {
@@ -173,7 +191,15 @@ async fn answer(
     if let (true, Call::Registry(call)) = (log_budget, &request.call) {
         refuse_unreadable(served.registry.as_ref(), call).await?;
     }
-    dispatch(served.registry.as_ref(), request.call).await
+    match (known.as_mut(), request.call) {
+        (Some(known), Call::Registry(call)) if KnownParts::applies_to(&call) => {
+            let answer = call.dispatch(served.registry.as_ref()).await?;
+            known.encode(&answer).map_err(|error| {
+                RegistryError::backend(format!("could not encode the result: {error}"))
+            })
+        }
+        (_, call) => dispatch(served.registry.as_ref(), call).await,
+    }
 }
 
 /// Serves one connection until the peer closes it or breaks the framing,
@@ -205,7 +231,7 @@ where
 {
     let (reader, mut writer) = tokio::io::split(stream);
     let mut reader = BufReader::new(reader);
-    let mut bound: Option<(String, Served)> = None;
+    let mut connection = Connection::default();
     let mut authenticated = options.token.is_none();
     loop {
         // Before the token, a peer may send only a hello: a small frame.
@@ -235,14 +261,24 @@ where
                 }
                 authenticated = true;
                 let id = request.id;
-                let result =
-                    answer(registries.as_ref(), &mut bound, request, options.log_budget).await;
+                let result = answer(
+                    registries.as_ref(),
+                    &mut connection,
+                    request,
+                    options.log_budget,
+                )
+                .await;
                 reply_to(id, result)
             }
             Ok(request) => {
                 let id = request.id;
                 let may_block = request.call.may_block();
-                let call = answer(registries.as_ref(), &mut bound, request, options.log_budget);
+                let call = answer(
+                    registries.as_ref(),
+                    &mut connection,
+                    request,
+                    options.log_budget,
+                );
                 tokio::pin!(call);
                 // Only a wait may outlive its caller: a peer that hangs up
                 // during one drops it (WAIT-7). Every other call completes,

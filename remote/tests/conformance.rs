@@ -2,6 +2,10 @@
 //! through `RemoteRegistry` over in-process pipes: every method, argument
 //! and error kind survives the protocol unchanged, and the client drives
 //! the served registry's clock, so the suite's `ManualClock` rules hold.
+//! Every connection asks for `known_parts`, as the simulation's do, so
+//! records restored from the parts a connection already carried must pass
+//! every check too (`procreg check --backend tcp://`, in `cli/tests/network.rs`,
+//! checks whole records).
 
 use async_trait::async_trait;
 use procreg::{Capabilities, DurableFactory, ManualClock, RegistryResult};
@@ -45,11 +49,10 @@ fn over_pipes() -> DurableFactory<RemoteNamespaces<PipeConnector>> {
         inline_calls: false,
         ..Capabilities::default()
     };
-    DurableFactory::new(RemoteNamespaces::declared(
-        server,
-        RemoteOptions::default(),
-        capabilities,
-    ))
+    DurableFactory::new(
+        RemoteNamespaces::declared(server, RemoteOptions::default(), capabilities)
+            .with_known_parts(),
+    )
 }
 
 registry_conformance_tests!(over_pipes(), strict);

@@ -100,10 +100,13 @@ impl Registries for ClientRegistries {
 }
 
 /// The session a client opens: its own name as the namespace in the
-/// shared-store topology (the registry host serves it its own handle).
+/// shared-store topology (the registry host serves it its own handle), and
+/// records without the parts its connection already carried (`known_parts`:
+/// a sweep's answers are most of the world's bytes).
 pub fn session_of(client: &str, own_handle: bool) -> procreg_remote::Session {
     procreg_remote::Session {
         namespace: own_handle.then(|| client.to_owned()),
+        known_parts: true,
         ..procreg_remote::Session::default()
     }
 }
