@@ -69,7 +69,8 @@ pub struct Session {
     /// types, provenance) the connection already carried; the client
     /// restores them, so answers are the same, in fewer bytes. For clients
     /// that sweep often, such as the simulation's workers. A server that
-    /// does not agree sends whole records.
+    /// does not offer it sends whole records; a server older than the
+    /// option refuses the hello, so ask only servers known to offer it.
     pub known_parts: bool,
 }
 

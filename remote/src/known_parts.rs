@@ -75,9 +75,9 @@ struct RecordOut<'a> {
     known: bool,
 }
 
-/// A record as a known-parts answer carries it, read back.
+/// A record as a known-parts answer carries it, read back (unknown fields
+/// are ignored, as [`ProcessRecord`] ignores them).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RecordIn {
     id: String,
     registration_hash: Arc<str>,
@@ -354,6 +354,51 @@ mod tests {
             json!(true),
             "the new parts are the known ones"
         );
+    }
+
+    #[test]
+    fn equal_parts_read_afresh_from_storage_are_still_known() {
+        let records = records();
+        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+        sweep(&mut server, &mut client, &records);
+        // What a backend that decodes every read returns: equal parts, new allocations.
+        let reread: Vec<ProcessRecord> =
+            serde_json::from_value(serde_json::to_value(&records).expect("JSON")).expect("reads");
+        assert!(!Arc::ptr_eq(&reread[0].input, &records[0].input));
+        let sent = sweep(&mut server, &mut client, &reread);
+        for record in sent.as_array().expect("list") {
+            assert_eq!(record["known"], json!(true));
+        }
+    }
+
+    #[test]
+    fn a_change_to_any_one_part_sends_the_record_whole() {
+        let records = records();
+        let mut other_types = records[0].clone();
+        other_types.event_types = Arc::from(vec![ProcessEventType::new("other")]);
+        let mut other_provenance = records[0].clone();
+        let mut owner = (*records[0].provenance).clone();
+        owner.owner_scope = ProcessScope::session("elsewhere");
+        other_provenance.provenance = Arc::new(owner);
+        for changed in [other_types, other_provenance] {
+            let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+            sweep(&mut server, &mut client, &records[..1]);
+            let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
+            assert!(sent[0].get("known").is_none(), "sent whole: {}", sent[0]);
+        }
+    }
+
+    #[test]
+    fn a_record_marked_known_that_still_carries_parts_is_refused() {
+        let records = records();
+        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+        sweep(&mut server, &mut client, &records[..1]);
+        let mut whole = serde_json::to_value(&records[..1]).expect("JSON");
+        whole[0]["known"] = json!(true);
+        let error = client
+            .decode(&RegistryCall::ListNonTerminal, &whole.to_string())
+            .expect_err("refused");
+        assert!(error.contains("marked known but carries parts"), "{error}");
     }
 
     #[test]

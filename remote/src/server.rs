@@ -59,6 +59,12 @@ pub struct ServeOptions {
     /// [`crate::MAX_LOG_BYTES`] (see `reply_budget`); off for in-process
     /// pipes and the simulation, whose traces must hold only the callers' calls.
     pub log_budget: bool,
+    /// Offer `known_parts` to clients whose hello asks for it (otherwise
+    /// hello answers `false` and records go whole). Such a connection holds
+    /// the parts of up to [`crate::MAX_KNOWN_REGISTRATIONS`] registrations,
+    /// and for a backend that reads records from storage these are copies:
+    /// offer it to trusted clients only, such as the simulation's workers.
+    pub known_parts: bool,
 }
 
 /// The largest frame a peer may send before it presented the token.
@@ -145,13 +151,14 @@ async fn answer(
     registries: &dyn Registries,
     connection: &mut Connection,
     request: RequestFrame,
-    log_budget: bool,
+    options: &ServeOptions,
 ) -> RawResult {
     let Connection { bound, known } = connection;
+    let known_parts = |asked: bool| asked && options.known_parts;
     if let Call::Hello {
         protocol,
         namespace,
-        known_parts,
+        known_parts: asked,
         ..
     } = &request.call
     {
@@ -167,10 +174,10 @@ async fn answer(
             &namespace,
             tier,
             served.clock.is_some(),
-            *known_parts,
+            known_parts(*asked),
         )?;
         *bound = Some((namespace, served));
-        *known = known_parts.then(KnownParts::default);
+        *known = known_parts(*asked).then(KnownParts::default);
         return Ok(answer);
     }
     if let Call::CloseNamespace { namespace } = &request.call {
@@ -188,13 +195,17 @@ async fn answer(
     if let (Some(clock), Some(now_ms)) = (&served.clock, request.now_ms) {
         clock.set(now_ms);
     }
-    if let (true, Call::Registry(call)) = (log_budget, &request.call) {
+    if let (true, Call::Registry(call)) = (options.log_budget, &request.call) {
         refuse_unreadable(served.registry.as_ref(), call).await?;
     }
     match (known.as_mut(), request.call) {
-        (Some(known), Call::Registry(call)) if KnownParts::applies_to(&call) => {
+        (Some(parts), Call::Registry(call)) if KnownParts::applies_to(&call) => {
             let answer = call.dispatch(served.registry.as_ref()).await?;
-            known.encode(&answer).map_err(|error| {
+            parts.encode(&answer).map_err(|error| {
+                // The parts it remembered never reached the client: from
+                // here on the connection sends whole records, which are
+                // exact whatever the client remembers.
+                *known = None;
                 RegistryError::backend(format!("could not encode the result: {error}"))
             })
         }
@@ -261,24 +272,13 @@ where
                 }
                 authenticated = true;
                 let id = request.id;
-                let result = answer(
-                    registries.as_ref(),
-                    &mut connection,
-                    request,
-                    options.log_budget,
-                )
-                .await;
+                let result = answer(registries.as_ref(), &mut connection, request, options).await;
                 reply_to(id, result)
             }
             Ok(request) => {
                 let id = request.id;
                 let may_block = request.call.may_block();
-                let call = answer(
-                    registries.as_ref(),
-                    &mut connection,
-                    request,
-                    options.log_budget,
-                );
+                let call = answer(registries.as_ref(), &mut connection, request, options);
                 tokio::pin!(call);
                 // Only a wait may outlive its caller: a peer that hangs up
                 // during one drops it (WAIT-7). Every other call completes,

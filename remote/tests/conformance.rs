@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use procreg::{Capabilities, DurableFactory, ManualClock, RegistryResult};
 use procreg_conformance::registry_conformance_tests;
 use procreg_memory::MemoryRegistry;
-use procreg_remote::{PipeConnector, Registries, RemoteNamespaces, RemoteOptions, Served};
+use procreg_remote::{
+    PipeConnector, Registries, RemoteNamespaces, RemoteOptions, ServeOptions, Served,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -43,7 +45,11 @@ impl Registries for PerNamespace {
 /// The suite's factory: a fresh namespace of the pipe server per registry,
 /// reopened by connecting to the same namespace again.
 fn over_pipes() -> DurableFactory<RemoteNamespaces<PipeConnector>> {
-    let server = PipeConnector::serving(Arc::new(PerNamespace::default()));
+    let options = ServeOptions {
+        known_parts: true,
+        ..ServeOptions::default()
+    };
+    let server = PipeConnector::serving_with(Arc::new(PerNamespace::default()), options);
     let capabilities = Capabilities {
         reopen: true,
         inline_calls: false,

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use procreg::ProcessRegistry;
-use procreg_remote::{serve_connection, Connector, Registries, RemoteOptions, Served};
+use procreg_remote::{
+    serve_connection_with, Connector, Registries, RemoteOptions, ServeOptions, Served,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,14 +67,19 @@ pub fn remote_options() -> RemoteOptions {
 
 /// The registry host's software: accepts connections and serves each with
 /// `registries` (one observed registry, or one per client's own handle),
-/// which live outside the host and survive its restarts.
+/// which live outside the host and survive its restarts. Its clients are
+/// the world's own, so it offers them `known_parts`.
 pub async fn serve_registry(registries: Arc<dyn Registries>) -> turmoil::Result {
     let listener = turmoil::net::TcpListener::bind(("0.0.0.0", REGISTRY_PORT)).await?;
+    let options = Arc::new(ServeOptions {
+        known_parts: true,
+        ..ServeOptions::default()
+    });
     loop {
         let (stream, _) = listener.accept().await?;
-        let registries = registries.clone();
+        let (registries, options) = (registries.clone(), options.clone());
         tokio::task::spawn_local(async move {
-            serve_connection(stream, registries).await;
+            serve_connection_with(stream, registries, &options).await;
         });
     }
 }

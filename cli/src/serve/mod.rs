@@ -138,6 +138,8 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
                 frame_deadline: Some(Duration::from_secs(flags.frame_deadline_secs.max(1))),
                 idle_timeout: Some(Duration::from_secs(flags.idle_timeout_secs.max(1))),
                 log_budget: true,
+                // Its memory per connection is not bounded by bytes: not for strangers.
+                known_parts: false,
             },
             max_connections: flags.max_connections.max(1),
         };
