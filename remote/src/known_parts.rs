@@ -435,5 +435,15 @@ mod tests {
         }
         let sent = sweep(&mut server, &mut client, &full[..1]);
         assert_eq!(sent[0]["known"], json!(true), "a remembered hash still is");
+        let mut changed = full[0].clone();
+        changed.input = Arc::new(ProcessInput::external(json!({"changed": true})));
+        let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
+        assert!(sent[0].get("known").is_none(), "changed parts go whole");
+        let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
+        assert_eq!(
+            sent[0]["known"],
+            json!(true),
+            "a remembered hash is updated when the memory is full"
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! that offers it sends records without the parts the connection already
 //! carried, every hello starts afresh, other methods carry whole records,
 //! and the client's answers equal the registry's own; a server that does
-//! not offer it answers `false` and sends whole records.
+//! not offer it answers `false` and sends whole records; a client that is
+//! sent a record whose parts never came reports it and closes that connection.
 
 use procreg::{
     ManualClock, ProcessEventAppendRequest, ProcessEventType, ProcessInput, ProcessRegistration,
@@ -148,5 +149,64 @@ async fn a_server_that_does_not_offer_it_answers_false_and_sends_whole_records()
     for id in 2..4 {
         let sweep = call(&mut stream, id, json!({"method": "list_non_terminal"})).await;
         assert_eq!(known(&sweep), [false; 3]);
+    }
+}
+
+/// A connector to a server that agrees to `known_parts` and then answers
+/// every sweep with a record marked known that it never sent; counts the
+/// connections opened.
+#[derive(Clone, Default)]
+struct LyingServer {
+    opened: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl Connector for LyingServer {
+    type Stream = tokio::io::DuplexStream;
+
+    async fn connect(&self) -> std::io::Result<Self::Stream> {
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            while let Ok(request) = read_frame::<Value, _>(&mut server).await {
+                let ok = if request["call"]["method"] == json!("hello") {
+                    json!({"protocol": 1, "namespace": "default", "durability_tier": "inline", "client_clock": false, "known_parts": true})
+                } else {
+                    json!([{"id": "ghost", "registration_hash": "h", "created_at_ms": 0, "updated_at_ms": 0, "status": {"state": "running"}, "known": true}])
+                };
+                let reply = json!({"id": request["id"], "ok": ok});
+                if write_frame(&mut server, &reply).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(client)
+    }
+
+    fn describe(&self) -> String {
+        "lying://".to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_record_whose_parts_never_came_is_an_error_and_closes_its_connection() {
+    let server = LyingServer::default();
+    let session = Session {
+        known_parts: true,
+        ..Session::default()
+    };
+    let remote = RemoteRegistry::connect_session(server.clone(), RemoteOptions::default(), session)
+        .await
+        .expect("connects");
+    for attempt in 1..=2 {
+        let error = remote.list_non_terminal().await.expect_err("refused");
+        assert_eq!(error.kind, procreg::ErrorKind::Backend);
+        assert!(error.message.contains("never carried its parts"), "{error}");
+        assert_eq!(
+            server.opened.load(std::sync::atomic::Ordering::Relaxed),
+            attempt,
+            "each call after a refusal opens a new connection (the first reuses the hello's)"
+        );
     }
 }
