@@ -241,7 +241,7 @@ impl<C: Connector> RemoteRegistry<C> {
 
     async fn open(&self, method: &str) -> RegistryResult<Connection<C::Stream>> {
         match self.take_idle() {
-            Some(stream) => Ok(stream),
+            Some(connection) => Ok(connection),
             None => Ok(self.open_new(method).await?.0),
         }
     }
@@ -292,8 +292,8 @@ impl<C: Connector> RemoteRegistry<C> {
             return Err(self.transport_error(method, "not a registry call"));
         };
         self.send(method, &request, limit, |raw, known| match known {
-            Some(known) if KnownParts::applies_to(call) => known.decode(call, raw),
-            _ => call.decode_answer(raw).map_err(|error| error.to_string()),
+            Some(known) => known.decode(call, raw),
+            None => call.decode_answer(raw).map_err(|error| error.to_string()),
         })
         .await
     }
