@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end checks of the release `procreg` binary, as a CI job would use it:
+# End-to-end checks of the `procreg` binary the main job built, as a CI job would use it:
 # reports parsed and asserted, serve + check over TCP, the exit codes, and the
 # 1,000-seed simulation sweep of the reference registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-procreg=target/release/procreg
+procreg=target/debug/procreg
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -23,7 +23,7 @@ expect_exit() { # expected-code description command...
   echo "e2e: ok: $what (exit $got)"
 }
 
-cargo build --release -q -p procreg-cli
+cargo build -q --bin procreg
 
 # 1. check: text and JUnit outputs, parsed.
 expect_exit 0 "check, text report" "$procreg" check --quiet --seeds 8

@@ -1,6 +1,6 @@
 //! The reference registry in the world: every invariant holds over a fixed
 //! seed range, a seed reproduces its trace exactly, and seeds differ.
-//! (`.ci/run` also sweeps 1,000 seeds with the release binary.)
+//! (`.ci/e2e.sh` also sweeps 1,000 seeds with the `procreg` binary.)
 
 use procreg_memory::MemoryRegistry;
 use procreg_sim::{run_seed, sweep, FaultSet, SimConfig};
