@@ -147,7 +147,7 @@ EOF
   previous="$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")"
   if [ -n "$previous" ]; then
     # shellcheck disable=SC2064
-    trap "procreg_pg_stop; $previous" EXIT
+    trap "procreg_pg_stop || true; $previous" EXIT
   else
     trap procreg_pg_stop EXIT
   fi
