@@ -379,36 +379,50 @@ impl RegistryCall {
     /// Reads the JSON result of this call (the shape [`CallAnswer`]
     /// serialises to) into the answer variant this method returns.
     pub fn decode_answer(&self, json: &str) -> Result<CallAnswer, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let answer = self.decode_answer_from(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(answer)
+    }
+
+    /// [`RegistryCall::decode_answer`] from any deserializer: the result of
+    /// this call (the shape [`CallAnswer`] serialises to) read straight
+    /// into the answer variant this method returns, with no text in between.
+    pub fn decode_answer_from<'de, D: serde::Deserializer<'de>>(
+        &self,
+        deserializer: D,
+    ) -> Result<CallAnswer, D::Error> {
         use CallAnswer as A;
         use RegistryCall as C;
+        let d = deserializer;
         Ok(match self {
             C::RevokeHandle { .. }
             | C::TransferHandleGrants { .. }
             | C::AckWake { .. }
             | C::CompleteProcessLease { .. } => {
-                serde_json::from_str::<()>(json)?;
+                <()>::deserialize(d)?;
                 A::Unit
             }
-            C::HasHandleGrant { .. } => A::Bool(serde_json::from_str(json)?),
+            C::HasHandleGrant { .. } => A::Bool(Deserialize::deserialize(d)?),
             C::RegisterProcess { .. } | C::SetExternalRef { .. } | C::CompleteProcess { .. } => {
-                A::Record(serde_json::from_str(json)?)
+                A::Record(Deserialize::deserialize(d)?)
             }
-            C::GetProcess { .. } => A::MaybeRecord(serde_json::from_str(json)?),
-            C::ListNonTerminal => A::Records(serde_json::from_str(json)?),
-            C::GrantHandle { .. } => A::Grant(serde_json::from_str(json)?),
-            C::HandleGrantsForProcess { .. } => A::Grants(serde_json::from_str(json)?),
+            C::GetProcess { .. } => A::MaybeRecord(Deserialize::deserialize(d)?),
+            C::ListNonTerminal => A::Records(Deserialize::deserialize(d)?),
+            C::GrantHandle { .. } => A::Grant(Deserialize::deserialize(d)?),
+            C::HandleGrantsForProcess { .. } => A::Grants(Deserialize::deserialize(d)?),
             C::ListHandleGrants { .. } | C::ListLiveHandleGrants { .. } => {
-                A::GrantEntries(serde_json::from_str(json)?)
+                A::GrantEntries(Deserialize::deserialize(d)?)
             }
-            C::DeleteSessionProcessState { .. } => A::SessionReport(serde_json::from_str(json)?),
-            C::AppendEvent { .. } => A::Appended(serde_json::from_str(json)?),
-            C::WaitEventAfter { .. } => A::Event(serde_json::from_str(json)?),
+            C::DeleteSessionProcessState { .. } => A::SessionReport(Deserialize::deserialize(d)?),
+            C::AppendEvent { .. } => A::Appended(Deserialize::deserialize(d)?),
+            C::WaitEventAfter { .. } => A::Event(Deserialize::deserialize(d)?),
             C::EventsAfter { .. } | C::WakeEventsAfter { .. } => {
-                A::Events(serde_json::from_str(json)?)
+                A::Events(Deserialize::deserialize(d)?)
             }
-            C::AwaitProcess { .. } => A::AwaitOutput(serde_json::from_str(json)?),
+            C::AwaitProcess { .. } => A::AwaitOutput(Deserialize::deserialize(d)?),
             C::ClaimProcessLease { .. } | C::RenewProcessLease { .. } => {
-                A::Lease(serde_json::from_str(json)?)
+                A::Lease(Deserialize::deserialize(d)?)
             }
         })
     }

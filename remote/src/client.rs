@@ -2,10 +2,11 @@
 //! contract's `CallHandler`) that sends each call as a request frame and
 //! waits, bounded, for its reply.
 
-use crate::frame::{decode, read_frame_bytes_limited, write_frame, FrameError};
+use crate::frame::{read_frame_bytes_limited, write_frame, FrameError};
 use crate::known_parts::KnownParts;
-use crate::protocol::{Call, Hello, Outcome, ReplyFrame, RequestFrame, PROTOCOL_VERSION};
+use crate::protocol::{Call, Hello, RequestFrame, PROTOCOL_VERSION};
 use crate::reply_budget::MAX_REPLY_BYTES;
+use crate::reply_reader::{read_reply, Plain, ReadResult, Reply};
 use async_trait::async_trait;
 use procreg::{
     CallHandler, CallResult, Clock, DurabilityTier, RegistryCall, RegistryError, RegistryResult,
@@ -213,11 +214,11 @@ impl<C: Connector> RemoteRegistry<C> {
             },
         };
         let reply = self
-            .exchange(&mut stream, &request)
+            .exchange(&mut stream, &request, Plain::<Hello>::new(), None)
             .await
             .map_err(|error| self.transport_error("hello", error))?;
         // A server that refuses the connection (too many, no token) answers id 0.
-        if let (0, Outcome::Err(error)) = (reply.id, &reply.outcome) {
+        if let (0, Err(error)) = (reply.id, &reply.outcome) {
             return Err(error.clone());
         }
         if reply.id != request.id {
@@ -229,12 +230,7 @@ impl<C: Connector> RemoteRegistry<C> {
                 ),
             ));
         }
-        let hello = match reply.outcome {
-            Outcome::Ok(raw) => serde_json::from_str::<Hello>(raw.get()).map_err(|error| {
-                self.transport_error("hello", format!("undecodable hello: {error}"))
-            })?,
-            Outcome::Err(error) => return Err(error),
-        };
+        let hello = reply.outcome?;
         let known = (self.session.known_parts && hello.known_parts).then(KnownParts::default);
         Ok((Connection { stream, known }, hello))
     }
@@ -246,13 +242,17 @@ impl<C: Connector> RemoteRegistry<C> {
         }
     }
 
-    async fn exchange(
+    /// Sends `request` and reads its reply, the result with `reader`.
+    async fn exchange<R: ReadResult>(
         &self,
         stream: &mut C::Stream,
         request: &RequestFrame,
-    ) -> Result<ReplyFrame, FrameError> {
+        reader: R,
+        known: Option<&mut KnownParts>,
+    ) -> Result<Reply<R::Output>, FrameError> {
         write_frame(stream, request).await?;
-        decode(&read_frame_bytes_limited(stream, MAX_REPLY_BYTES).await?)
+        let body = read_frame_bytes_limited(stream, MAX_REPLY_BYTES).await?;
+        read_reply(&body, reader, known)
     }
 
     /// Frees `namespace` on the server (`close_namespace`); `true` when it existed.
@@ -265,9 +265,12 @@ impl<C: Connector> RemoteRegistry<C> {
                 namespace: namespace.to_owned(),
             },
         };
-        self.send(method, &request, self.options.call_timeout, |raw, _| {
-            serde_json::from_str::<bool>(raw).map_err(|error| error.to_string())
-        })
+        self.send(
+            method,
+            &request,
+            self.options.call_timeout,
+            Plain::<bool>::new(),
+        )
         .await
     }
 
@@ -291,28 +294,25 @@ impl<C: Connector> RemoteRegistry<C> {
         let Call::Registry(call) = &request.call else {
             return Err(self.transport_error(method, "not a registry call"));
         };
-        self.send(method, &request, limit, |raw, known| match known {
-            Some(known) => known.decode(call, raw),
-            None => call.decode_answer(raw).map_err(|error| error.to_string()),
-        })
-        .await
+        self.send(method, &request, limit, call).await
     }
 
     /// Sends `request` on a pooled or new connection and reads its result
-    /// with `read`; a reply to another id, a transport failure, a result
-    /// `read` refuses, or no reply within `limit` is a `Backend` error
+    /// with `reader`; a reply to another id, a transport failure, a result
+    /// `reader` refuses, or no reply within `limit` is a `Backend` error
     /// naming `method`. A connection whose reply could not be read is closed.
-    async fn send<T>(
+    async fn send<R: ReadResult>(
         &self,
         method: &str,
         request: &RequestFrame,
         limit: Duration,
-        read: impl FnOnce(&str, Option<&mut KnownParts>) -> Result<T, String>,
-    ) -> RegistryResult<T> {
+        reader: R,
+    ) -> RegistryResult<R::Output> {
         let attempt = async {
             let mut connection = self.open(method).await?;
+            let Connection { stream, known } = &mut connection;
             let reply = self
-                .exchange(&mut connection.stream, request)
+                .exchange(stream, request, reader, known.as_mut())
                 .await
                 .map_err(|error| self.transport_error(method, error))?;
             if reply.id != request.id {
@@ -324,19 +324,8 @@ impl<C: Connector> RemoteRegistry<C> {
                     ),
                 ));
             }
-            let result = match reply.outcome {
-                Outcome::Ok(raw) => {
-                    read(raw.get(), connection.known.as_mut()).map_err(|error| {
-                        self.transport_error(method, format!("undecodable result: {error}"))
-                    })?
-                }
-                Outcome::Err(error) => {
-                    self.put_idle(connection);
-                    return Err(error);
-                }
-            };
             self.put_idle(connection);
-            Ok(result)
+            reply.outcome
         };
         match tokio::time::timeout(limit, attempt).await {
             Ok(result) => result,

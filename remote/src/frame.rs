@@ -87,6 +87,9 @@ pub async fn read_frame_bytes_limited<R: AsyncRead + Unpin>(
 /// The body buffer a frame read starts with; it grows as bytes arrive.
 pub const INITIAL_BODY_BYTES: usize = 64 * 1024;
 
+/// The buffer a frame write starts with: most requests and replies fit.
+const INITIAL_WRITE_BYTES: usize = 512;
+
 /// Decodes a frame body as `T`.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
     serde_json::from_slice(body).map_err(|error| FrameError::Malformed(error.to_string()))
@@ -114,15 +117,17 @@ pub async fn write_frame_limited<T: Serialize, W: AsyncWrite + Unpin>(
     value: &T,
     limit: u32,
 ) -> Result<(), FrameError> {
-    let body =
-        serde_json::to_vec(value).map_err(|error| FrameError::Malformed(error.to_string()))?;
-    let length = u32::try_from(body.len())
+    // The body is encoded after a placeholder for its length prefix, so the
+    // frame is built in one buffer and written with one call.
+    let mut bytes = Vec::with_capacity(INITIAL_WRITE_BYTES);
+    bytes.extend_from_slice(&[0; 4]);
+    serde_json::to_writer(&mut bytes, value)
+        .map_err(|error| FrameError::Malformed(error.to_string()))?;
+    let length = u32::try_from(bytes.len() - 4)
         .ok()
         .filter(|length| *length <= limit)
         .ok_or(FrameError::TooLarge(u32::MAX))?;
-    let mut bytes = Vec::with_capacity(body.len() + 4);
-    bytes.extend_from_slice(&length.to_be_bytes());
-    bytes.extend_from_slice(&body);
+    bytes[..4].copy_from_slice(&length.to_be_bytes());
     writer.write_all(&bytes).await.map_err(FrameError::Io)?;
     writer.flush().await.map_err(FrameError::Io)
 }

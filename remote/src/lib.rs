@@ -17,13 +17,14 @@ mod pipe;
 pub mod protocol;
 mod registries;
 mod reply_budget;
+mod reply_reader;
 mod request_id;
 mod server;
 mod tcp;
 
 pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
 pub use dispatch::{dispatch, RawResult};
-pub use known_parts::MAX_KNOWN_REGISTRATIONS;
+pub use known_parts::{MAX_KNOWN_REGISTRATIONS, MAX_NUMBERED_PARTS};
 pub use namespaces::RemoteNamespaces;
 pub use pipe::PipeConnector;
 pub use protocol::{

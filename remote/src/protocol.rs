@@ -29,8 +29,8 @@ pub struct RequestFrame {
 
 /// One reply frame: the request id and either a result or a registry error.
 /// On the wire: `{"id": N, "ok": <result>}` or `{"id": N, "err": {...}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "WireReply", into = "WireReply")]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "WireReply")]
 pub struct ReplyFrame {
     /// The id of the request answered; 0 when the request could not be read.
     pub id: u64,
@@ -58,14 +58,40 @@ impl Outcome {
     }
 }
 
-/// The reply's shape on the wire.
-#[derive(Serialize, Deserialize)]
+/// The reply's shape on the wire, as read.
+#[derive(Deserialize)]
 struct WireReply {
     id: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     ok: Option<Box<RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     err: Option<RegistryError>,
+}
+
+/// The reply's shape on the wire, borrowed from a [`ReplyFrame`] to write
+/// it (without copying its result).
+#[derive(Serialize)]
+struct WireReplyRef<'a> {
+    id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    err: Option<&'a RegistryError>,
+}
+
+impl Serialize for ReplyFrame {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (ok, err) = match &self.outcome {
+            Outcome::Ok(raw) => (Some(&**raw), None),
+            Outcome::Err(error) => (None, Some(error)),
+        };
+        WireReplyRef {
+            id: self.id,
+            ok,
+            err,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// JSON `null` as a raw value: the result of methods that return nothing.
@@ -83,23 +109,6 @@ impl From<WireReply> for ReplyFrame {
         Self {
             id: wire.id,
             outcome,
-        }
-    }
-}
-
-impl From<ReplyFrame> for WireReply {
-    fn from(reply: ReplyFrame) -> Self {
-        match reply.outcome {
-            Outcome::Ok(raw) => Self {
-                id: reply.id,
-                ok: Some(raw),
-                err: None,
-            },
-            Outcome::Err(error) => Self {
-                id: reply.id,
-                ok: None,
-                err: Some(error),
-            },
         }
     }
 }

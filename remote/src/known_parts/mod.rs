@@ -1,108 +1,94 @@
-//! Record parts a connection has already carried (`known_parts` in hello).
+//! Records a connection has already carried (`known_parts` in hello).
 //!
-//! A record's input, event types and provenance are fixed at registration,
-//! and they are most of its bytes; a client that sweeps often receives the
-//! same ones again and again. On a connection whose hello agreed to
-//! `known_parts`, an answer to `list_non_terminal` or `get_process` sends a
-//! record without those three parts, marked `"known": true`, when an
-//! earlier answer on the same connection carried them, equal, under the
-//! same registration hash. Both ends remember the parts of every record
-//! carried whole in those answers, under its registration hash, up to
-//! [`MAX_KNOWN_REGISTRATIONS`] hashes per connection (a remembered hash is
-//! updated, a new one past the limit is not remembered). Both apply the
-//! same rule to the same answers in the same order, so they remember the
-//! same parts, and the client restores every record exactly: the server
-//! compares the parts themselves, never trusting the hash alone.
+//! A record's id, registration hash, creation time, input, event types and
+//! provenance are fixed at registration, and they are most of its bytes; a
+//! client that sweeps often receives the same ones again and again. On a
+//! connection whose hello agreed to `known_parts`, both ends remember the
+//! registration of every record carried whole in an answer to
+//! `list_non_terminal` or `get_process`, under its registration hash, and
+//! number those hashes in the order first remembered, up to
+//! [`MAX_KNOWN_REGISTRATIONS`] per connection (a remembered hash is
+//! updated and keeps its number; past the limit a new one is not
+//! remembered). A later record whose registration equals a remembered one
+//! goes as `{"known": N, "updated_at_ms", "external_ref"?, "status"}`. The
+//! server compares the registration itself, never trusting the hash
+//! alone, and both ends apply the same rule to the same answers in the same
+//! order, so the client restores every record exactly.
+//!
+//! Records carried whole share their event type list and provenance too:
+//! each list (and each provenance) a record carries inline is numbered, in
+//! the order carried, up to [`MAX_NUMBERED_PARTS`] of each kind per
+//! connection, and a later record carried whole whose list (or provenance)
+//! equals a numbered one sends `"event_types_ref": N` (or
+//! `"provenance_ref": N`) instead. Processes registered alike, as a
+//! workload's are, then cross a new connection with little more than their
+//! id and input.
 
+mod numbered;
+mod wire;
+
+use numbered::Numbered;
 use procreg::{
-    CallAnswer, ProcessEventType, ProcessExternalRef, ProcessInput, ProcessProvenance,
-    ProcessRecord, ProcessStatus, RegistryCall,
+    CallAnswer, ProcessEventType, ProcessInput, ProcessProvenance, ProcessRecord, RegistryCall,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use wire::{RecordIn, RecordOut};
 
-/// The most registration hashes one connection remembers parts for.
+/// The most registration hashes one connection remembers.
 pub const MAX_KNOWN_REGISTRATIONS: usize = 4096;
 
-/// The parts of a record fixed at registration.
+/// The most event type lists, and the most provenances, one connection numbers.
+pub const MAX_NUMBERED_PARTS: usize = 64;
+
+/// What a record carries that was fixed when it was registered.
 #[derive(Clone)]
-struct Parts {
+struct Registration {
+    id: String,
+    registration_hash: Arc<str>,
+    created_at_ms: u64,
     input: Arc<ProcessInput>,
     event_types: Arc<[ProcessEventType]>,
     provenance: Arc<ProcessProvenance>,
 }
 
-impl Parts {
+impl Registration {
     fn of(record: &ProcessRecord) -> Self {
         Self {
+            id: record.id.clone(),
+            registration_hash: record.registration_hash.clone(),
+            created_at_ms: record.created_at_ms,
             input: record.input.clone(),
             event_types: record.event_types.clone(),
             provenance: record.provenance.clone(),
         }
     }
 
-    /// Whether `record` carries exactly these parts.
-    fn are_those_of(&self, record: &ProcessRecord) -> bool {
+    /// Whether `record` carries exactly this registration.
+    fn is_that_of(&self, record: &ProcessRecord) -> bool {
         fn same<T: PartialEq + ?Sized>(known: &Arc<T>, other: &Arc<T>) -> bool {
             Arc::ptr_eq(known, other) || **known == **other
         }
-        same(&self.input, &record.input)
+        self.id == record.id
+            && self.created_at_ms == record.created_at_ms
+            && same(&self.registration_hash, &record.registration_hash)
+            && same(&self.input, &record.input)
             && same(&self.event_types, &record.event_types)
             && same(&self.provenance, &record.provenance)
     }
 }
 
-/// A record as a known-parts answer sends it: [`ProcessRecord`]'s shape,
-/// or that shape without its parts and with `"known": true`.
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    id: &'a str,
-    registration_hash: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    input: Option<&'a ProcessInput>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    event_types: Option<&'a [ProcessEventType]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provenance: Option<&'a ProcessProvenance>,
-    created_at_ms: u64,
-    updated_at_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_ref: Option<&'a ProcessExternalRef>,
-    status: &'a ProcessStatus,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    known: bool,
-}
-
-/// A record as a known-parts answer carries it, read back (unknown fields
-/// are ignored, as [`ProcessRecord`] ignores them).
-#[derive(Deserialize)]
-struct RecordIn {
-    id: String,
-    registration_hash: Arc<str>,
-    #[serde(default)]
-    input: Option<Arc<ProcessInput>>,
-    #[serde(default)]
-    event_types: Option<Arc<[ProcessEventType]>>,
-    #[serde(default)]
-    provenance: Option<Arc<ProcessProvenance>>,
-    #[serde(default)]
-    created_at_ms: u64,
-    #[serde(default)]
-    updated_at_ms: u64,
-    #[serde(default)]
-    external_ref: Option<ProcessExternalRef>,
-    #[serde(default)]
-    status: ProcessStatus,
-    #[serde(default)]
-    known: bool,
-}
-
-/// One end's memory of the parts its connection carried; see the module docs.
+/// One end's memory of the records its connection carried; see the module docs.
 #[derive(Default)]
 pub(crate) struct KnownParts {
-    by_hash: BTreeMap<Arc<str>, Parts>,
+    /// The number of each remembered registration hash.
+    numbers: BTreeMap<Arc<str>, usize>,
+    /// The remembered registrations, by number.
+    registrations: Vec<Registration>,
+    event_types: Numbered<[ProcessEventType]>,
+    provenances: Numbered<ProcessProvenance>,
 }
 
 impl KnownParts {
@@ -114,35 +100,57 @@ impl KnownParts {
         )
     }
 
-    fn remember(&mut self, hash: &Arc<str>, parts: Parts) {
-        if let Some(known) = self.by_hash.get_mut(hash) {
-            *known = parts;
-        } else if self.by_hash.len() < MAX_KNOWN_REGISTRATIONS {
-            self.by_hash.insert(hash.clone(), parts);
+    /// Remembers a registration carried whole.
+    fn remember(&mut self, registration: Registration) {
+        if let Some(&number) = self.numbers.get(&registration.registration_hash) {
+            self.registrations[number] = registration;
+        } else if self.registrations.len() < MAX_KNOWN_REGISTRATIONS {
+            self.numbers.insert(
+                registration.registration_hash.clone(),
+                self.registrations.len(),
+            );
+            self.registrations.push(registration);
         }
     }
 
-    /// How `record` goes out: without its parts when this connection
-    /// already carried them.
+    /// How `record` goes out: by the number of its registration when this
+    /// connection already carried it.
     fn send<'a>(&mut self, record: &'a ProcessRecord) -> RecordOut<'a> {
         let known = self
-            .by_hash
+            .numbers
             .get(&*record.registration_hash)
-            .is_some_and(|parts| parts.are_those_of(record));
-        if !known {
-            self.remember(&record.registration_hash, Parts::of(record));
-        }
-        RecordOut {
-            id: &record.id,
-            registration_hash: &record.registration_hash,
-            input: (!known).then_some(&*record.input),
-            event_types: (!known).then_some(&*record.event_types),
-            provenance: (!known).then_some(&*record.provenance),
-            created_at_ms: record.created_at_ms,
+            .copied()
+            .filter(|&number| self.registrations[number].is_that_of(record));
+        let changing = |known| RecordOut {
+            id: None,
+            registration_hash: None,
+            input: None,
+            event_types: None,
+            event_types_ref: None,
+            provenance: None,
+            provenance_ref: None,
+            created_at_ms: None,
             updated_at_ms: record.updated_at_ms,
             external_ref: record.external_ref.as_ref(),
             status: &record.status,
             known,
+        };
+        if known.is_some() {
+            return changing(known);
+        }
+        self.remember(Registration::of(record));
+        let event_types_ref = self.event_types.number_or_carry(&record.event_types);
+        let provenance_ref = self.provenances.number_or_carry(&record.provenance);
+        RecordOut {
+            id: Some(&record.id),
+            registration_hash: Some(&record.registration_hash),
+            input: Some(&record.input),
+            event_types: event_types_ref.is_none().then_some(&*record.event_types),
+            event_types_ref,
+            provenance: provenance_ref.is_none().then_some(&*record.provenance),
+            provenance_ref,
+            created_at_ms: Some(record.created_at_ms),
+            ..changing(None)
         }
     }
 
@@ -161,289 +169,121 @@ impl KnownParts {
         }
     }
 
-    /// A record read back, its parts restored from memory when known.
-    fn receive(&mut self, record: RecordIn) -> Result<ProcessRecord, String> {
-        let parts = if record.known {
-            if record.input.is_some() || record.event_types.is_some() || record.provenance.is_some()
-            {
-                return Err(format!(
-                    "record `{}` is marked known but carries parts",
-                    record.id
-                ));
-            }
-            self.by_hash
-                .get(&record.registration_hash)
-                .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "record `{}` is marked known, but this connection never carried its parts",
-                        record.id
-                    )
-                })?
-        } else {
-            let parts = Parts {
-                input: record
-                    .input
-                    .ok_or_else(|| format!("record `{}` has no input", record.id))?,
-                event_types: record.event_types.unwrap_or_else(|| Arc::from([])),
-                provenance: record
-                    .provenance
-                    .ok_or_else(|| format!("record `{}` has no provenance", record.id))?,
-            };
-            self.remember(&record.registration_hash, parts.clone());
-            parts
+    /// A record read back, its registration restored from memory when known.
+    fn receive(&mut self, mut record: RecordIn<'_>) -> Result<ProcessRecord, String> {
+        let registration = match record.known {
+            Some(number) => self.known_registration(number, &record)?,
+            None => self.carried_registration(&mut record)?,
         };
         Ok(ProcessRecord {
-            id: record.id,
-            registration_hash: record.registration_hash,
-            input: parts.input,
-            event_types: parts.event_types,
-            provenance: parts.provenance,
-            created_at_ms: record.created_at_ms,
+            id: registration.id,
+            registration_hash: registration.registration_hash,
+            input: registration.input,
+            event_types: registration.event_types,
+            provenance: registration.provenance,
+            created_at_ms: registration.created_at_ms,
             updated_at_ms: record.updated_at_ms,
             external_ref: record.external_ref,
             status: record.status,
         })
     }
 
+    /// The registration numbered `number`, for a record marked known (which
+    /// carries none of its own).
+    fn known_registration(
+        &self,
+        number: usize,
+        record: &RecordIn<'_>,
+    ) -> Result<Registration, String> {
+        let carried = record.registration_fields();
+        if !carried.is_empty() {
+            return Err(format!(
+                "a record marked known ({number}) carries {}",
+                carried.join(", ")
+            ));
+        }
+        self.registrations.get(number).cloned().ok_or_else(|| {
+            format!("a record is marked known ({number}), but this connection never numbered that registration")
+        })
+    }
+
+    /// The registration a record carried whole, remembered.
+    fn carried_registration(&mut self, record: &mut RecordIn<'_>) -> Result<Registration, String> {
+        let id = record.id.take().ok_or("a record carried whole has no id")?;
+        let hash = record
+            .registration_hash
+            .take()
+            .ok_or_else(|| format!("record `{id}` has no registration_hash"))?;
+        let registration = Registration {
+            // A remembered hash is shared rather than allocated again.
+            registration_hash: match self.numbers.get_key_value(&*hash) {
+                Some((remembered, _)) => remembered.clone(),
+                None => Arc::from(&*hash),
+            },
+            input: record
+                .input
+                .take()
+                .ok_or_else(|| format!("record `{id}` has no input"))?,
+            event_types: self
+                .event_types
+                .restore(
+                    "event type list",
+                    record.event_types.take(),
+                    record.event_types_ref,
+                )
+                .map_err(|error| format!("record `{id}` {error}"))?
+                .unwrap_or_else(|| Arc::from([])),
+            provenance: self
+                .provenances
+                .restore(
+                    "provenance",
+                    record.provenance.take(),
+                    record.provenance_ref,
+                )
+                .map_err(|error| format!("record `{id}` {error}"))?
+                .ok_or_else(|| format!("record `{id}` has no provenance"))?,
+            created_at_ms: record.created_at_ms.unwrap_or_default(),
+            id,
+        };
+        self.remember(registration.clone());
+        Ok(registration)
+    }
+
     /// The client side: the answer to `call` read from `json`.
+    #[cfg(test)]
     pub(crate) fn decode(&mut self, call: &RegistryCall, json: &str) -> Result<CallAnswer, String> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let answer = self
+            .decode_from(call, &mut deserializer)
+            .map_err(|error| error.to_string())?;
+        deserializer.end().map_err(|error| error.to_string())?;
+        Ok(answer)
+    }
+
+    /// The client side: the answer to `call` read from `deserializer`, its
+    /// records restored whole.
+    pub(crate) fn decode_from<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        call: &RegistryCall,
+        deserializer: D,
+    ) -> Result<CallAnswer, D::Error> {
+        use serde::de::Error;
         match call {
-            RegistryCall::ListNonTerminal => {
-                let records: Vec<RecordIn> =
-                    serde_json::from_str(json).map_err(|error| error.to_string())?;
-                records
-                    .into_iter()
-                    .map(|record| self.receive(record))
-                    .collect::<Result<_, _>>()
-                    .map(CallAnswer::Records)
-            }
-            RegistryCall::GetProcess { .. } => {
-                let record: Option<RecordIn> =
-                    serde_json::from_str(json).map_err(|error| error.to_string())?;
-                record
-                    .map(|record| self.receive(record))
-                    .transpose()
-                    .map(CallAnswer::MaybeRecord)
-            }
-            other => other.decode_answer(json).map_err(|error| error.to_string()),
+            RegistryCall::ListNonTerminal => Vec::<RecordIn>::deserialize(deserializer)?
+                .into_iter()
+                .map(|record| self.receive(record))
+                .collect::<Result<_, _>>()
+                .map(CallAnswer::Records)
+                .map_err(D::Error::custom),
+            RegistryCall::GetProcess { .. } => Option::<RecordIn>::deserialize(deserializer)?
+                .map(|record| self.receive(record))
+                .transpose()
+                .map(CallAnswer::MaybeRecord)
+                .map_err(D::Error::custom),
+            other => other.decode_answer_from(deserializer),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use procreg::{
-        ManualClock, ProcessAwaitOutput, ProcessEventType, ProcessRegistration, ProcessRegistry,
-        ProcessScope,
-    };
-    use procreg_memory::MemoryRegistry;
-    use serde_json::{json, Value};
-
-    /// Three records of a registry: running, running with an external ref,
-    /// and completed.
-    fn records() -> Vec<ProcessRecord> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            let registry = MemoryRegistry::new(Arc::new(ManualClock::new(1_000)));
-            let mut records = Vec::new();
-            for (id, steps) in [("a", 1), ("b", 2), ("c", 3)] {
-                let registration =
-                    ProcessRegistration::new(id, ProcessInput::external(json!({"steps": steps})))
-                        .with_owner_scope(ProcessScope::session("s"))
-                        .with_extra_event_types(vec![ProcessEventType::new("step")]);
-                records.push(
-                    registry
-                        .register_process(registration)
-                        .await
-                        .expect("registers"),
-                );
-            }
-            records[1] = registry
-                .set_external_ref("b", ProcessExternalRef::new("engine", "run-7"))
-                .await
-                .expect("sets the ref");
-            records[2] = registry
-                .complete_process("c", ProcessAwaitOutput::success(json!({"done": true})))
-                .await
-                .expect("completes");
-            records
-        })
-    }
-
-    fn sweep(server: &mut KnownParts, client: &mut KnownParts, records: &[ProcessRecord]) -> Value {
-        let raw = server
-            .encode(&CallAnswer::Records(records.to_vec()))
-            .expect("encodes");
-        match client.decode(&RegistryCall::ListNonTerminal, raw.get()) {
-            Ok(CallAnswer::Records(back)) => assert_eq!(back, records, "restored exactly"),
-            other => panic!("not records: {other:?}"),
-        }
-        serde_json::from_str(raw.get()).expect("JSON")
-    }
-
-    #[test]
-    fn a_record_carried_whole_has_the_contracts_shape() {
-        let records = records();
-        let raw = KnownParts::default()
-            .encode(&CallAnswer::Records(records.clone()))
-            .expect("encodes");
-        let sent: Value = serde_json::from_str(raw.get()).expect("JSON");
-        assert_eq!(sent, serde_json::to_value(&records).expect("JSON"));
-    }
-
-    #[test]
-    fn records_carried_before_go_without_their_parts_and_come_back_whole() {
-        let records = records();
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-        let first = sweep(&mut server, &mut client, &records);
-        assert!(first
-            .as_array()
-            .expect("list")
-            .iter()
-            .all(|record| record.get("known").is_none()));
-
-        let mut later = records.clone();
-        later[0].updated_at_ms += 5;
-        let second = sweep(&mut server, &mut client, &later);
-        for record in second.as_array().expect("list") {
-            assert_eq!(record["known"], json!(true));
-            for part in ["input", "event_types", "provenance"] {
-                assert!(record.get(part).is_none(), "{part} left out");
-            }
-        }
-        assert_eq!(second[0]["updated_at_ms"], json!(later[0].updated_at_ms));
-
-        let get = RegistryCall::GetProcess {
-            process_id: "b".into(),
-        };
-        let raw = server
-            .encode(&CallAnswer::MaybeRecord(Some(records[1].clone())))
-            .expect("encodes");
-        assert!(raw.get().contains("\"known\":true"));
-        match client.decode(&get, raw.get()) {
-            Ok(CallAnswer::MaybeRecord(Some(back))) => assert_eq!(back, records[1]),
-            other => panic!("not the record: {other:?}"),
-        }
-        let raw = server
-            .encode(&CallAnswer::MaybeRecord(None))
-            .expect("encodes");
-        assert!(matches!(
-            client.decode(&get, raw.get()),
-            Ok(CallAnswer::MaybeRecord(None))
-        ));
-    }
-
-    #[test]
-    fn parts_that_changed_under_a_known_hash_go_whole() {
-        let records = records();
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-        sweep(&mut server, &mut client, &records[..1]);
-        // A backend that returns other parts under the same hash.
-        let mut changed = records[0].clone();
-        changed.input = Arc::new(ProcessInput::external(json!({"steps": 99})));
-        let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
-        assert!(sent[0].get("known").is_none());
-        assert_eq!(sent[0]["input"]["metadata"], json!({"steps": 99}));
-        let again = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
-        assert_eq!(
-            again[0]["known"],
-            json!(true),
-            "the new parts are the known ones"
-        );
-    }
-
-    #[test]
-    fn equal_parts_read_afresh_from_storage_are_still_known() {
-        let records = records();
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-        sweep(&mut server, &mut client, &records);
-        // What a backend that decodes every read returns: equal parts, new allocations.
-        let reread: Vec<ProcessRecord> =
-            serde_json::from_value(serde_json::to_value(&records).expect("JSON")).expect("reads");
-        assert!(!Arc::ptr_eq(&reread[0].input, &records[0].input));
-        let sent = sweep(&mut server, &mut client, &reread);
-        for record in sent.as_array().expect("list") {
-            assert_eq!(record["known"], json!(true));
-        }
-    }
-
-    #[test]
-    fn a_change_to_any_one_part_sends_the_record_whole() {
-        let records = records();
-        let mut other_types = records[0].clone();
-        other_types.event_types = Arc::from(vec![ProcessEventType::new("other")]);
-        let mut other_provenance = records[0].clone();
-        let mut owner = (*records[0].provenance).clone();
-        owner.owner_scope = ProcessScope::session("elsewhere");
-        other_provenance.provenance = Arc::new(owner);
-        for changed in [other_types, other_provenance] {
-            let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-            sweep(&mut server, &mut client, &records[..1]);
-            let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
-            assert!(sent[0].get("known").is_none(), "sent whole: {}", sent[0]);
-        }
-    }
-
-    #[test]
-    fn a_record_marked_known_that_still_carries_parts_is_refused() {
-        let records = records();
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-        sweep(&mut server, &mut client, &records[..1]);
-        let mut whole = serde_json::to_value(&records[..1]).expect("JSON");
-        whole[0]["known"] = json!(true);
-        let error = client
-            .decode(&RegistryCall::ListNonTerminal, &whole.to_string())
-            .expect_err("refused");
-        assert!(error.contains("marked known but carries parts"), "{error}");
-    }
-
-    #[test]
-    fn a_record_marked_known_that_the_connection_never_carried_is_refused() {
-        let records = records();
-        let mut server = KnownParts::default();
-        sweep(&mut server, &mut KnownParts::default(), &records);
-        let raw = server
-            .encode(&CallAnswer::Records(records))
-            .expect("encodes");
-        let refused = KnownParts::default().decode(&RegistryCall::ListNonTerminal, raw.get());
-        let error = refused.expect_err("refused");
-        assert!(error.contains("never carried its parts"), "{error}");
-    }
-
-    #[test]
-    fn past_the_limit_new_hashes_always_go_whole() {
-        let template = records().remove(0);
-        let with_hash = |n: usize| ProcessRecord {
-            id: format!("p-{n}"),
-            registration_hash: Arc::from(format!("hash-{n}")),
-            ..template.clone()
-        };
-        let full: Vec<ProcessRecord> = (0..MAX_KNOWN_REGISTRATIONS).map(with_hash).collect();
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
-        sweep(&mut server, &mut client, &full);
-        let extra = [with_hash(MAX_KNOWN_REGISTRATIONS)];
-        for _ in 0..2 {
-            let sent = sweep(&mut server, &mut client, &extra);
-            assert!(
-                sent[0].get("known").is_none(),
-                "not remembered past the limit"
-            );
-        }
-        let sent = sweep(&mut server, &mut client, &full[..1]);
-        assert_eq!(sent[0]["known"], json!(true), "a remembered hash still is");
-        let mut changed = full[0].clone();
-        changed.input = Arc::new(ProcessInput::external(json!({"changed": true})));
-        let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
-        assert!(sent[0].get("known").is_none(), "changed parts go whole");
-        let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
-        assert_eq!(
-            sent[0]["known"],
-            json!(true),
-            "a remembered hash is updated when the memory is full"
-        );
-    }
-}
+mod tests;
