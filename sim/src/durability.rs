@@ -17,7 +17,7 @@ pub async fn audit_durability(
 ) {
     let registered = journal.oracle.registered_ids();
     let terminal = journal.oracle.terminal_ids();
-    for id in &registered {
+    for id in registered.iter() {
         let Some(record) = registry.get_process(id).await else {
             journal.violate(
                 Invariant::Durability,

@@ -6,6 +6,7 @@ use crate::outcome::{FailureContext, Invariant, SimStats, Violation};
 use crate::timeline::Timeline;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How many lines of each actor a failure report shows.
@@ -61,16 +62,27 @@ impl Journal {
 
     /// Records one observable step of `actor` at `at_ms`.
     pub fn note(&mut self, at_ms: u64, actor: &str, text: &str) {
-        let line = format!("{at_ms:>7} {actor:<12} {text}");
+        let family = actor_family(actor);
+        // The line that drops out of a full tail lends its buffer to the new one.
+        let recycled = match self.actor_logs.get_mut(family) {
+            Some(log) if log.len() == LOG_TAIL => log.pop_front(),
+            _ => None,
+        };
+        let mut line = recycled.unwrap_or_default();
+        line.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(line, "{at_ms:>7} {actor:<12} {text}");
         self.hasher.update(line.as_bytes());
         self.hasher.update(b"\n");
-        let log = self.actor_logs.entry(actor_family(actor)).or_default();
-        if log.len() == LOG_TAIL {
-            log.pop_front();
-        }
-        log.push_back(line.clone());
         if let Some(trace) = &mut self.trace {
-            trace.push(line);
+            trace.push(line.clone());
+        }
+        match self.actor_logs.get_mut(family) {
+            Some(log) => log.push_back(line),
+            None => {
+                self.actor_logs
+                    .insert(family.to_owned(), VecDeque::from([line]));
+            }
         }
         if let Some(timeline) = &mut self.timeline {
             timeline.note(at_ms, actor, text);
@@ -153,6 +165,6 @@ impl Journal {
 }
 
 /// Groups a worker's incarnations (`worker-1.3`) under the worker (`worker-1`).
-fn actor_family(actor: &str) -> String {
-    actor.split('.').next().unwrap_or(actor).to_owned()
+fn actor_family(actor: &str) -> &str {
+    actor.split('.').next().unwrap_or(actor)
 }

@@ -67,8 +67,8 @@ enum Expectation {
     },
     /// A sweep, with what the oracle knew before it.
     Sweep {
-        registered: BTreeSet<String>,
-        terminal: BTreeSet<String>,
+        registered: Arc<BTreeSet<String>>,
+        terminal: Arc<BTreeSet<String>>,
     },
     /// A lease claim on this process.
     Claim(String),
@@ -196,10 +196,7 @@ impl ObservedRegistry {
                 Expectation::Release(completion.clone())
             }
             RegistryCall::AwaitProcess { process_id } => Expectation::Await {
-                running: !lock(&self.journal)
-                    .oracle
-                    .terminal_ids()
-                    .contains(process_id),
+                running: !lock(&self.journal).oracle.is_terminal(process_id),
             },
             _ => Expectation::Traced,
         }

@@ -6,6 +6,7 @@
 use crate::outcome::Invariant;
 use procreg::{ProcessLease, ProcessLeaseCompletion, ProcessRecord};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A lease as the registry's answers describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +39,13 @@ pub type Finding = (Invariant, Vec<String>, String);
 pub struct Oracle {
     leases: BTreeMap<String, LeaseView>,
     issued: BTreeMap<(String, u64), String>,
-    registered: BTreeSet<String>,
+    /// Shared with the snapshots a sweep's expectation holds: taking one
+    /// copies nothing, and a later registration copies only while one is held.
+    registered: Arc<BTreeSet<String>>,
     terminal_attempted: BTreeSet<String>,
     terminal_sequence: BTreeMap<String, (Option<String>, u64)>,
+    /// The keys of `terminal_sequence`, shared like `registered`.
+    terminal: Arc<BTreeSet<String>>,
     acknowledged: BTreeMap<String, BTreeMap<u64, Option<String>>>,
     restarts: u64,
 }
@@ -53,11 +58,13 @@ impl Oracle {
 
     /// A registration was acknowledged.
     pub fn registered(&mut self, process_id: &str) {
-        self.registered.insert(process_id.to_owned());
+        if !self.registered.contains(process_id) {
+            Arc::make_mut(&mut self.registered).insert(process_id.to_owned());
+        }
     }
 
-    /// Processes whose registration was acknowledged.
-    pub fn registered_ids(&self) -> BTreeSet<String> {
+    /// Processes whose registration was acknowledged, as of now.
+    pub fn registered_ids(&self) -> Arc<BTreeSet<String>> {
         self.registered.clone()
     }
 
@@ -89,9 +96,14 @@ impl Oracle {
         &self.terminal_attempted
     }
 
-    /// Processes the registry has acknowledged as terminal.
-    pub fn terminal_ids(&self) -> BTreeSet<String> {
-        self.terminal_sequence.keys().cloned().collect()
+    /// Processes the registry has acknowledged as terminal, as of now.
+    pub fn terminal_ids(&self) -> Arc<BTreeSet<String>> {
+        self.terminal.clone()
+    }
+
+    /// Whether the registry has acknowledged `process_id` as terminal.
+    pub fn is_terminal(&self, process_id: &str) -> bool {
+        self.terminal_sequence.contains_key(process_id)
     }
 
     /// The registry acknowledged a terminal event of `process_id` (appended
@@ -123,6 +135,7 @@ impl Oracle {
                     process_id.to_owned(),
                     (replay_key.map(str::to_owned), sequence),
                 );
+                Arc::make_mut(&mut self.terminal).insert(process_id.to_owned());
                 None
             }
         }
