@@ -105,7 +105,7 @@ async fn start(plan: &KillPlan, clock: &Arc<ManualClock>) -> Result<Registry, Ki
         namespace: None,
         clock: Some(clock.clone() as Arc<dyn Clock>),
         token: plan.token.clone(),
-        known_parts: false,
+        known_records: false,
     };
     let client = RemoteRegistry::connect_session(
         TcpConnector::new(child.address()),

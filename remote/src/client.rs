@@ -3,7 +3,7 @@
 //! waits, bounded, for its reply.
 
 use crate::frame::{read_frame_bytes_limited, write_frame, FrameError};
-use crate::known_parts::KnownParts;
+use crate::known_records::KnownRecords;
 use crate::protocol::{Call, Hello, RequestFrame, PROTOCOL_VERSION};
 use crate::reply_budget::MAX_REPLY_BYTES;
 use crate::reply_reader::{read_reply, Plain, ReadResult, Reply};
@@ -72,7 +72,7 @@ pub struct Session {
     /// that sweep often, such as the simulation's workers. A server that
     /// does not offer it sends whole records; a server older than the
     /// option refuses the hello, so ask only servers known to offer it.
-    pub known_parts: bool,
+    pub known_records: bool,
 }
 
 /// A `ProcessRegistry` served by another process or host, reached through
@@ -91,10 +91,10 @@ pub struct RemoteRegistry<C: Connector> {
 }
 
 /// One open connection: its stream, and the record parts it carried when
-/// its hello agreed to `known_parts`.
+/// its hello agreed to `known_records`.
 struct Connection<S> {
     stream: S,
-    known: Option<KnownParts>,
+    known: Option<KnownRecords>,
 }
 
 /// A pooled connection idle longer than this is closed rather than reused:
@@ -210,7 +210,7 @@ impl<C: Connector> RemoteRegistry<C> {
                 protocol: PROTOCOL_VERSION,
                 namespace: self.session.namespace.clone(),
                 token: self.session.token.clone(),
-                known_parts: self.session.known_parts,
+                known_records: self.session.known_records,
             },
         };
         let reply = self
@@ -231,7 +231,7 @@ impl<C: Connector> RemoteRegistry<C> {
             ));
         }
         let hello = reply.outcome?;
-        let known = (self.session.known_parts && hello.known_parts).then(KnownParts::default);
+        let known = (self.session.known_records && hello.known_records).then(KnownRecords::default);
         Ok((Connection { stream, known }, hello))
     }
 
@@ -248,7 +248,7 @@ impl<C: Connector> RemoteRegistry<C> {
         stream: &mut C::Stream,
         request: &RequestFrame,
         reader: R,
-        known: Option<&mut KnownParts>,
+        known: Option<&mut KnownRecords>,
     ) -> Result<Reply<R::Output>, FrameError> {
         write_frame(stream, request).await?;
         let body = read_frame_bytes_limited(stream, MAX_REPLY_BYTES).await?;

@@ -15,14 +15,14 @@ fn to_value<T: Serialize>(result: RegistryResult<T>) -> RawResult {
 }
 
 /// The answer to `hello` for a connection bound to `namespace`; refuses
-/// another protocol revision with `Unsupported`. `known_parts`: whether
+/// another protocol revision with `Unsupported`. `known_records`: whether
 /// this connection's answers leave out parts it already carried.
 pub fn hello(
     protocol: u32,
     namespace: &str,
     durability_tier: DurabilityTier,
     client_clock: bool,
-    known_parts: bool,
+    known_records: bool,
 ) -> RawResult {
     if protocol != PROTOCOL_VERSION {
         return Err(RegistryError::unsupported(format!(
@@ -34,7 +34,7 @@ pub fn hello(
         namespace: namespace.to_owned(),
         durability_tier,
         client_clock,
-        known_parts,
+        known_records,
     }))
 }
 

@@ -11,7 +11,7 @@
 mod client;
 mod dispatch;
 pub mod frame;
-mod known_parts;
+mod known_records;
 mod namespaces;
 mod pipe;
 pub mod protocol;
@@ -24,7 +24,7 @@ mod tcp;
 
 pub use client::{Connector, RemoteOptions, RemoteRegistry, Session};
 pub use dispatch::{dispatch, RawResult};
-pub use known_parts::{MAX_KNOWN_REGISTRATIONS, MAX_NUMBERED_PARTS};
+pub use known_records::{MAX_KNOWN_REGISTRATIONS, MAX_NUMBERED_PARTS};
 pub use namespaces::RemoteNamespaces;
 pub use pipe::PipeConnector;
 pub use protocol::{

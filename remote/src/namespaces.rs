@@ -22,7 +22,7 @@ pub struct RemoteNamespaces<C: Connector + Clone> {
     next: AtomicU64,
     capabilities: Capabilities,
     token: Option<String>,
-    known_parts: bool,
+    known_records: bool,
 }
 
 /// 128 random bits as 32 hex digits, from the standard library's per-process random keys.
@@ -54,7 +54,7 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             namespace: Some(format!("procreg-{nonce}-probe")),
             clock: None,
             token: token.clone(),
-            known_parts: false,
+            known_records: false,
         };
         let probe = RemoteRegistry::connect_session(connector.clone(), options, session).await?;
         let _ = probe
@@ -80,7 +80,7 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             next: AtomicU64::new(0),
             capabilities,
             token,
-            known_parts: false,
+            known_records: false,
         })
     }
 
@@ -94,14 +94,14 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             next: AtomicU64::new(0),
             capabilities,
             token: None,
-            known_parts: false,
+            known_records: false,
         }
     }
 
-    /// Every registry this value opens asks its server for `known_parts`
+    /// Every registry this value opens asks its server for `known_records`
     /// (records without the parts the connection already carried).
-    pub fn with_known_parts(mut self) -> Self {
-        self.known_parts = true;
+    pub fn with_known_records(mut self) -> Self {
+        self.known_records = true;
         self
     }
 
@@ -112,7 +112,7 @@ impl<C: Connector + Clone> RemoteNamespaces<C> {
             namespace: Some(format!("{}close", self.prefix())),
             clock: None,
             token: self.token.clone(),
-            known_parts: false,
+            known_records: false,
         };
         let control =
             RemoteRegistry::connect_session(self.connector.clone(), self.options, session).await?;
@@ -155,7 +155,7 @@ impl<C: Connector + Clone> StoreOpener for RemoteNamespaces<C> {
             namespace: Some(namespace.clone()),
             clock: Some(clock),
             token: self.token.clone(),
-            known_parts: self.known_parts,
+            known_records: self.known_records,
         };
         let remote =
             RemoteRegistry::connect_session(self.connector.clone(), self.options, session).await?;

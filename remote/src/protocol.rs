@@ -125,10 +125,10 @@ pub struct Hello {
     pub durability_tier: DurabilityTier,
     /// True when the registry reads the `now_ms` of each request (a client-driven clock).
     pub client_clock: bool,
-    /// True when the hello asked for `known_parts` and the server sends
+    /// True when the hello asked for `known_records` and the server sends
     /// records without the parts this connection already carried.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub known_parts: bool,
+    pub known_records: bool,
 }
 
 /// The namespace a connection addresses until its hello names another.
@@ -150,8 +150,8 @@ pub enum Call {
         /// The shared token of a server started with one.
         token: Option<String>,
         /// Asks the server to send records without the parts this
-        /// connection already carried (`known_parts`, docs/protocol.md).
-        known_parts: bool,
+        /// connection already carried (`known_records`, docs/protocol.md).
+        known_records: bool,
     },
     /// Frees a namespace the client is done with (its registry and
     /// storage); answered with `true` when it existed. Connections bound to
@@ -175,7 +175,7 @@ enum ControlCall {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        known_parts: bool,
+        known_records: bool,
     },
     CloseNamespace {
         namespace: String,
@@ -192,12 +192,12 @@ impl Serialize for Call {
                 protocol,
                 namespace,
                 token,
-                known_parts,
+                known_records,
             } => ControlCall::Hello {
                 protocol: *protocol,
                 namespace: namespace.clone(),
                 token: token.clone(),
-                known_parts: *known_parts,
+                known_records: *known_records,
             }
             .serialize(serializer),
             Call::CloseNamespace { namespace } => ControlCall::CloseNamespace {
@@ -230,12 +230,12 @@ impl<'de> Deserialize<'de> for Call {
                     protocol,
                     namespace,
                     token,
-                    known_parts,
+                    known_records,
                 } => Call::Hello {
                     protocol,
                     namespace,
                     token,
-                    known_parts,
+                    known_records,
                 },
                 ControlCall::CloseNamespace { namespace } => Call::CloseNamespace { namespace },
             },
@@ -337,13 +337,13 @@ mod tests {
                 protocol: 1,
                 namespace: Some("ns".into()),
                 token: Some("s3cret".into()),
-                known_parts: false,
+                known_records: false,
             },
             Call::Hello {
                 protocol: 1,
                 namespace: None,
                 token: None,
-                known_parts: true,
+                known_records: true,
             },
             Call::CloseNamespace {
                 namespace: "ns".into(),
@@ -357,7 +357,7 @@ mod tests {
             protocol: 1,
             namespace: None,
             token: None,
-            known_parts: false,
+            known_records: false,
         })
         .expect("serialises");
         assert_eq!(
@@ -375,5 +375,12 @@ mod tests {
             json!({"method": "get_process", "process_id": "p", "surprise": true}),
         );
         assert!(extra.is_err());
+        let previous = serde_json::from_value::<Call>(
+            json!({"method": "hello", "protocol": 1, "known_parts": true}),
+        );
+        assert!(
+            previous.is_err(),
+            "the option's previous revision, whose records had another shape, is refused"
+        );
     }
 }

@@ -4,10 +4,11 @@
 //! The shape is [`crate::protocol::ReplyFrame`]'s: `{"id": N, "ok": <result>}`
 //! or `{"id": N, "err": {...}}`, fields in any order, unknown fields
 //! ignored. `"ok": null` and a missing `ok` both mean a `null` result, and
-//! a reply that carries an `err` is that error, whatever else it carries.
+//! a reply that carries an `err` is that error (an `ok` beside it, which no
+//! procreg server sends, must still read as a result, and is dropped).
 
 use crate::frame::FrameError;
-use crate::known_parts::KnownParts;
+use crate::known_records::KnownRecords;
 use procreg::{CallAnswer, RegistryCall, RegistryError};
 use serde::de::value::UnitDeserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Error, MapAccess, Visitor};
@@ -21,10 +22,10 @@ pub(crate) trait ReadResult {
     type Output;
 
     /// Reads the result from `deserializer`; `known` is the connection's
-    /// memory of record parts, when its hello agreed to `known_parts`.
+    /// memory of record parts, when its hello agreed to `known_records`.
     fn read<'de, D: Deserializer<'de>>(
         self,
-        known: Option<&mut KnownParts>,
+        known: Option<&mut KnownRecords>,
         deserializer: D,
     ) -> Result<Self::Output, D::Error>;
 }
@@ -35,7 +36,7 @@ impl ReadResult for &RegistryCall {
 
     fn read<'de, D: Deserializer<'de>>(
         self,
-        known: Option<&mut KnownParts>,
+        known: Option<&mut KnownRecords>,
         deserializer: D,
     ) -> Result<CallAnswer, D::Error> {
         match known {
@@ -60,7 +61,7 @@ impl<T: DeserializeOwned> ReadResult for Plain<T> {
 
     fn read<'de, D: Deserializer<'de>>(
         self,
-        _known: Option<&mut KnownParts>,
+        _known: Option<&mut KnownRecords>,
         deserializer: D,
     ) -> Result<T, D::Error> {
         T::deserialize(deserializer)
@@ -79,7 +80,7 @@ pub(crate) struct Reply<T> {
 pub(crate) fn read_reply<R: ReadResult>(
     body: &[u8],
     reader: R,
-    known: Option<&mut KnownParts>,
+    known: Option<&mut KnownRecords>,
 ) -> Result<Reply<R::Output>, FrameError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     ReplySeed { reader, known }
@@ -102,7 +103,7 @@ enum Field {
 /// Reads a whole reply; the result with its reader.
 struct ReplySeed<'k, R> {
     reader: R,
-    known: Option<&'k mut KnownParts>,
+    known: Option<&'k mut KnownRecords>,
 }
 
 impl<'de, R: ReadResult> DeserializeSeed<'de> for ReplySeed<'_, R> {
@@ -116,7 +117,7 @@ impl<'de, R: ReadResult> DeserializeSeed<'de> for ReplySeed<'_, R> {
 /// Reads the `ok` field's value.
 struct ResultSeed<'a, 'k, R> {
     reader: R,
-    known: &'a mut Option<&'k mut KnownParts>,
+    known: &'a mut Option<&'k mut KnownRecords>,
 }
 
 impl<'de, R: ReadResult> DeserializeSeed<'de> for ResultSeed<'_, '_, R> {

@@ -5,7 +5,7 @@ use crate::dispatch::{dispatch, hello};
 use crate::frame::{
     decode, read_frame_bytes_limited, write_frame, write_frame_limited, FrameError, MAX_FRAME_BYTES,
 };
-use crate::known_parts::KnownParts;
+use crate::known_records::KnownRecords;
 use crate::protocol::{Call, Outcome, ReplyFrame, RequestFrame, DEFAULT_NAMESPACE};
 use crate::registries::{Registries, Served};
 use crate::reply_budget::{refuse_unreadable, MAX_REPLY_BYTES};
@@ -59,12 +59,12 @@ pub struct ServeOptions {
     /// [`crate::MAX_LOG_BYTES`] (see `reply_budget`); off for in-process
     /// pipes and the simulation, whose traces must hold only the callers' calls.
     pub log_budget: bool,
-    /// Offer `known_parts` to clients whose hello asks for it (otherwise
+    /// Offer `known_records` to clients whose hello asks for it (otherwise
     /// hello answers `false` and records go whole). Such a connection holds
     /// the parts of up to [`crate::MAX_KNOWN_REGISTRATIONS`] registrations,
     /// and for a backend that reads records from storage these are copies:
     /// offer it to trusted clients only, such as the simulation's workers.
-    pub known_parts: bool,
+    pub known_records: bool,
 }
 
 /// The largest frame a peer may send before it presented the token.
@@ -136,15 +136,15 @@ fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
 }
 
 /// What a connection holds between requests: the registry its hello bound
-/// it to, and the record parts it carried when the hello asked for `known_parts`.
+/// it to, and the record parts it carried when the hello asked for `known_records`.
 #[derive(Default)]
 struct Connection {
     bound: Option<(String, Served)>,
-    known: Option<KnownParts>,
+    known: Option<KnownRecords>,
 }
 
 /// Runs one request on the connection's registry: `hello` (re)binds the
-/// connection to a namespace and starts its known parts afresh; other calls
+/// connection to a namespace and starts its known records afresh; other calls
 /// go to the bound registry (the default namespace's until a hello), after
 /// setting its clock to the request's `now_ms` when the client drives time.
 async fn answer(
@@ -154,11 +154,11 @@ async fn answer(
     options: &ServeOptions,
 ) -> RawResult {
     let Connection { bound, known } = connection;
-    let known_parts = |asked: bool| asked && options.known_parts;
+    let known_records = |asked: bool| asked && options.known_records;
     if let Call::Hello {
         protocol,
         namespace,
-        known_parts: asked,
+        known_records: asked,
         ..
     } = &request.call
     {
@@ -174,10 +174,10 @@ async fn answer(
             &namespace,
             tier,
             served.clock.is_some(),
-            known_parts(*asked),
+            known_records(*asked),
         )?;
         *bound = Some((namespace, served));
-        *known = known_parts(*asked).then(KnownParts::default);
+        *known = known_records(*asked).then(KnownRecords::default);
         return Ok(answer);
     }
     if let Call::CloseNamespace { namespace } = &request.call {
@@ -199,7 +199,7 @@ async fn answer(
         refuse_unreadable(served.registry.as_ref(), call).await?;
     }
     match (known.as_mut(), request.call) {
-        (Some(parts), Call::Registry(call)) if KnownParts::applies_to(&call) => {
+        (Some(parts), Call::Registry(call)) if KnownRecords::applies_to(&call) => {
             let answer = call.dispatch(served.registry.as_ref()).await?;
             parts.encode(&answer).map_err(|error| {
                 // The parts it remembered never reached the client: from

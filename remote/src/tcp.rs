@@ -62,7 +62,7 @@ impl Default for TcpServeOptions {
                 frame_deadline: Some(Duration::from_secs(30)),
                 idle_timeout: Some(Duration::from_secs(300)),
                 log_budget: true,
-                known_parts: false,
+                known_records: false,
             },
             max_connections: 256,
         }

@@ -2,7 +2,7 @@
 //! through `RemoteRegistry` over in-process pipes: every method, argument
 //! and error kind survives the protocol unchanged, and the client drives
 //! the served registry's clock, so the suite's `ManualClock` rules hold.
-//! Every connection asks for `known_parts`, as the simulation's do, so
+//! Every connection asks for `known_records`, as the simulation's do, so
 //! records restored from the parts a connection already carried must pass
 //! every check too (`procreg check --backend tcp://`, in `cli/tests/network.rs`,
 //! checks whole records).
@@ -46,7 +46,7 @@ impl Registries for PerNamespace {
 /// reopened by connecting to the same namespace again.
 fn over_pipes() -> DurableFactory<RemoteNamespaces<PipeConnector>> {
     let options = ServeOptions {
-        known_parts: true,
+        known_records: true,
         ..ServeOptions::default()
     };
     let server = PipeConnector::serving_with(Arc::new(PerNamespace::default()), options);
@@ -57,7 +57,7 @@ fn over_pipes() -> DurableFactory<RemoteNamespaces<PipeConnector>> {
     };
     DurableFactory::new(
         RemoteNamespaces::declared(server, RemoteOptions::default(), capabilities)
-            .with_known_parts(),
+            .with_known_records(),
     )
 }
 

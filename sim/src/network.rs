@@ -68,11 +68,11 @@ pub fn remote_options() -> RemoteOptions {
 /// The registry host's software: accepts connections and serves each with
 /// `registries` (one observed registry, or one per client's own handle),
 /// which live outside the host and survive its restarts. Its clients are
-/// the world's own, so it offers them `known_parts`.
+/// the world's own, so it offers them `known_records`.
 pub async fn serve_registry(registries: Arc<dyn Registries>) -> turmoil::Result {
     let listener = turmoil::net::TcpListener::bind(("0.0.0.0", REGISTRY_PORT)).await?;
     let options = Arc::new(ServeOptions {
-        known_parts: true,
+        known_records: true,
         ..ServeOptions::default()
     });
     loop {
@@ -108,12 +108,12 @@ impl Registries for ClientRegistries {
 
 /// The session a client opens: its own name as the namespace in the
 /// shared-store topology (the registry host serves it its own handle), and
-/// records without the parts its connection already carried (`known_parts`:
+/// records without the parts its connection already carried (`known_records`:
 /// a sweep's answers are most of the world's bytes).
 pub fn session_of(client: &str, own_handle: bool) -> procreg_remote::Session {
     procreg_remote::Session {
         namespace: own_handle.then(|| client.to_owned()),
-        known_parts: true,
+        known_records: true,
         ..procreg_remote::Session::default()
     }
 }

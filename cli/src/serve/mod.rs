@@ -139,7 +139,7 @@ pub fn run(flags: &ServeFlags) -> Result<u8, CliError> {
                 idle_timeout: Some(Duration::from_secs(flags.idle_timeout_secs.max(1))),
                 log_budget: true,
                 // Its memory per connection is not bounded by bytes: not for strangers.
-                known_parts: false,
+                known_records: false,
             },
             max_connections: flags.max_connections.max(1),
         };

@@ -1,9 +1,9 @@
-//! Records a connection has already carried (`known_parts` in hello).
+//! Records a connection has already carried (`known_records` in hello).
 //!
 //! A record's id, registration hash, creation time, input, event types and
 //! provenance are fixed at registration, and they are most of its bytes; a
 //! client that sweeps often receives the same ones again and again. On a
-//! connection whose hello agreed to `known_parts`, both ends remember the
+//! connection whose hello agreed to `known_records`, both ends remember the
 //! registration of every record carried whole in an answer to
 //! `list_non_terminal` or `get_process`, under its registration hash, and
 //! number those hashes in the order first remembered, up to
@@ -82,7 +82,7 @@ impl Registration {
 
 /// One end's memory of the records its connection carried; see the module docs.
 #[derive(Default)]
-pub(crate) struct KnownParts {
+pub(crate) struct KnownRecords {
     /// The number of each remembered registration hash.
     numbers: BTreeMap<Arc<str>, usize>,
     /// The remembered registrations, by number.
@@ -91,7 +91,7 @@ pub(crate) struct KnownParts {
     provenances: Numbered<ProcessProvenance>,
 }
 
-impl KnownParts {
+impl KnownRecords {
     /// Whether answers to `call` may leave parts out.
     pub(crate) fn applies_to(call: &RegistryCall) -> bool {
         matches!(

@@ -1,4 +1,4 @@
-//! The known-parts rule, end to end: what the server sends, and that the
+//! The known-records rule, end to end: what the server sends, and that the
 //! client restores every record exactly.
 
 use super::*;
@@ -42,7 +42,7 @@ fn records() -> Vec<ProcessRecord> {
     })
 }
 
-fn sweep(server: &mut KnownParts, client: &mut KnownParts, records: &[ProcessRecord]) -> Value {
+fn sweep(server: &mut KnownRecords, client: &mut KnownRecords, records: &[ProcessRecord]) -> Value {
     let raw = server
         .encode(&CallAnswer::Records(records.to_vec()))
         .expect("encodes");
@@ -56,7 +56,7 @@ fn sweep(server: &mut KnownParts, client: &mut KnownParts, records: &[ProcessRec
 #[test]
 fn the_first_record_carried_whole_has_the_contracts_shape() {
     let records = records();
-    let raw = KnownParts::default()
+    let raw = KnownRecords::default()
         .encode(&CallAnswer::Records(records.clone()))
         .expect("encodes");
     let sent: Value = serde_json::from_str(raw.get()).expect("JSON");
@@ -70,7 +70,7 @@ fn records_registered_alike_name_the_event_types_and_provenance_they_share() {
     other.registration_hash = Arc::from("other-hash");
     other.event_types = Arc::from(vec![ProcessEventType::new("other")]);
     let answer = [records.clone(), vec![other]].concat();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     // `sweep` asserts that the client restores every record exactly.
     let sent = sweep(&mut server, &mut client, &answer);
     for alike in [&sent[1], &sent[2]] {
@@ -100,7 +100,7 @@ fn a_record_naming_parts_the_connection_never_numbered_is_refused() {
         .expect("object")
         .remove("event_types");
     record[0]["event_types_ref"] = json!(5);
-    let error = KnownParts::default()
+    let error = KnownRecords::default()
         .decode(&RegistryCall::ListNonTerminal, &record.to_string())
         .expect_err("refused");
     assert!(
@@ -109,7 +109,7 @@ fn a_record_naming_parts_the_connection_never_numbered_is_refused() {
     );
     let mut both = serde_json::to_value(&records()[..1]).expect("JSON");
     both[0]["provenance_ref"] = json!(0);
-    let error = KnownParts::default()
+    let error = KnownRecords::default()
         .decode(&RegistryCall::ListNonTerminal, &both.to_string())
         .expect_err("refused");
     assert!(error.contains("both inline and by number"), "{error}");
@@ -118,7 +118,7 @@ fn a_record_naming_parts_the_connection_never_numbered_is_refused() {
 #[test]
 fn records_carried_before_go_as_numbers_and_come_back_whole() {
     let records = records();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     let first = sweep(&mut server, &mut client, &records);
     assert!(first
         .as_array()
@@ -175,7 +175,7 @@ fn records_carried_before_go_as_numbers_and_come_back_whole() {
 #[test]
 fn parts_that_changed_under_a_known_hash_go_whole() {
     let records = records();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     sweep(&mut server, &mut client, &records[..1]);
     // A backend that returns other parts under the same hash.
     let mut changed = records[0].clone();
@@ -194,7 +194,7 @@ fn parts_that_changed_under_a_known_hash_go_whole() {
 #[test]
 fn equal_parts_read_afresh_from_storage_are_still_known() {
     let records = records();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     sweep(&mut server, &mut client, &records);
     // What a backend that decodes every read returns: equal parts, new allocations.
     let reread: Vec<ProcessRecord> =
@@ -221,7 +221,7 @@ fn a_change_to_any_one_part_sends_the_record_whole() {
     let mut other_creation = records[0].clone();
     other_creation.created_at_ms += 1;
     for changed in [other_types, other_provenance, other_id, other_creation] {
-        let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+        let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
         sweep(&mut server, &mut client, &records[..1]);
         let sent = sweep(&mut server, &mut client, std::slice::from_ref(&changed));
         assert!(sent[0].get("known").is_none(), "sent whole: {}", sent[0]);
@@ -231,7 +231,7 @@ fn a_change_to_any_one_part_sends_the_record_whole() {
 #[test]
 fn a_record_marked_known_that_still_carries_parts_is_refused() {
     let records = records();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     sweep(&mut server, &mut client, &records[..1]);
     let mut whole = serde_json::to_value(&records[..1]).expect("JSON");
     whole[0]["known"] = json!(0);
@@ -247,12 +247,12 @@ fn a_record_marked_known_that_still_carries_parts_is_refused() {
 #[test]
 fn a_record_marked_known_that_the_connection_never_carried_is_refused() {
     let records = records();
-    let mut server = KnownParts::default();
-    sweep(&mut server, &mut KnownParts::default(), &records);
+    let mut server = KnownRecords::default();
+    sweep(&mut server, &mut KnownRecords::default(), &records);
     let raw = server
         .encode(&CallAnswer::Records(records))
         .expect("encodes");
-    let refused = KnownParts::default().decode(&RegistryCall::ListNonTerminal, raw.get());
+    let refused = KnownRecords::default().decode(&RegistryCall::ListNonTerminal, raw.get());
     let error = refused.expect_err("refused");
     assert!(
         error.contains("never numbered that registration"),
@@ -269,7 +269,7 @@ fn past_the_limit_new_hashes_always_go_whole() {
         ..template.clone()
     };
     let full: Vec<ProcessRecord> = (0..MAX_KNOWN_REGISTRATIONS).map(with_hash).collect();
-    let (mut server, mut client) = (KnownParts::default(), KnownParts::default());
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
     sweep(&mut server, &mut client, &full);
     let extra = [with_hash(MAX_KNOWN_REGISTRATIONS)];
     for _ in 0..2 {
@@ -291,4 +291,37 @@ fn past_the_limit_new_hashes_always_go_whole() {
         json!(0),
         "a remembered hash is updated when the memory is full"
     );
+}
+
+#[test]
+fn past_the_limit_of_numbered_lists_both_ends_stay_in_step() {
+    let template = records().remove(0);
+    let with_types = |n: usize, hash: &str| ProcessRecord {
+        id: format!("p-{n}"),
+        registration_hash: Arc::from(format!("{hash}-{n}")),
+        event_types: Arc::from(vec![ProcessEventType::new(format!("type-{n}"))]),
+        ..template.clone()
+    };
+    let (mut server, mut client) = (KnownRecords::default(), KnownRecords::default());
+    let first: Vec<ProcessRecord> = (0..MAX_NUMBERED_PARTS + 6)
+        .map(|n| with_types(n, "first"))
+        .collect();
+    // `sweep` asserts that the client restores every record exactly.
+    let sent = sweep(&mut server, &mut client, &first);
+    assert!(sent
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|record| record["event_types"].is_array()));
+    let again: Vec<ProcessRecord> = (0..MAX_NUMBERED_PARTS + 6)
+        .map(|n| with_types(n, "again"))
+        .collect();
+    let sent = sweep(&mut server, &mut client, &again);
+    for (n, record) in sent.as_array().expect("list").iter().enumerate() {
+        if n < MAX_NUMBERED_PARTS {
+            assert_eq!(record["event_types_ref"], json!(n), "{record}");
+        } else {
+            assert!(record["event_types"].is_array(), "past the limit: {record}");
+        }
+    }
 }

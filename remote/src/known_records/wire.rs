@@ -1,4 +1,4 @@
-//! A record as a known-parts answer carries it: whole (the contract's
+//! A record as a known-records answer carries it: whole (the contract's
 //! shape, its event types or provenance possibly named by number), or
 //! known (the number of its remembered registration, and what changes).
 

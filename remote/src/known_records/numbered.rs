@@ -1,6 +1,6 @@
 //! Values of one record part that a connection carried inline, numbered
 //! in the order carried, so that a later record can name an equal one by
-//! its number instead of carrying it again (see `known_parts`).
+//! its number instead of carrying it again (see `known_records`).
 
 use super::MAX_NUMBERED_PARTS;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `known_parts` between a real server loop and a real client: a server
+//! `known_records` between a real server loop and a real client: a server
 //! that offers it sends records without the parts the connection already
 //! carried, every hello starts afresh, other methods carry whole records,
 //! and the client's answers equal the registry's own; a server that does
@@ -35,9 +35,9 @@ async fn registry() -> Arc<dyn ProcessRegistry> {
     registry
 }
 
-fn server(registry: &Arc<dyn ProcessRegistry>, known_parts: bool) -> PipeConnector {
+fn server(registry: &Arc<dyn ProcessRegistry>, known_records: bool) -> PipeConnector {
     let options = ServeOptions {
-        known_parts,
+        known_records,
         ..ServeOptions::default()
     };
     PipeConnector::serving_with(Arc::new(SingleRegistry(registry.clone())), options)
@@ -68,11 +68,11 @@ fn known(reply: &Value) -> Vec<bool> {
 async fn a_connection_gets_each_records_parts_once_until_its_next_hello() {
     let registry = registry().await;
     let mut stream = server(&registry, true).connect().await.expect("connects");
-    let hello = json!({"method": "hello", "protocol": 1, "known_parts": true});
+    let hello = json!({"method": "hello", "protocol": 1, "known_records": true});
     let sweep = json!({"method": "list_non_terminal"});
 
     let answer = call(&mut stream, 1, hello.clone()).await;
-    assert_eq!(answer["ok"]["known_parts"], json!(true));
+    assert_eq!(answer["ok"]["known_records"], json!(true));
     assert_eq!(
         known(&call(&mut stream, 2, sweep.clone()).await),
         [false; 3]
@@ -104,7 +104,7 @@ async fn a_client_asking_for_it_reads_what_the_registry_returns() {
     let registry = registry().await;
     for offered in [true, false] {
         let session = Session {
-            known_parts: true,
+            known_records: true,
             ..Session::default()
         };
         let remote = RemoteRegistry::connect_session(
@@ -143,17 +143,17 @@ async fn a_server_that_does_not_offer_it_answers_false_and_sends_whole_records()
     let hello = call(
         &mut stream,
         1,
-        json!({"method": "hello", "protocol": 1, "known_parts": true}),
+        json!({"method": "hello", "protocol": 1, "known_records": true}),
     )
     .await;
-    assert!(hello["ok"].get("known_parts").is_none(), "{hello}");
+    assert!(hello["ok"].get("known_records").is_none(), "{hello}");
     for id in 2..4 {
         let sweep = call(&mut stream, id, json!({"method": "list_non_terminal"})).await;
         assert_eq!(known(&sweep), [false; 3]);
     }
 }
 
-/// A connector to a server that agrees to `known_parts` and then answers
+/// A connector to a server that agrees to `known_records` and then answers
 /// every sweep with a record marked known that it never sent; counts the
 /// connections opened.
 #[derive(Clone, Default)]
@@ -172,7 +172,7 @@ impl Connector for LyingServer {
         tokio::spawn(async move {
             while let Ok(request) = read_frame::<Value, _>(&mut server).await {
                 let ok = if request["call"]["method"] == json!("hello") {
-                    json!({"protocol": 1, "namespace": "default", "durability_tier": "inline", "client_clock": false, "known_parts": true})
+                    json!({"protocol": 1, "namespace": "default", "durability_tier": "inline", "client_clock": false, "known_records": true})
                 } else {
                     json!([{"updated_at_ms": 0, "status": {"state": "running"}, "known": 0}])
                 };
@@ -194,7 +194,7 @@ impl Connector for LyingServer {
 async fn a_record_whose_parts_never_came_is_an_error_and_closes_its_connection() {
     let server = LyingServer::default();
     let session = Session {
-        known_parts: true,
+        known_records: true,
         ..Session::default()
     };
     let remote = RemoteRegistry::connect_session(server.clone(), RemoteOptions::default(), session)
