@@ -9,6 +9,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex_digest(Sha256::digest(bytes).as_slice())
 }
 
+/// Lowercase hex of a SHA-256 digest, shared: written on the stack, then
+/// allocated once.
+pub(crate) fn hex_digest_shared(digest: &[u8; 32]) -> std::sync::Arc<str> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
+    // Every byte is an ASCII digit or letter.
+    std::sync::Arc::from(std::str::from_utf8(&hex).unwrap_or_default())
+}
+
 /// Lowercase hex of a digest.
 pub(crate) fn hex_digest(digest: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -173,6 +186,8 @@ mod tests {
     #[test]
     fn hex_digest_is_lowercase_two_digits_per_byte() {
         assert_eq!(hex_digest(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        let digest: [u8; 32] = std::array::from_fn(|n| (n * 37) as u8);
+        assert_eq!(*hex_digest_shared(&digest), hex_digest(&digest));
     }
 
     #[test]

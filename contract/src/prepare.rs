@@ -2,7 +2,7 @@
 
 use crate::error::{RegistryError, RegistryResult};
 use crate::event_type::{core_event_types, ProcessEventType};
-use crate::hash::{canonical_bytes, hex_digest, write_canonical, write_json};
+use crate::hash::{canonical_bytes, hex_digest, hex_digest_shared, write_canonical, write_json};
 use crate::record::{ProcessRecord, ProcessStatus, ProcessTerminalState};
 use crate::registration::{ProcessInput, ProcessProvenance, ProcessRegistration};
 use crate::schema::check_schema;
@@ -28,10 +28,38 @@ impl PreparedRegistration {
     /// The record of a first registration at `now_ms` (REG-8): running, both
     /// timestamps `now_ms`, no external ref.
     pub fn into_record(self, now_ms: u64) -> ProcessRecord {
-        let ProcessRegistration { id, input, .. } = self.registration;
+        let shared = Shared {
+            registration_hash: self.registration_hash.into(),
+            event_types: self.event_types,
+            provenance: self.provenance,
+        };
+        shared.into_record(self.registration, now_ms)
+    }
+}
+
+/// A registration's REG-11 digest, and the list and provenance it shares
+/// with the records before it.
+struct Digested {
+    digest: [u8; 32],
+    event_types: Arc<[ProcessEventType]>,
+    provenance: Arc<ProcessProvenance>,
+}
+
+/// What a prepared registration's record holds besides the registration's
+/// own id and input.
+struct Shared {
+    registration_hash: Arc<str>,
+    event_types: Arc<[ProcessEventType]>,
+    provenance: Arc<ProcessProvenance>,
+}
+
+impl Shared {
+    /// The record of a first registration of `registration` at `now_ms`.
+    fn into_record(self, registration: ProcessRegistration, now_ms: u64) -> ProcessRecord {
+        let ProcessRegistration { id, input, .. } = registration;
         ProcessRecord {
             id,
-            registration_hash: self.registration_hash.into(),
+            registration_hash: self.registration_hash,
             input: Arc::new(input),
             event_types: self.event_types,
             provenance: self.provenance,
@@ -66,6 +94,8 @@ pub struct RegistrationPreparer {
     last: Option<DeclaredTypes>,
     /// The last provenance seen, shared by its records, and its canonical JSON.
     last_provenance: Option<(Arc<ProcessProvenance>, Vec<u8>)>,
+    /// The buffer each registration's own canonical JSON is written into.
+    scratch: Vec<u8>,
 }
 
 impl RegistrationPreparer {
@@ -79,19 +109,80 @@ impl RegistrationPreparer {
                 "process id must be a non-empty string",
             ));
         }
+        let repeated = self.declares_the_last_list(&registration);
+        let as_declared = (!repeated).then(|| registration.event_types.clone());
         ensure_core_types(&mut registration.event_types);
         validate_provenance(&registration)?;
-        let known = self
-            .last
-            .as_ref()
-            .is_some_and(|last| *last.event_types == *registration.event_types);
+        let known = repeated
+            || self
+                .last
+                .as_ref()
+                .is_some_and(|last| *last.event_types == *registration.event_types);
         if !known {
             validate_event_types(&registration)?;
-            self.last = None;
+            let mut declared = DeclaredTypes::new(&registration.event_types);
+            declared.as_declared = as_declared.unwrap_or_default();
+            self.last = Some(declared);
         }
-        let declared = self
-            .last
-            .get_or_insert_with(|| DeclaredTypes::new(&registration.event_types));
+        self.finish(registration)
+    }
+
+    /// What `prepare(registration)?.into_record(now_ms)` returns, without
+    /// building the prepared registration's own copy of the event types
+    /// when the registration declares the same list as the last one
+    /// (before the core types were ensured): the same verdict, the same
+    /// record and the same hash, with no clone of the core types.
+    pub fn prepare_record(
+        &mut self,
+        registration: ProcessRegistration,
+        now_ms: u64,
+    ) -> RegistryResult<ProcessRecord> {
+        if !self.declares_the_last_list(&registration) || is_blank(&registration.id) {
+            return Ok(self.prepare(registration)?.into_record(now_ms));
+        }
+        // The list is the last one: valid, its core types ensured.
+        validate_provenance(&registration)?;
+        let digested = self.digest(&registration)?;
+        let shared = Shared {
+            registration_hash: hex_digest_shared(&digested.digest),
+            event_types: digested.event_types,
+            provenance: digested.provenance,
+        };
+        Ok(shared.into_record(registration, now_ms))
+    }
+
+    /// Whether `registration` declares, as written, the list of the last
+    /// valid registration.
+    fn declares_the_last_list(&self, registration: &ProcessRegistration) -> bool {
+        self.last
+            .as_ref()
+            .is_some_and(|last| last.as_declared == registration.event_types)
+    }
+
+    /// The prepared registration of a valid `registration` declaring the
+    /// last list.
+    fn finish(
+        &mut self,
+        registration: ProcessRegistration,
+    ) -> RegistryResult<PreparedRegistration> {
+        let digested = self.digest(&registration)?;
+        Ok(PreparedRegistration {
+            registration_hash: hex_digest(&digested.digest),
+            event_types: digested.event_types,
+            provenance: digested.provenance,
+            registration,
+        })
+    }
+
+    /// The REG-11 digest of a valid `registration` declaring the last list,
+    /// and the list and provenance it shares with the records before it
+    /// (the provenance when equal).
+    fn digest(&mut self, registration: &ProcessRegistration) -> RegistryResult<Digested> {
+        let Some(declared) = self.last.as_ref() else {
+            return Err(RegistryError::backend(
+                "procreg: a registration was prepared without a list of event types",
+            ));
+        };
         let provenance = &registration.provenance;
         if self
             .last_provenance
@@ -103,11 +194,10 @@ impl RegistrationPreparer {
         let (shared_provenance, canonical_provenance) = self
             .last_provenance
             .get_or_insert_with(|| (Arc::new(provenance.clone()), canonical_bytes(provenance)));
-        Ok(PreparedRegistration {
-            registration_hash: declared.registration_hash(&registration, canonical_provenance),
+        Ok(Digested {
+            digest: declared.digest(registration, canonical_provenance, &mut self.scratch),
             event_types: Arc::clone(&declared.event_types),
             provenance: Arc::clone(shared_provenance),
-            registration,
         })
     }
 }
@@ -117,6 +207,9 @@ impl RegistrationPreparer {
 #[derive(Debug)]
 struct DeclaredTypes {
     event_types: Arc<[ProcessEventType]>,
+    /// The list as the last registration declaring it wrote it, before its
+    /// core types were ensured.
+    as_declared: Vec<ProcessEventType>,
     /// SHA-256 over `{"event_types":[...]`: canonical JSON sorts the
     /// registration's keys, and `event_types` sorts first.
     hashed_prefix: Sha256,
@@ -129,28 +222,31 @@ impl DeclaredTypes {
         hashed_prefix.update(canonical_bytes(&event_types));
         Self {
             event_types: event_types.into(),
+            as_declared: Vec::new(),
             hashed_prefix,
         }
     }
 
-    /// The REG-11 hash of a registration declaring these types: the
-    /// remaining keys, `id`, `input` and `provenance` (given canonical), in sorted order.
-    fn registration_hash(
+    /// The REG-11 digest of a registration declaring these types: the
+    /// remaining keys, `id`, `input` and `provenance` (given canonical), in
+    /// sorted order, written into `rest` (cleared first).
+    fn digest(
         &self,
         registration: &ProcessRegistration,
         canonical_provenance: &[u8],
-    ) -> String {
-        let mut rest = Vec::with_capacity(256);
+        rest: &mut Vec<u8>,
+    ) -> [u8; 32] {
+        rest.clear();
         rest.extend_from_slice(b",\"id\":");
-        write_json(&registration.id, &mut rest);
+        write_json(&registration.id, rest);
         rest.extend_from_slice(b",\"input\":");
-        write_input(&registration.input, &mut rest);
+        write_input(&registration.input, rest);
         rest.extend_from_slice(b",\"provenance\":");
         rest.extend_from_slice(canonical_provenance);
         rest.push(b'}');
         let mut hasher = self.hashed_prefix.clone();
-        hasher.update(&rest);
-        hex_digest(hasher.finalize().as_slice())
+        hasher.update(&*rest);
+        hasher.finalize().into()
     }
 }
 
@@ -407,6 +503,27 @@ mod tests {
         for submitted in twice.chain([rejected]).chain(varied_registrations()) {
             let fresh = prepare_registration(submitted.clone());
             let reused = preparer.prepare(submitted);
+            assert_eq!(fresh, reused);
+        }
+    }
+
+    #[test]
+    fn a_prepared_record_agrees_with_a_fresh_preparation_every_time() {
+        let mut preparer = RegistrationPreparer::default();
+        let mut bad_profile = registration("bad");
+        bad_profile.provenance.host_profile_id = String::new();
+        let blank_id = registration(" ");
+        let mut repeated = varied_registrations();
+        repeated.extend(varied_registrations());
+        // Each invalid one right after a valid one declaring the same list.
+        for submitted in repeated
+            .into_iter()
+            .chain([registration("a"), bad_profile, registration("b"), blank_id])
+            .chain(varied_registrations())
+        {
+            let fresh =
+                prepare_registration(submitted.clone()).map(|prepared| prepared.into_record(7));
+            let reused = preparer.prepare_record(submitted, 7);
             assert_eq!(fresh, reused);
         }
     }
