@@ -7,8 +7,10 @@
 //! tokens are derived from history, and time comes only from the injected
 //! [`Clock`].
 
+mod entries;
 mod grants;
 mod id_hash;
+mod id_index;
 mod state;
 
 use async_trait::async_trait;

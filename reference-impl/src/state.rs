@@ -1,7 +1,8 @@
 //! The registry's state and every operation on it, synchronous and atomic under one lock.
 
+use crate::entries::Entries;
 use crate::grants::GrantIndex;
-use crate::id_hash::BuildIdHasher;
+use crate::id_index::IdIndex;
 use procreg::{
     check_claimable, lease_token_for, prepare_owned_event_append, session_delete_report,
     AppendDecision, LeaseSlot, PersistAppend, ProcessEvent, ProcessEventAppendRequest,
@@ -10,8 +11,7 @@ use procreg::{
     ProcessRegistration, ProcessScope, ProcessSessionDeleteReport, ProcessWakeDelivery,
     RegistrationPreparer, RegistryError, RegistryResult, RevokedProcess,
 };
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -90,10 +90,10 @@ enum Appended {
 #[derive(Debug, Default)]
 pub(crate) struct RegistryState {
     /// Every process ever registered, in registration order (none is ever removed).
-    entries: Vec<ProcessEntry>,
+    entries: Entries<ProcessEntry>,
     /// Where each process id's entry is in `entries`. Only ever looked up,
     /// never iterated, so its order cannot reach any answer or trace.
-    slots: HashMap<Arc<str>, usize, BuildIdHasher>,
+    slots: IdIndex,
     /// The slots of running processes by id, so the sweep is O(live) and
     /// needs no lookup per process (SWEEP-1).
     live: BTreeMap<Arc<str>, usize>,
@@ -105,13 +105,20 @@ pub(crate) struct RegistryState {
 }
 
 impl RegistryState {
+    fn slot_of(&self, process_id: &str) -> Option<usize> {
+        let entries = &self.entries;
+        self.slots.get(process_id, |slot| {
+            entries.get(slot).map_or("", |entry| &entry.record.id)
+        })
+    }
+
     fn find(&self, process_id: &str) -> Option<&ProcessEntry> {
-        let slot = *self.slots.get(process_id)?;
+        let slot = self.slot_of(process_id)?;
         self.entries.get(slot)
     }
 
     fn find_mut(&mut self, process_id: &str) -> Option<&mut ProcessEntry> {
-        let slot = *self.slots.get(process_id)?;
+        let slot = self.slot_of(process_id)?;
         self.entries.get_mut(slot)
     }
 
@@ -130,23 +137,21 @@ impl RegistryState {
         registration: ProcessRegistration,
         now_ms: u64,
     ) -> RegistryResult<ProcessRecord> {
-        let prepared = self.preparer.prepare(registration)?;
-        let process_id: Arc<str> = Arc::from(prepared.registration.id.as_str());
-        let slot = match self.slots.entry(Arc::clone(&process_id)) {
-            Entry::Occupied(occupied) => {
-                let existing = &self.entries[*occupied.get()].record;
-                if *existing.registration_hash == *prepared.registration_hash {
-                    return Ok(existing.clone());
-                }
-                return Err(RegistryError::registration_conflict(
-                    &prepared.registration.id,
-                    &existing.registration_hash,
-                    &prepared.registration_hash,
-                ));
+        let record = self.preparer.prepare_record(registration, now_ms)?;
+        if let Some(existing) = self.find(&record.id) {
+            let existing = &existing.record;
+            if existing.registration_hash == record.registration_hash {
+                return Ok(existing.clone());
             }
-            Entry::Vacant(vacant) => *vacant.insert(self.entries.len()),
-        };
-        let record = prepared.into_record(now_ms);
+            return Err(RegistryError::registration_conflict(
+                &record.id,
+                &existing.registration_hash,
+                &record.registration_hash,
+            ));
+        }
+        let slot = self.entries.len();
+        self.slots.insert(&record.id, slot);
+        let process_id: Arc<str> = Arc::from(record.id.as_str());
         self.entries.push(ProcessEntry::new(record.clone()));
         self.live.insert(process_id, slot);
         Ok(record)
@@ -233,7 +238,7 @@ impl RegistryState {
     }
 
     pub(crate) fn has_grant(&self, owner_scope: &ProcessScope, process_id: &str) -> bool {
-        self.slots.contains_key(process_id)
+        self.slot_of(process_id).is_some()
             && self.grants.get(&owner_scope.id(), process_id).is_some()
     }
 
