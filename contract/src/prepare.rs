@@ -99,7 +99,10 @@ pub struct RegistrationPreparer {
 }
 
 impl RegistrationPreparer {
-    /// Same verdict, same prepared registration and same hash as [`prepare_registration`].
+    /// Same verdict, same prepared registration and same hash as
+    /// [`prepare_registration`] (lists are compared as the contract's types
+    /// compare, so a schema's `-0.0` after an equal list with `0.0` hashes as
+    /// that list did).
     pub fn prepare(
         &mut self,
         mut registration: ProcessRegistration,
@@ -207,8 +210,9 @@ impl RegistrationPreparer {
 #[derive(Debug)]
 struct DeclaredTypes {
     event_types: Arc<[ProcessEventType]>,
-    /// The list as the last registration declaring it wrote it, before its
-    /// core types were ensured.
+    /// The list as written (before its core types were ensured) by the
+    /// registration that validated it; any registration writing it so
+    /// declares this list.
     as_declared: Vec<ProcessEventType>,
     /// SHA-256 over `{"event_types":[...]`: canonical JSON sorts the
     /// registration's keys, and `event_types` sorts first.

@@ -3,14 +3,14 @@
 //! The index is only looked up, never iterated, so the hash cannot reach
 //! any answer or trace. It is fixed (no random seed, so runs behave alike)
 //! and cheap for the short ids registries hold: the id's bytes are taken
-//! eight at a time, each word folded in by a rotate, xor and multiply, and
-//! the result avalanched (MurmurHash3's `fmix64`) so that ids differing in
-//! one byte land in different buckets. The index grows by rehashing every
-//! id, so the cost per byte matters.
+//! eight at a time, each word folded in by a rotate, xor and multiply, then
+//! the length, and the result avalanched (MurmurHash3's `fmix64`) so that
+//! ids differing in one byte land in different buckets. Every lookup and
+//! registration hashes its id once.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// [`std::collections::HashMap`]'s hasher for the id index.
+/// Builds the id hasher (`hash_one`) for the id index.
 pub(crate) type BuildIdHasher = BuildHasherDefault<IdHasher>;
 
 /// The hash state; see the module docs.
@@ -38,9 +38,10 @@ impl Hasher for IdHasher {
         if !rest.is_empty() {
             let mut eight = [0u8; 8];
             eight[..rest.len()].copy_from_slice(rest);
-            // The length keeps "a" and "a\0" apart.
-            self.fold(u64::from_le_bytes(eight) ^ ((rest.len() as u64) << 59));
+            self.fold(u64::from_le_bytes(eight));
         }
+        // The length keeps "a" apart from "a\0" and from "a" padded to a word.
+        self.fold(bytes.len() as u64);
     }
 
     fn finish(&self) -> u64 {
@@ -70,6 +71,7 @@ mod tests {
             "",
             "a",
             "a\0",
+            "a\0\0\0\0\0\0\u{8}",
             "p-000001",
             "p-000002",
             "p-100001",

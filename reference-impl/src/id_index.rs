@@ -99,5 +99,9 @@ mod tests {
         assert_eq!(index.get(&ids[0], |slot| &ids[slot]), Some(0));
         assert_eq!(index.get(&ids[1], |slot| &ids[slot]), Some(1));
         assert_eq!(index.get("third", |slot| &ids[slot]), None);
+        // An absent id whose hash a different id holds.
+        let mut absent = IdIndex::default();
+        absent.by_hash.insert(hash("ghost"), 0);
+        assert_eq!(absent.get("ghost", |slot| &ids[slot]), None);
     }
 }
