@@ -90,7 +90,7 @@ pub struct RemoteRegistry<C: Connector> {
     next_id: AtomicU64,
 }
 
-/// One open connection: its stream, and the record parts it carried when
+/// One open connection: its stream, and its memory of the records it carried when
 /// its hello agreed to `known_records`.
 struct Connection<S> {
     stream: S,

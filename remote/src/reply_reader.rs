@@ -22,7 +22,7 @@ pub(crate) trait ReadResult {
     type Output;
 
     /// Reads the result from `deserializer`; `known` is the connection's
-    /// memory of record parts, when its hello agreed to `known_records`.
+    /// memory of the records it carried, when its hello agreed to `known_records`.
     fn read<'de, D: Deserializer<'de>>(
         self,
         known: Option<&mut KnownRecords>,

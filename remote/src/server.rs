@@ -136,7 +136,7 @@ fn malformed_reply(body: &[u8], error: &FrameError) -> ReplyFrame {
 }
 
 /// What a connection holds between requests: the registry its hello bound
-/// it to, and the record parts it carried when the hello asked for `known_records`.
+/// it to, and the records it carried when the hello asked for `known_records`.
 #[derive(Default)]
 struct Connection {
     bound: Option<(String, Served)>,
